@@ -1,0 +1,29 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { finalize, fromEvent, takeUntil, type Observable } from 'rxjs';
+import { StopSignals } from '../lifecycle/stop-signals';
+import { WorkTracker } from './work-tracker';
+import type { WorkKind } from './work-unit';
+
+/**
+ * Tracks what only an interceptor sees — microservice (RPC) and WebSocket handlers and
+ * the Observables they return — so the drain waits for them. HTTP requests pass straight
+ * through: they are tracked at the server, where it is cheaper and 404s count too.
+ * Apply it to gateways and message controllers with `@UseInterceptors(GracefulInterceptor)`
+ * rather than globally, so HTTP routes do not pay for an interceptor chain.
+ */
+@Injectable()
+export class GracefulInterceptor implements NestInterceptor {
+  constructor(
+    private readonly work: WorkTracker,
+    private readonly signals: StopSignals,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const type = context.getType<string>();
+    if (type === 'http') return next.handle();
+    const kind: WorkKind = type === 'rpc' || type === 'ws' ? type : 'stream';
+    const handle = this.work.begin(`${context.getClass().name}.${context.getHandler().name}`, kind);
+    // A stream still open at the drain deadline is completed so its unit ends.
+    return next.handle().pipe(takeUntil(fromEvent(this.signals.abort, 'abort')), finalize(handle.done));
+  }
+}

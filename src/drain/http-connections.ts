@@ -1,0 +1,136 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Server as TlsServer } from 'node:tls';
+import { InFlight } from './in-flight';
+import type { PendingUnit } from './work-unit';
+import { closeWebSocket } from './websocket-close';
+
+/** How long a connection accepted just before the listener closed gets to send its first request. */
+export const FRESH_SOCKET_GRACE_MS = 250;
+
+interface SocketState {
+  active: number;
+  served: number;
+}
+
+const START = Symbol('nest-graceful:start');
+type TrackedResponse = ServerResponse & { [START]: number };
+
+/**
+ * Tracks an HTTP server's connections and in-flight requests at the server level, so
+ * 404s and guard rejections count too and no interceptor runs per request. Closes the
+ * server without the resets Node's `server.close()` causes (LIFECYCLE.md, "Where
+ * requests get lost").
+ */
+export class HttpConnections {
+  private readonly sockets = new Map<Socket, SocketState>();
+  private readonly requests = new InFlight<TrackedResponse>();
+  private readonly freshSockets = new InFlight<Socket>();
+  private closing = false;
+  private readonly connectionEvent: 'connection' | 'secureConnection';
+
+  constructor(private readonly server: Server) {
+    this.connectionEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
+    server.on(this.connectionEvent, this.onConnection);
+    server.prependListener('request', this.onRequest);
+  }
+
+  get inFlight(): number {
+    return this.requests.size;
+  }
+
+  /** Phase 4: every response from now on tells the client to close the connection. */
+  beginClosing(): void {
+    this.closing = true;
+    for (const res of this.requests.values()) {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
+  }
+
+  /**
+   * Phase 5: stop accepting and close idle connections. Connections that have served a
+   * response are idle between requests and closed now; ones accepted a moment ago get
+   * {@link FRESH_SOCKET_GRACE_MS} to send their request (it is answered with
+   * `Connection: close`); WebSocket clients get a 1001 "going away" close frame.
+   */
+  async closeListener(): Promise<void> {
+    this.beginClosing();
+    // Close in the check phase, right after the poll phase accepted what the kernel queued.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.server.listening) {
+      // net.Server's close, not http.Server's: the latter destroys just-accepted sockets.
+      NetServer.prototype.close.call(this.server);
+    }
+    for (const [socket, state] of this.sockets) {
+      if (state.active > 0) continue;
+      if (closeWebSocket(socket, 1001, 'going away')) continue;
+      if (state.served > 0) socket.destroy();
+      else this.giveGrace(socket, state);
+    }
+  }
+
+  /** Resolves when no request is in flight and no fresh connection may still bring one. */
+  async whenIdle(): Promise<void> {
+    await Promise.all([this.requests.whenEmpty(), this.freshSockets.whenEmpty()]);
+  }
+
+  pending(): PendingUnit[] {
+    const now = performance.now();
+    return [...this.requests.values()].map((res) => {
+      const req = (res as ServerResponse & { req: IncomingMessage }).req;
+      return { kind: 'http', name: `${req.method} ${(req.url ?? '').split('?')[0]}`, ageMs: Math.round(now - res[START]) };
+    });
+  }
+
+  /** Phase 7: cut the connections of requests that outlived the deadline. */
+  destroyPending(): void {
+    for (const res of this.requests.values()) res.socket?.destroy();
+  }
+
+  /** End of the drain: whatever connection is left is idle; close it so the server's close completes. */
+  destroyAll(): void {
+    for (const socket of this.sockets.keys()) socket.destroy();
+  }
+
+  detach(): void {
+    this.server.off(this.connectionEvent, this.onConnection);
+    this.server.off('request', this.onRequest);
+  }
+
+  private giveGrace(socket: Socket, state: SocketState): void {
+    this.freshSockets.add(socket);
+    const timer = setTimeout(() => {
+      if (state.active === 0 && state.served === 0) socket.destroy();
+      this.freshSockets.delete(socket);
+    }, FRESH_SOCKET_GRACE_MS);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.freshSockets.delete(socket);
+    });
+  }
+
+  private readonly onConnection = (socket: Socket): void => {
+    const state: SocketState = { active: 0, served: 0 };
+    this.sockets.set(socket, state);
+    socket.once('close', () => this.sockets.delete(socket));
+  };
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const tracked = res as TrackedResponse;
+    tracked[START] = performance.now();
+    const state = this.sockets.get(req.socket);
+    if (state) state.active++;
+    this.requests.add(tracked);
+    if (this.closing) res.setHeader('Connection', 'close');
+    res.once('close', () => {
+      if (state) {
+        state.active--;
+        state.served++;
+        this.freshSockets.delete(req.socket);
+      }
+      this.requests.delete(tracked);
+    });
+  };
+}

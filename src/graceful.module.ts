@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { APP_INFO } from './app-info/app-info';
+import { buildAppInfo } from './app-info/build-app-info';
+import { GracefulInterceptor } from './drain/graceful.interceptor';
+import { WorkTracker } from './drain/work-tracker';
+import { GRACEFUL_OPTIONS } from './graceful.constants';
+import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
+import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
+import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
+import { StopSignals } from './lifecycle/stop-signals';
+import { validateOptions } from './validate-options';
+
+/**
+ * `GracefulModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`:
+ * a global module giving the app kratos' lifecycle (see README and LIFECYCLE.md).
+ */
+@Module({
+  providers: [
+    {
+      provide: GRACEFUL_OPTIONS,
+      inject: [RAW_GRACEFUL_OPTIONS],
+      useFactory: (raw: GracefulOptions) => validateOptions(raw),
+    },
+    {
+      provide: APP_INFO,
+      inject: [GRACEFUL_OPTIONS],
+      useFactory: (options: ResolvedGracefulOptions) => buildAppInfo(options),
+    },
+    StopSignals,
+    WorkTracker,
+    GracefulLifecycle,
+    GracefulInterceptor,
+  ],
+  exports: [GRACEFUL_OPTIONS, APP_INFO, StopSignals, WorkTracker, GracefulLifecycle, GracefulInterceptor],
+})
+export class GracefulModule extends GracefulConfigurableModule {}

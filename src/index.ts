@@ -1,0 +1,17 @@
+export { GracefulModule } from './graceful.module';
+export { GRACEFUL_OPTIONS } from './graceful.constants';
+export type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
+export { DEFAULT_OPTIONS } from './graceful-options';
+export { GracefulOptionsError } from './validate-options';
+export { APP_INFO, InjectAppInfo, type AppInfo } from './app-info/app-info';
+export { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
+export { enableGracefulShutdown } from './lifecycle/enable-graceful-shutdown';
+export { StopSignals } from './lifecycle/stop-signals';
+export type { LifecycleState, RegistrationStatus } from './lifecycle/lifecycle-state';
+export type { HookContext, LifecycleHook } from './lifecycle/hooks';
+export type { StopReport, PhaseRecord, PhaseName } from './lifecycle/stop-report';
+export { WorkTracker, type WorkHandle } from './drain/work-tracker';
+export { GracefulInterceptor } from './drain/graceful.interceptor';
+export type { PendingUnit, WorkKind } from './drain/work-unit';
+export type { Registrar } from './registry/registrar';
+export type { ServiceInstance } from './registry/service-instance';

@@ -1,0 +1,58 @@
+import { Controller, Get, Module, Query, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { GracefulModule, WorkTracker, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { FakeDbPool } from './fake-db';
+
+export type Platform = 'express' | 'fastify';
+
+@Controller()
+class SlowController {
+  constructor(
+    private readonly db: FakeDbPool,
+    private readonly work: WorkTracker,
+  ) {}
+
+  @Get('ping')
+  ping(): string {
+    return 'pong';
+  }
+
+  /** Waits `ms`, then queries the pool: fails if the pool was closed under it. */
+  @Get('slow')
+  async slow(@Query('ms') ms = '200'): Promise<{ row: string }> {
+    this.db.entered++;
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    return { row: await this.db.query() };
+  }
+
+  /** Never answers: a stuck request. */
+  @Get('stuck')
+  stuck(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+
+  /** Starts background work that outlives the response. */
+  @Get('background')
+  background(@Query('ms') ms = '200'): string {
+    void this.work.track(
+      new Promise((resolve) => setTimeout(resolve, Number(ms))).then(() => this.db.query()),
+      'background-job',
+    );
+    return 'started';
+  }
+}
+
+export function testModule(options: GracefulOptions): DynamicModule {
+  @Module({ imports: [GracefulModule.forRoot(options)], controllers: [SlowController], providers: [FakeDbPool] })
+  class TestAppModule {}
+  return { module: TestAppModule };
+}
+
+export async function createTestApp(platform: Platform, options: GracefulOptions): Promise<INestApplication> {
+  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+  const app = await NestFactory.create(testModule(options), adapter, { logger: ['error', 'warn', 'log'] });
+  enableGracefulShutdown(app);
+  return app;
+}
