@@ -118,20 +118,20 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
         exit: this.options.exit,
         forceExitOnSecondSignal: this.options.forceExitOnSecondSignal,
         signalRepeatWindow: this.options.signalRepeatWindow,
-        stopOnSignal: (signal) => this.shutdown(signal).then((r) => r.exitCode),
+        stopOnSignal: (signal, receivedAt) => this.shutdown(signal, receivedAt).then((r) => r.exitCode),
       };
       processSignals.add(this.signalTarget);
     }
   }
 
   /** Runs the whole stop (drain, then Nest's teardown) and resolves with its report. */
-  async shutdown(reason = 'shutdown()'): Promise<StopReport> {
+  async shutdown(reason = 'shutdown()', requestedAt = performance.now()): Promise<StopReport> {
     if (!this.app) {
       throw new Error(
         'nest-graceful: shutdown() needs the app: call enableGracefulShutdown(app) in main.ts after NestFactory.create().',
       );
     }
-    void this.drain(reason);
+    void this.drain(reason, requestedAt);
     if (this.stateValue !== 'stopped') await this.app.close(reason);
     return this.stopped;
   }
@@ -180,12 +180,12 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Phases 1–7: from the readiness flip to the end of the drain. Runs once. */
-  drain(reason: string): Promise<void> {
-    return (this.drainPromise ??= this.runDrain(reason));
+  drain(reason: string, requestedAt = performance.now()): Promise<void> {
+    return (this.drainPromise ??= this.runDrain(reason, requestedAt));
   }
 
-  private async runDrain(reason: string): Promise<void> {
-    const recorder = this.beginStop(reason);
+  private async runDrain(reason: string, requestedAt: number): Promise<void> {
+    const recorder = this.beginStop(reason, requestedAt);
     await this.phaseHooks(recorder, 'beforeStop');
     await this.phase(recorder, 'deregister', this.options.registrarTimeout, (signal) =>
       this.registration.deregister(this.info, signal),
@@ -204,15 +204,17 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Phase 1, synchronous so that readiness is down in the same tick as the signal. */
-  private beginStop(reason: string): StopRecorder {
-    const started = performance.now();
+  private beginStop(reason: string, requestedAt: number): StopRecorder {
     this.reasonValue = reason;
     this.setState('draining');
+    const flipMs = performance.now() - requestedAt;
     this.signals.fireDraining(reason);
     const recorder = (this.recorder = new StopRecorder(this.info.name, reason));
-    recorder.record('unready', Math.round(performance.now() - started));
+    recorder.record('unready', Math.round(flipMs));
     const budget = stopBudget(this.options);
-    this.logger.log(`stop (${reason}): readiness down; the stop may take up to ${budget} ms`);
+    this.logger.log(
+      `stop (${reason}): readiness down ${flipMs.toFixed(3)} ms after it was asked for; the stop may take up to ${budget} ms`,
+    );
     if (budget > this.options.gracePeriod) {
       this.logger.warn(
         `the stop's bounds add up to ${budget} ms, more than gracePeriod (${this.options.gracePeriod} ms): the orchestrator may kill the process first. Lower the bounds or raise its grace period.`,

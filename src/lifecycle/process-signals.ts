@@ -7,8 +7,8 @@ export interface SignalTarget {
   readonly exit: boolean;
   readonly forceExitOnSecondSignal: boolean;
   readonly signalRepeatWindow: number;
-  /** Begins the stop and resolves with the exit code once it is over. */
-  stopOnSignal(signal: NodeJS.Signals): Promise<number>;
+  /** Begins the stop (`receivedAt`: when the signal arrived, for the flip timing) and resolves with the exit code. */
+  stopOnSignal(signal: NodeJS.Signals, receivedAt: number): Promise<number>;
 }
 
 /** The parts of `process` this uses, so tests can drive it without real signals. */
@@ -59,10 +59,11 @@ export class ProcessSignals {
   }
 
   private readonly onSignal = (signal: NodeJS.Signals): void => {
+    const receivedAt = this.now();
     const targets = [...this.targets].filter((t) => t.signals.includes(signal));
     if (this.first) return this.onSecondSignal(signal, targets);
-    this.first = { signal, at: this.now() };
-    Promise.all(targets.map((t) => t.stopOnSignal(signal))).then(
+    this.first = { signal, at: receivedAt };
+    Promise.all(targets.map((t) => t.stopOnSignal(signal, receivedAt))).then(
       (codes) => this.exitIfAsked(targets, Math.max(0, ...codes)),
       (error: unknown) => {
         this.logger.error(`stop failed: ${error instanceof Error ? error.stack : String(error)}`);

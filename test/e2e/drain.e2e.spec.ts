@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GracefulLifecycle } from '../../src';
+import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor } from '../support/http-client';
 import { createTestApp, type Platform } from '../support/test-app';
 
-const base = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 } as const;
+const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
 
 describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
   let app: INestApplication | undefined;

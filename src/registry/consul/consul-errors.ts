@@ -1,0 +1,125 @@
+export type ConsulOperation = 'registration' | 'deregistration' | 'heartbeat' | 'service lookup';
+
+/**
+ * Every failure the registrar rethrows. It never wraps the client's error as `cause`: that
+ * error carries the request (and its `X-Consul-Token` header) in `response.req`.
+ */
+export class ConsulRegistrarError extends Error {
+  constructor(
+    message: string,
+    readonly operation: ConsulOperation,
+    readonly details: {
+      statusCode?: number;
+      code?: string;
+      aborted?: boolean;
+      /** Why the signal fired (its reason), when aborted. */
+      abortReason?: unknown;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'ConsulRegistrarError';
+  }
+
+  get statusCode(): number | undefined {
+    return this.details.statusCode;
+  }
+
+  get aborted(): boolean {
+    return this.details.aborted === true;
+  }
+}
+
+/** Replaces every occurrence of the secret; the token may echo back in a URL, a body or a header dump. */
+export function scrub(text: string, secret: string | undefined): string {
+  if (!secret) return text;
+  return text.split(secret).join('[redacted]');
+}
+
+interface ClientErrorShape {
+  message?: unknown;
+  code?: unknown;
+  statusCode?: unknown;
+  isAbort?: unknown;
+  isTimeout?: unknown;
+  cause?: { code?: unknown };
+}
+
+/** The status code of a `consul`/papi response error, if the agent answered. */
+export function statusCodeOf(err: unknown): number | undefined {
+  try {
+    const status = (err as ClientErrorShape | null)?.statusCode;
+    return typeof status === 'number' ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface TranslateContext {
+  operation: ConsulOperation;
+  serviceId: string;
+  serviceName: string;
+  agent: string;
+  token: string | undefined;
+}
+
+const OPERATION_VERB: Record<ConsulOperation, string> = {
+  registration: 'registration',
+  deregistration: 'deregistration',
+  heartbeat: 'heartbeat (TTL check pass)',
+  'service lookup': 'service lookup',
+};
+
+/** Turns whatever the client threw into a clear {@link ConsulRegistrarError} without the token. */
+export function translateClientError(err: unknown, ctx: TranslateContext): ConsulRegistrarError {
+  const e = (err ?? {}) as ClientErrorShape;
+  const verb = OPERATION_VERB[ctx.operation];
+  const status = statusCodeOf(err);
+  const raw = typeof e.message === 'string' ? e.message : String(err);
+  // papi prefixes "consul: agent.service.register: "; the operation is said better below.
+  const detail = scrub(raw.replace(/^consul: [a-z.]+: /i, ''), ctx.token);
+
+  if (status === 403) {
+    const permission = ctx.operation === 'service lookup' ? 'service:read' : 'service:write';
+    return new ConsulRegistrarError(
+      `Consul refused the ${verb} (403 Forbidden): the ACL token lacks ${permission} on "${ctx.serviceName}" or is invalid`,
+      ctx.operation,
+      { statusCode: 403 },
+    );
+  }
+  if (status === 401) {
+    return new ConsulRegistrarError(
+      `Consul refused the ${verb} (401 Unauthorized): the agent requires an ACL token (option consul.token or CONSUL_HTTP_TOKEN)`,
+      ctx.operation,
+      { statusCode: 401 },
+    );
+  }
+  if (status !== undefined) {
+    return new ConsulRegistrarError(
+      `Consul answered ${status} to the ${verb} of "${ctx.serviceId}" at ${ctx.agent}: ${detail}`,
+      ctx.operation,
+      { statusCode: status },
+    );
+  }
+  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  if (code === 'ECONNREFUSED') {
+    return new ConsulRegistrarError(
+      `the Consul agent at ${ctx.agent} refused the connection (ECONNREFUSED) during the ${verb} of "${ctx.serviceId}": is the agent running?`,
+      ctx.operation,
+      { code },
+    );
+  }
+  return new ConsulRegistrarError(
+    `the ${verb} of "${ctx.serviceId}" with the Consul agent at ${ctx.agent} failed${code ? ` (${code})` : ''}: ${detail}`,
+    ctx.operation,
+    code ? { code } : {},
+  );
+}
+
+export function abortedError(ctx: TranslateContext, reason: unknown, elapsedMs: number): ConsulRegistrarError {
+  const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : reason === undefined ? 'aborted' : String(reason);
+  return new ConsulRegistrarError(
+    `the ${OPERATION_VERB[ctx.operation]} of "${ctx.serviceId}" with the Consul agent at ${ctx.agent} was abandoned after ${elapsedMs} ms (${scrub(why, ctx.token)})`,
+    ctx.operation,
+    { aborted: true, abortReason: reason },
+  );
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface SpawnedApp {
+  readonly proc: ChildProcess;
+  readonly port: number;
+  /** Everything the app wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first line matching `pattern`, waiting for it if needed. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Spawns a compiled app (built by `npm run build:test` into build/) as a child process
+ * and waits until it prints `LISTENING <port>`.
+ */
+export async function spawnApp(script: string, env: Record<string, string>, nodeBinary = process.execPath): Promise<SpawnedApp> {
+  const proc = spawn(nodeBinary, [join(ROOT, 'build', script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+    for (const listener of listeners) listener();
+  });
+
+  const waitForLine = (pattern: RegExp, timeoutMs = 10_000): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const line = text.split('\n').find((l) => pattern.test(l));
+        if (line !== undefined) return finish(() => resolve(line));
+        if (dead) finish(() => reject(new Error(`app exited before printing ${pattern}; output:\n${text}`)));
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${text}`))),
+        timeoutMs,
+      );
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        settle();
+      };
+      listeners.add(check);
+      check();
+    });
+
+  const line = await waitForLine(/^LISTENING \d+/, 20_000).catch((error: unknown) => {
+    proc.kill('SIGKILL');
+    throw error;
+  });
+  return {
+    proc,
+    port: Number(line.split(' ')[1]),
+    output: () => text,
+    waitForLine,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (!dead) proc.kill(signal);
+    },
+  };
+}
+
+/** Spawns the fixture server (test/fixtures/server.ts) with a config. */
+export function spawnFixture(config: object, nodeBinary?: string): Promise<SpawnedApp> {
+  return spawnApp('test/fixtures/server.js', { FIXTURE: JSON.stringify(config) }, nodeBinary);
+}
