@@ -190,7 +190,6 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     await this.phase(recorder, 'deregister', this.options.registrarTimeout, (signal) =>
       this.registration.deregister(this.info, signal),
     );
-    this.http?.beginClosing();
     await this.phase(recorder, 'delay', undefined, () => this.delay());
     await this.phase(recorder, 'close', undefined, () => this.http?.closeListener());
     const inFlight = (this.http?.inFlight ?? 0) + this.work.size;

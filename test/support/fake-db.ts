@@ -18,6 +18,7 @@ export class FakeDbPool implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.closedAt = performance.now();
-    console.log(`EVENT db-closed ${Date.now()}`);
+    const sinceLastQuery = this.lastQueryAt === undefined ? 'none' : (this.closedAt - this.lastQueryAt).toFixed(1);
+    console.log(`EVENT db-closed queries=${this.queries} msAfterLastQuery=${sinceLastQuery}`);
   }
 }

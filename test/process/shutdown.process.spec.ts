@@ -1,0 +1,104 @@
+import { Agent } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { get } from '../support/http-client';
+import { keepAliveLoad } from '../support/keep-alive-load';
+import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
+import type { Platform } from '../support/test-app';
+
+const running = new Set<SpawnedApp>();
+afterEach(() => {
+  for (const app of running) app.kill('SIGKILL');
+  running.clear();
+});
+
+async function start(platform: Platform, options: object): Promise<SpawnedApp> {
+  const app = await spawnFixture({ platform, options });
+  running.add(app);
+  return app;
+}
+
+const reportOf = (output: string) =>
+  JSON.parse(/stop report (\{.*\})/.exec(output)![1]!) as { exitCode: number; drained: number; totalMs: number };
+
+describe.each<Platform>(['express', 'fastify'])('a real %s process and a real SIGTERM', (platform) => {
+  it('lets 100 concurrent slow requests finish with 200 before onModuleDestroy', async () => {
+    const app = await start(platform, {});
+    const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=500'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    app.kill('SIGTERM');
+    const results = await Promise.all(replies);
+    const { code } = await app.exited;
+    expect(results.filter((r) => r.status !== 200)).toEqual([]);
+    expect(code).toBe(0);
+    const closed = /EVENT db-closed queries=(\d+) msAfterLastQuery=([\d.]+)/.exec(app.output());
+    expect(closed?.[1]).toBe('100');
+    expect(Number(closed?.[2])).toBeGreaterThanOrEqual(0);
+    expect(reportOf(app.output())).toMatchObject({ exitCode: 0, drained: 100 });
+  });
+
+  it('keep-alive clients looping through the stop see no failure; new connections are refused', async () => {
+    const app = await start(platform, { shutdownDelay: 300 });
+    const load = keepAliveLoad(app.port, '/slow?ms=2', 16, 8_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    app.kill('SIGTERM');
+    const result = await load;
+    expect((await app.exited).code).toBe(0);
+    expect(result.failures).toEqual([]);
+    expect(result.refused).toBe(16);
+    expect(result.ok).toBeGreaterThan(100);
+  });
+
+  it('exits within stopTimeout + 1 s of the drain start with a stuck request, names it, exit code 1', async () => {
+    const app = await start(platform, { stopTimeout: 1_000 });
+    const stuck = get(app.port, '/stuck').catch((error: Error) => error);
+    await app.waitForLine(/./);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const signalled = performance.now();
+    app.kill('SIGTERM');
+    const { code, at } = await app.exited;
+    expect(at - signalled).toBeLessThan(2_000);
+    expect(code).toBe(1);
+    expect(app.output()).toMatch(/aborted http GET \/stuck after \d+ ms/);
+    expect(await stuck).toBeInstanceOf(Error);
+  });
+
+  it('does not let an idle keep-alive connection delay the exit beyond shutdownDelay + 100 ms', async () => {
+    const app = await start(platform, { shutdownDelay: 200 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await get(app.port, '/ping', agent)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const signalled = performance.now();
+    app.kill('SIGTERM');
+    const { code, at } = await app.exited;
+    agent.destroy();
+    expect(code).toBe(0);
+    // The stop itself (signal to report) within shutdownDelay + 100 ms; the wall clock adds process exit.
+    expect(reportOf(app.output()).totalMs).toBeLessThan(300);
+    expect(at - signalled).toBeLessThan(450);
+  });
+
+  it('a second SIGTERM forces the exit; a repeat within the window does not', async () => {
+    const forced = await start(platform, { stopTimeout: 10_000, signalRepeatWindow: 300 });
+    void get(forced.port, '/stuck').catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    forced.kill('SIGTERM');
+    await forced.waitForLine(/draining 1 unit/);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const second = performance.now();
+    forced.kill('SIGTERM');
+    const exit = await forced.exited;
+    expect(exit.code).toBe(1);
+    expect(exit.at - second).toBeLessThan(500);
+    expect(forced.output()).toMatch(/second stop signal SIGTERM/);
+
+    const repeated = await start(platform, { signalRepeatWindow: 300 });
+    const slow = get(repeated.port, '/slow?ms=600');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    repeated.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    repeated.kill('SIGTERM');
+    expect((await slow).status).toBe(200);
+    expect((await repeated.exited).code).toBe(0);
+    expect(repeated.output()).toMatch(/SIGTERM repeated after \d+ ms .*ignored/);
+  });
+});

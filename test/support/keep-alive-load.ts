@@ -1,0 +1,47 @@
+import { Agent, request } from 'node:http';
+
+export interface LoadResult {
+  ok: number;
+  /** Requests that were written and got no full response (resets, hang-ups, 5xx). */
+  failures: string[];
+  /** Connections refused after the listener closed: nothing was written, nothing lost. */
+  refused: number;
+}
+
+/**
+ * `clients` keep-alive clients, each looping GET `path` on its own connection until the
+ * server refuses connections or `maxMs` passes. Bounded in count and time.
+ */
+export async function keepAliveLoad(port: number, path: string, clients: number, maxMs: number): Promise<LoadResult> {
+  const result: LoadResult = { ok: 0, failures: [], refused: 0 };
+  const deadline = performance.now() + maxMs;
+  const loop = async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 100_000 && performance.now() < deadline; i++) {
+        const outcome = await once(port, path, agent);
+        if (outcome === 'ok') result.ok++;
+        else if (outcome === 'refused') {
+          result.refused++;
+          return;
+        } else result.failures.push(outcome);
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, loop));
+  return result;
+}
+
+function once(port: number, path: string, agent: Agent): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : `status ${res.statusCode}`));
+      res.on('error', (e) => resolve(`response error ${e.message}`));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : `request error ${e.code ?? e.message}`));
+    req.end();
+  });
+}
