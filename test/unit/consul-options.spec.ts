@@ -1,0 +1,209 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import {
+  ConsulRegistrar,
+  ConsulRegistrarOptionsError,
+  type ConsulRegistrarOptions,
+  resolveConsulRegistrarOptions,
+} from '../../src/registry/consul';
+import { buildServiceRegistration } from '../../src/registry/consul/consul-service-definition';
+import { scrub, translateClientError } from '../../src/registry/consul/consul-errors';
+
+const problemsOf = (options: unknown, env: Record<string, string | undefined> = {}): string[] => {
+  try {
+    resolveConsulRegistrarOptions(options as ConsulRegistrarOptions, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConsulRegistrarOptionsError);
+    return (err as ConsulRegistrarOptionsError).problems;
+  }
+  return [];
+};
+
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+describe('consul registrar options', () => {
+  it('defaults to http://127.0.0.1:8500, a 10 s TTL beaten every third and a 1 m deregistration', () => {
+    const o = resolveConsulRegistrarOptions({}, {});
+    expect(o.address).toEqual({ host: '127.0.0.1', port: 8500, secure: false });
+    expect(o.token).toBeUndefined();
+    expect(o.check).toEqual({ type: 'ttl', ttl: 10_000, heartbeatInterval: 3_333 });
+    expect(o.deregisterCriticalServiceAfter).toBe(60_000);
+    expect(o.tags).toEqual([]);
+  });
+
+  it.each([
+    ['10.0.0.5:8500', { host: '10.0.0.5', port: 8500, secure: false }],
+    ['http://consul.local:8600', { host: 'consul.local', port: 8600, secure: false }],
+    ['https://consul.local', { host: 'consul.local', port: 8501, secure: true }],
+    ['https://consul.local:443', { host: 'consul.local', port: 443, secure: true }],
+    ['http://consul.local:80', { host: 'consul.local', port: 80, secure: false }],
+    ['[::1]:8500', { host: '::1', port: 8500, secure: false }],
+    ['consul.local', { host: 'consul.local', port: 8500, secure: false }],
+  ])('parses the address %s', (address, expected) => {
+    expect(resolveConsulRegistrarOptions({ address }, {}).address).toEqual(expected);
+    expect(resolveConsulRegistrarOptions({}, { CONSUL_HTTP_ADDR: address }).address).toEqual(expected);
+  });
+
+  it('takes host/port/secure', () => {
+    expect(resolveConsulRegistrarOptions({ host: 'c1', port: 9000 }, {}).address).toEqual({ host: 'c1', port: 9000, secure: false });
+    expect(resolveConsulRegistrarOptions({ secure: true }, {}).address).toEqual({ host: '127.0.0.1', port: 8501, secure: true });
+  });
+
+  it('prefers options over the environment, and the environment over defaults', () => {
+    const env = { CONSUL_HTTP_ADDR: 'https://from-env:8501', CONSUL_HTTP_TOKEN: 'env-token' };
+    const fromEnv = resolveConsulRegistrarOptions({}, env);
+    expect(fromEnv.address).toEqual({ host: 'from-env', port: 8501, secure: true });
+    expect(fromEnv.token).toBe('env-token');
+    const fromOptions = resolveConsulRegistrarOptions({ address: 'opt:1234', token: 'opt-token' }, env);
+    expect(fromOptions.address).toEqual({ host: 'opt', port: 1234, secure: false });
+    expect(fromOptions.token).toBe('opt-token');
+    expect(resolveConsulRegistrarOptions({}, { CONSUL_HTTP_TOKEN: '  ' }).token).toBeUndefined();
+  });
+
+  it('honours CONSUL_HTTP_SSL for a scheme-less CONSUL_HTTP_ADDR', () => {
+    expect(resolveConsulRegistrarOptions({}, { CONSUL_HTTP_ADDR: 'c:8501', CONSUL_HTTP_SSL: 'true' }).address.secure).toBe(true);
+  });
+
+  it('reads TLS material from paths, PEM strings, Buffers and the CONSUL_* variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'consul-opts-'));
+    const caPath = join(dir, 'ca.pem');
+    writeFileSync(caPath, PEM);
+    const o = resolveConsulRegistrarOptions({ address: 'https://c:8501', ca: caPath, cert: PEM, key: Buffer.from('k') }, {});
+    expect(o.tls.ca?.toString()).toBe(PEM);
+    expect(o.tls.cert?.toString()).toBe(PEM);
+    expect(o.tls.key?.toString()).toBe('k');
+
+    const certPath = join(dir, 'cert.pem');
+    const keyPath = join(dir, 'key.pem');
+    writeFileSync(certPath, PEM);
+    writeFileSync(keyPath, 'KEY');
+    const e = resolveConsulRegistrarOptions(
+      {},
+      { CONSUL_HTTP_ADDR: 'https://c:8501', CONSUL_CACERT: caPath, CONSUL_CLIENT_CERT: certPath, CONSUL_CLIENT_KEY: keyPath },
+    );
+    expect(e.tls.ca?.toString()).toBe(PEM);
+    expect(e.tls.key?.toString()).toBe('KEY');
+    // TLS variables are ignored for a plain-http agent, as the consul CLI does.
+    expect(resolveConsulRegistrarOptions({}, { CONSUL_CACERT: '/nope' }).tls).toEqual({});
+  });
+
+  it('accepts an HTTP check with defaults', () => {
+    const o = resolveConsulRegistrarOptions({ check: { type: 'http', url: 'http://10.0.0.5:3000/health/ready' } }, {});
+    expect(o.check).toEqual({
+      type: 'http',
+      url: 'http://10.0.0.5:3000/health/ready',
+      interval: 10_000,
+      timeout: 5_000,
+      tlsSkipVerify: false,
+      syncInterval: 10_000,
+    });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a bad address', { address: 'ftp://c:21' }, /consul\.address is "ftp:\/\/c:21"; the scheme "ftp" is not http or https: it must be host:port/],
+    ['an address with a path', { address: 'http://c:8500/v1' }, /consul\.address is "http:\/\/c:8500\/v1"; it must not have a path/],
+    ['credentials in the address', { address: 'http://u:p@c:8500' }, /must not contain user:password@/],
+    ['address with host', { address: 'c:8500', host: 'd' }, /give one or the other/],
+    ['a bad port', { port: 70000 }, /consul\.port is 70000; it must be a whole number from 1 to 65535/],
+    ['a bad secure', { secure: 'yes' }, /consul\.secure is "yes"; it must be true or false/],
+    ['bad tags', { tags: ['a', ''] }, /consul\.tags is \["a",""\]; it must be an array of non-empty strings/],
+    ['a short deregisterCriticalServiceAfter', { deregisterCriticalServiceAfter: 30_000 }, /consul\.deregisterCriticalServiceAfter is 30000; .*from 60000 \(Consul's minimum\)/],
+    ['a short ttl', { check: { type: 'ttl', ttl: 500 } }, /consul\.check\.ttl is 500; it must be a whole number of milliseconds from 1000/],
+    ['a heartbeat not shorter than the ttl', { check: { type: 'ttl', ttl: 5_000, heartbeatInterval: 5_000 } }, /heartbeatInterval is 5000; it must be shorter than consul\.check\.ttl \(5000\)/],
+    ['an unknown check type', { check: { type: 'tcp' } }, /consul\.check is \{"type":"tcp"\}; it must be \{ type: 'ttl'/],
+    ['an HTTP check without url', { check: { type: 'http' } }, /consul\.check\.url is undefined; it must be an http\(s\) URL/],
+    ['an HTTP check timeout above its interval', { check: { type: 'http', url: 'http://a/r', interval: 2_000, timeout: 3_000 } }, /consul\.check\.timeout is 3000; it must be at most consul\.check\.interval \(2000\)/],
+    ['TLS on plain http', { address: 'http://c:8500', ca: PEM }, /consul\.ca is set but the agent address is plain http/],
+    ['an unreadable CA path', { address: 'https://c', ca: '/no/such/ca.pem' }, /consul\.ca is the path "\/no\/such\/ca\.pem"; it cannot be read \(ENOENT\)/],
+    ['a cert without key', { address: 'https://c', cert: PEM }, /consul\.cert and consul\.key .* must be given together/],
+    ['a bad logger', { logger: {} }, /consul\.logger is \{\}; it must be an object with a warn\(message\) method/],
+  ])('rejects %s, naming the option, the value and what is allowed', (_label, options, message) => {
+    const problems = problemsOf(options);
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('names the environment variable when CONSUL_HTTP_ADDR is bad', () => {
+    expect(problemsOf({}, { CONSUL_HTTP_ADDR: 'unix:///tmp/consul.sock' }).join('\n')).toMatch(
+      /the environment variable CONSUL_HTTP_ADDR is "unix:\/\/\/tmp\/consul\.sock"; the scheme "unix" is not http or https/,
+    );
+  });
+
+  it('lists every problem at once', () => {
+    expect(problemsOf({ port: 0, tags: 'x', deregisterCriticalServiceAfter: 1 })).toHaveLength(3);
+  });
+
+  it('never shows the token in a validation error', () => {
+    const secret = 'sekrit-token-\nwith-newline';
+    const problems = problemsOf({ token: secret });
+    expect(problems.join('\n')).toMatch(/consul\.token is empty or contains a line break/);
+    expect(problems.join('\n')).not.toContain('sekrit');
+    expect(problemsOf({ token: 42 }).join('\n')).toMatch(/consul\.token is a number; it must be a string/);
+  });
+
+  it('the constructor validates too', () => {
+    expect(() => new ConsulRegistrar({ port: -1 }, {})).toThrow(ConsulRegistrarOptionsError);
+  });
+});
+
+describe('consul service definition', () => {
+  const options = resolveConsulRegistrarOptions({ tags: ['t'] }, {});
+
+  it('takes Address and Port from the http endpoint and puts every endpoint in Meta by scheme', () => {
+    const reg = buildServiceRegistration(
+      {
+        id: 'a-1',
+        name: 'a',
+        version: '2.0.0',
+        metadata: { zone: 'z1' },
+        endpoints: ['grpc://10.0.0.5:5000', 'http://10.0.0.5:3000', 'http://[fd00::5]:3001'],
+      },
+      options,
+    );
+    expect(reg).toMatchObject({
+      id: 'a-1',
+      name: 'a',
+      tags: ['t'],
+      address: '10.0.0.5',
+      port: 3000,
+      meta: {
+        version: '2.0.0',
+        zone: 'z1',
+        endpoint_grpc: 'grpc://10.0.0.5:5000',
+        endpoint_http: 'http://10.0.0.5:3000',
+        endpoint_http_2: 'http://[fd00::5]:3001',
+      },
+      check: { checkid: 'service:a-1', ttl: '10s', deregistercriticalserviceafter: '60s' },
+    });
+  });
+
+  it('falls back to the first endpoint, and to no address at all', () => {
+    const base = { id: 'b', name: 'b', version: '1', metadata: {} };
+    expect(buildServiceRegistration({ ...base, endpoints: ['grpc://h:5000'] }, options)).toMatchObject({ address: 'h', port: 5000 });
+    const none = buildServiceRegistration({ ...base, endpoints: [] }, options);
+    expect(none.address).toBeUndefined();
+    expect(none.port).toBeUndefined();
+  });
+
+  it('rejects metadata keys Consul would refuse', () => {
+    expect(() =>
+      buildServiceRegistration({ id: 'c', name: 'c', version: '1', metadata: { 'bad key': 'v' }, endpoints: [] }, options),
+    ).toThrow(/metadata key "bad key" cannot be a Consul Meta key/);
+  });
+});
+
+describe('consul error translation', () => {
+  const ctx = { operation: 'registration' as const, serviceId: 'a-1', serviceName: 'a', agent: 'http://127.0.0.1:8500', token: 'T0K3N' };
+
+  it('scrubs the token from any message it passes on', () => {
+    expect(scrub('x T0K3N y T0K3N', 'T0K3N')).toBe('x [redacted] y [redacted]');
+    const err = translateClientError(Object.assign(new Error('consul: agent.service.register: boom T0K3N'), { statusCode: 500 }), ctx);
+    expect(err.message).toBe('Consul answered 500 to the registration of "a-1" at http://127.0.0.1:8500: boom [redacted]');
+  });
+
+  it('explains a 403 without the token', () => {
+    const err = translateClientError(Object.assign(new Error('forbidden'), { statusCode: 403 }), ctx);
+    expect(err.message).toBe('Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "a" or is invalid');
+  });
+});
