@@ -1,4 +1,5 @@
 import type { LifecycleHook } from './lifecycle/hooks';
+import type { ConsulRegistrarOptions } from './registry/consul/consul-registrar-options';
 import type { Registrar } from './registry/registrar';
 
 /** Everything `GracefulModule.forRoot()` accepts. Every field is optional; see README for each. */
@@ -16,7 +17,10 @@ export interface GracefulOptions {
   advertiseHost?: string;
   /** Signals that start the stop; `[]` installs no handler. Default `['SIGTERM', 'SIGINT']`. */
   signals?: NodeJS.Signals[];
+  /** A custom registry; exclusive with `consul`. */
   registrar?: Registrar;
+  /** Register in Consul (the agent from `CONSUL_HTTP_ADDR` etc. when fields are left out); `{}` takes every default. */
+  consul?: ConsulRegistrarOptions;
   /** Bound of each registration attempt and of the deregistration (ms). */
   registrarTimeout?: number;
   /** First retry delay after a failed registration (ms); doubles up to `registerRetryMaxDelay`. */
@@ -55,7 +59,7 @@ export interface ResolvedGracefulOptions
   extends Resolved<
     Omit<
       GracefulOptions,
-      'id' | 'name' | 'version' | 'endpoints' | 'advertiseHost' | 'registrar' | 'beforeStart' | 'afterStart' | 'beforeStop' | 'afterStop'
+      'id' | 'name' | 'version' | 'endpoints' | 'advertiseHost' | 'registrar' | 'consul' | 'beforeStart' | 'afterStart' | 'beforeStop' | 'afterStop'
     >
   > {
   id?: string;

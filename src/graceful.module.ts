@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { APP_INFO } from './app-info/app-info';
 import { buildAppInfo } from './app-info/build-app-info';
 import { GracefulInterceptor } from './drain/graceful.interceptor';
@@ -6,7 +6,9 @@ import { WorkTracker } from './drain/work-tracker';
 import { GRACEFUL_OPTIONS } from './graceful.constants';
 import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
 import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
+import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
 import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
+import { ConsulRegistrar } from './registry/consul/consul-registrar';
 import { StopSignals } from './lifecycle/stop-signals';
 import { validateOptions } from './validate-options';
 
@@ -19,7 +21,11 @@ import { validateOptions } from './validate-options';
     {
       provide: GRACEFUL_OPTIONS,
       inject: [RAW_GRACEFUL_OPTIONS],
-      useFactory: (raw: GracefulOptions) => validateOptions(raw),
+      useFactory: (raw: GracefulOptions): ResolvedGracefulOptions => {
+        const options = validateOptions(raw);
+        if (raw?.consul) options.registrar = new ConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
+        return options;
+      },
     },
     {
       provide: APP_INFO,
@@ -30,6 +36,8 @@ import { validateOptions } from './validate-options';
     WorkTracker,
     GracefulLifecycle,
     GracefulInterceptor,
+    // No import of @nestjs/terminus: moves Terminus' gracefulShutdownTimeoutMs into shutdownDelay when present.
+    TerminusShutdownWait,
   ],
   exports: [GRACEFUL_OPTIONS, APP_INFO, StopSignals, WorkTracker, GracefulLifecycle, GracefulInterceptor],
 })

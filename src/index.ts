@@ -14,4 +14,6 @@ export { WorkTracker, type WorkHandle } from './drain/work-tracker';
 export { GracefulInterceptor } from './drain/graceful.interceptor';
 export type { PendingUnit, WorkKind } from './drain/work-unit';
 export type { Registrar } from './registry/registrar';
+export * from './registry/consul';
 export type { ServiceInstance } from './registry/service-instance';
+export * from './health';

@@ -42,6 +42,9 @@ const registrar: Check = (v) =>
     ? undefined
     : 'an object with register(instance, signal) and deregister(instance, signal) methods';
 
+const plainObject: Check = (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object of Consul options (see README)';
+
 const CHECKS: Record<keyof GracefulOptions, Check> = {
   id: nonEmptyString,
   name: nonEmptyString,
@@ -51,6 +54,7 @@ const CHECKS: Record<keyof GracefulOptions, Check> = {
   advertiseHost: nonEmptyString,
   signals: signalList,
   registrar,
+  consul: plainObject,
   registrarTimeout: positiveDuration,
   registerRetryDelay: positiveDuration,
   registerRetryMaxDelay: positiveDuration,
@@ -98,6 +102,9 @@ export function validateOptions(raw: GracefulOptions | undefined): ResolvedGrace
     beforeStop: asList(options.beforeStop),
     afterStop: asList(options.afterStop),
   } as ResolvedGracefulOptions;
+  if (options.registrar && options.consul) {
+    problems.push('options "registrar" and "consul" are both set; give one: "consul" builds a ConsulRegistrar, "registrar" takes your own');
+  }
   if (problems.length === 0 && resolved.registerRetryMaxDelay < resolved.registerRetryDelay) {
     problems.push(
       `option "registerRetryMaxDelay" is ${resolved.registerRetryMaxDelay}; it must be at least registerRetryDelay (${resolved.registerRetryDelay})`,

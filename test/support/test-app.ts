@@ -1,4 +1,4 @@
-import { Controller, Get, Module, Query, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, Query, type DynamicModule, type INestApplication, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -44,15 +44,20 @@ class SlowController {
   }
 }
 
-export function testModule(options: GracefulOptions): DynamicModule {
-  @Module({ imports: [GracefulModule.forRoot(options)], controllers: [SlowController], providers: [FakeDbPool] })
+/** `extra`: more imports, controllers and providers for the test app's root module (e.g. GracefulHealthModule). */
+export function testModule(options: GracefulOptions, extra: ModuleMetadata = {}): DynamicModule {
+  @Module({
+    imports: [GracefulModule.forRoot(options), ...(extra.imports ?? [])],
+    controllers: [SlowController, ...(extra.controllers ?? [])],
+    providers: [FakeDbPool, ...(extra.providers ?? [])],
+  })
   class TestAppModule {}
   return { module: TestAppModule };
 }
 
-export async function createTestApp(platform: Platform, options: GracefulOptions): Promise<INestApplication> {
+export async function createTestApp(platform: Platform, options: GracefulOptions, extra?: ModuleMetadata): Promise<INestApplication> {
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(testModule(options), adapter, { logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.create(testModule(options, extra), adapter, { logger: ['error', 'warn', 'log'] });
   enableGracefulShutdown(app);
   return app;
 }

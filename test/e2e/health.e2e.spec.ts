@@ -1,0 +1,216 @@
+import { Controller, Get, Logger, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GracefulLifecycle, type GracefulOptions, type Registrar } from '../../src';
+import { GracefulHealthIndicator, GracefulHealthModule } from '../../src/health';
+import { FakeDbPool } from '../support/fake-db';
+import { get, waitFor, type Reply } from '../support/http-client';
+import { createTestApp, type Platform } from '../support/test-app';
+
+const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+
+/** The app's own health controller: the lifecycle's readiness beside another indicator. */
+@Controller('own')
+class OwnHealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly graceful: GracefulHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.graceful.readiness('graceful'), () => this.indicators.check('db').up({ pool: 'open' })]);
+  }
+}
+
+type Probe = { at: number; status: number | 'refused'; body?: unknown };
+
+/** A GET on a new connection; a refused connection is a result, not an error. */
+async function probe(port: number, path: string): Promise<Probe> {
+  try {
+    const reply: Reply = await get(port, path);
+    return { at: performance.now(), status: reply.status, body: JSON.parse(reply.body || 'null') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return { at: performance.now(), status: 'refused' };
+    throw error;
+  }
+}
+
+describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    if (app && app.get(GracefulLifecycle).state !== 'stopped') await app.close();
+    app = undefined;
+  });
+
+  async function listen(options: GracefulOptions = {}, extra: ModuleMetadata = { imports: [GracefulHealthModule.forRoot()] }) {
+    app = await createTestApp(platform, { ...base, ...options }, extra);
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    return { port, db: app.get(FakeDbPool), lifecycle: app.get(GracefulLifecycle) };
+  }
+
+  it('readiness 503 from the stop on while in-flight requests are served; liveness 200 until the listener closes', async () => {
+    const { port, db, lifecycle } = await listen({ shutdownDelay: 400 });
+    const ready = await probe(port, '/health/ready');
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ok', info: { lifecycle: { status: 'up', state: 'ready' } } } });
+    expect(await probe(port, '/health/live')).toMatchObject({ status: 200 });
+
+    let slowDone = 0;
+    const slow = Array.from({ length: 5 }, () => get(port, '/slow?ms=1200').finally(() => slowDone++));
+    await waitFor(() => db.entered === 5, 5_000, '5 slow requests in their handler');
+
+    const closing = app!.close();
+    // Same tick as the stop: the indicator reads the state, no event to wait for.
+    expect(lifecycle.state).toBe('draining');
+    expect(app!.get(GracefulHealthIndicator).readiness().lifecycle).toMatchObject({ status: 'down', state: 'draining' });
+
+    const readiness = await probe(port, '/health/ready');
+    expect(readiness.status).toBe(503);
+    expect(readiness.body).toMatchObject({
+      status: 'error',
+      error: { lifecycle: { status: 'down', state: 'draining', reason: 'app.close()', registration: 'none' } },
+    });
+    expect(slowDone).toBe(0);
+
+    // Liveness every 20 ms until the listener closes.
+    const live: Probe[] = [];
+    for (;;) {
+      const p = await probe(port, '/health/live');
+      live.push(p);
+      if (p.status === 'refused') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const served = live.slice(0, -1);
+    expect(served.length).toBeGreaterThan(5);
+    expect(served.every((p) => p.status === 200)).toBe(true);
+    expect(served[0]!.body).toMatchObject({ info: { lifecycle: { status: 'up', state: 'draining' } } });
+    // The listener closed while the slow requests were still being served.
+    expect(slowDone).toBe(0);
+
+    const results = await Promise.all(slow);
+    await closing;
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 5 });
+  });
+
+  it('serves the indicator to the app’s own @HealthCheck() controller beside other indicators', async () => {
+    const { port } = await listen({ shutdownDelay: 300 }, { imports: [TerminusModule, GracefulHealthModule], controllers: [OwnHealthController] });
+    expect(await probe(port, '/own/ready')).toMatchObject({
+      status: 200,
+      body: { status: 'ok', info: { graceful: { status: 'up', state: 'ready' }, db: { status: 'up', pool: 'open' } } },
+    });
+    // The plain import mounts no controller.
+    expect((await probe(port, '/health/ready')).status).toBe(404);
+
+    const closing = app!.close();
+    const down = await probe(port, '/own/ready');
+    expect(down).toMatchObject({
+      status: 503,
+      body: { status: 'error', info: { db: { status: 'up' } }, error: { graceful: { status: 'down', state: 'draining' } } },
+    });
+    await closing;
+  });
+
+  it('mounts the controller at the configured paths', async () => {
+    const { port } = await listen({}, { imports: [GracefulHealthModule.forRoot({ controller: { readyPath: 'readyz', livePath: '/livez' }, key: 'app' })] });
+    expect(await probe(port, '/readyz')).toMatchObject({ status: 200, body: { info: { app: { status: 'up' } } } });
+    expect(await probe(port, '/livez')).toMatchObject({ status: 200, body: { info: { app: { status: 'up' } } } });
+    expect((await probe(port, '/health/ready')).status).toBe(404);
+  });
+
+  describe('with a registry that is down at start', () => {
+    function flakyRegistrar() {
+      const state = { up: false };
+      const registrar: Registrar = {
+        register: async () => {
+          if (!state.up) throw new Error('registry unreachable');
+        },
+        deregister: async () => undefined,
+      };
+      return { registrar, state };
+    }
+    const retry = { registerRetryDelay: 20, registerRetryMaxDelay: 20 };
+
+    it('requireRegistration true (default): readiness 503 with the registration error until registered', async () => {
+      const { registrar, state } = flakyRegistrar();
+      const { port, lifecycle } = await listen({ registrar, ...retry });
+      await waitFor(() => lifecycle.registrationStatus === 'failed', 2_000, 'a failed attempt');
+      expect(await probe(port, '/health/ready')).toMatchObject({
+        status: 503,
+        body: {
+          error: {
+            lifecycle: {
+              status: 'down',
+              state: 'starting',
+              reason: 'registering',
+              registration: 'failed',
+              registrationError: 'registry unreachable',
+            },
+          },
+        },
+      });
+      expect((await probe(port, '/health/live')).status).toBe(200);
+      state.up = true;
+      await waitFor(() => lifecycle.state === 'ready', 2_000, 'registered');
+      expect(await probe(port, '/health/ready')).toMatchObject({
+        status: 200,
+        body: { info: { lifecycle: { status: 'up', state: 'ready', registration: 'registered' } } },
+      });
+    });
+
+    it('requireRegistration false: readiness 200 at listen, the body shows the failed registration', async () => {
+      const { registrar } = flakyRegistrar();
+      const { port, lifecycle } = await listen({ registrar, requireRegistration: false, ...retry });
+      await waitFor(() => lifecycle.registrationStatus === 'failed', 2_000, 'a failed attempt');
+      expect(await probe(port, '/health/ready')).toMatchObject({
+        status: 200,
+        body: {
+          info: { lifecycle: { status: 'up', state: 'ready', registration: 'failed', registrationError: 'registry unreachable' } },
+        },
+      });
+    });
+  });
+
+  describe('with TerminusModule.forRoot({ gracefulShutdownTimeoutMs })', () => {
+    const phase = (lifecycle: GracefulLifecycle, name: string) => lifecycle.report!.phases.find((p) => p.phase === name)!.ms;
+
+    it('moves Terminus’ wait into shutdownDelay: it waits once, before the listener closes, not in teardown', async () => {
+      const warn = vi.spyOn(Logger.prototype, 'warn');
+      const terminusOptions = { gracefulShutdownTimeoutMs: 600 };
+      const { port, lifecycle } = await listen({}, { imports: [TerminusModule.forRoot(terminusOptions), GracefulHealthModule.forRoot()] });
+      expect(terminusOptions.gracefulShutdownTimeoutMs).toBe(0);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('raised shutdownDelay from 0 to 600 ms'));
+
+      const stopping = lifecycle.shutdown('SIGTERM'); // Terminus only waits on SIGTERM
+      expect((await probe(port, '/health/ready')).status).toBe(503);
+      const report = await stopping;
+      expect(phase(lifecycle, 'delay')).toBeGreaterThanOrEqual(590);
+      expect(phase(lifecycle, 'teardown')).toBeLessThan(300);
+      expect(report.totalMs).toBeLessThan(1_100);
+    });
+
+    it('keeps a longer shutdownDelay and does not add Terminus’ wait to it', async () => {
+      const terminusOptions = { gracefulShutdownTimeoutMs: 300 };
+      const { lifecycle } = await listen({ shutdownDelay: 500 }, { imports: [TerminusModule.forRoot(terminusOptions)] });
+      expect(terminusOptions.gracefulShutdownTimeoutMs).toBe(0);
+      const report = await lifecycle.shutdown('SIGTERM');
+      expect(phase(lifecycle, 'delay')).toBeGreaterThanOrEqual(490);
+      expect(phase(lifecycle, 'teardown')).toBeLessThan(250);
+      expect(report.totalMs).toBeLessThan(500 + 300);
+    });
+
+    it('(control) left alone, Terminus’ wait would land in teardown, after the listener closed', async () => {
+      const terminusOptions = { gracefulShutdownTimeoutMs: 300 };
+      const { lifecycle } = await listen({}, { imports: [TerminusModule.forRoot(terminusOptions)] });
+      terminusOptions.gracefulShutdownTimeoutMs = 300; // undo the neutralisation
+      await lifecycle.shutdown('SIGTERM');
+      expect(phase(lifecycle, 'teardown')).toBeGreaterThanOrEqual(290);
+    });
+  });
+});
