@@ -146,6 +146,12 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
           '. Add `enableGracefulShutdown(app)` right after NestFactory.create() in main.ts (in tests: after createNestApplication()).',
       );
     }
+    if (!NEST_HAS_CLOSE_SEAM && (this.app as { shutdownCleanupRef?: unknown } | undefined)?.shutdownCleanupRef) {
+      throw new Error(
+        'nest-graceful: on Nest 11, the handler app.enableShutdownHooks() installs runs onModuleDestroy before the drain. ' +
+          'Remove app.enableShutdownHooks(): enableGracefulShutdown(app) already handles the stop signals.',
+      );
+    }
     if (!adapter || !server) return this.start(undefined);
     this.http = new HttpConnections(server);
     // Nest 12: close() awaits beforeClose() before any destroy hook; the drain runs there.

@@ -18,9 +18,13 @@ export interface SpawnedApp {
  * Spawns a compiled app (built by `npm run build:test` into build/) as a child process
  * and waits until it prints `LISTENING <port>`.
  */
-export async function spawnApp(script: string, env: Record<string, string>, nodeBinary = process.execPath): Promise<SpawnedApp> {
-  const proc = spawn(nodeBinary, [join(ROOT, 'build', script)], {
-    cwd: ROOT,
+export async function spawnApp(
+  script: string,
+  env: Record<string, string>,
+  { nodeBinary = process.execPath, root = ROOT }: { nodeBinary?: string; root?: string } = {},
+): Promise<SpawnedApp> {
+  const proc = spawn(nodeBinary, [join(root, 'build', script)], {
+    cwd: root,
     env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -77,7 +81,7 @@ export async function spawnApp(script: string, env: Record<string, string>, node
   };
 }
 
-/** Spawns the fixture server (test/fixtures/server.ts) with a config. */
-export function spawnFixture(config: object, nodeBinary?: string): Promise<SpawnedApp> {
-  return spawnApp('test/fixtures/server.js', { FIXTURE: JSON.stringify(config) }, nodeBinary);
+/** Spawns the fixture server (test/fixtures/server.ts) with a config; `root` holds build/ and node_modules/. */
+export function spawnFixture(config: object, where?: { nodeBinary?: string; root?: string }): Promise<SpawnedApp> {
+  return spawnApp('test/fixtures/server.js', { FIXTURE: JSON.stringify(config) }, where);
 }

@@ -55,9 +55,15 @@ export function testModule(options: GracefulOptions, extra: ModuleMetadata = {})
   return { module: TestAppModule };
 }
 
-export async function createTestApp(platform: Platform, options: GracefulOptions, extra?: ModuleMetadata): Promise<INestApplication> {
+/** `attach: false` leaves out enableGracefulShutdown(app), as an app relying on Nest 12's close() seam would. */
+export async function createTestApp(
+  platform: Platform,
+  options: GracefulOptions,
+  extra?: ModuleMetadata,
+  { attach = true }: { attach?: boolean } = {},
+): Promise<INestApplication> {
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
   const app = await NestFactory.create(testModule(options, extra), adapter, { logger: ['error', 'warn', 'log'] });
-  enableGracefulShutdown(app);
+  if (attach) enableGracefulShutdown(app);
   return app;
 }

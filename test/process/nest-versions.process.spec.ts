@@ -1,0 +1,77 @@
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { get } from '../support/http-client';
+import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
+import type { Platform } from '../support/test-app';
+
+const ROOT = join(__dirname, '..', '..');
+const NEST11 = join(ROOT, 'test', 'nest11');
+
+const running = new Set<SpawnedApp>();
+afterEach(() => {
+  for (const app of running) app.kill('SIGKILL');
+  running.clear();
+});
+
+/**
+ * 100 slow requests in flight at a real SIGTERM: all answered 200, and the stand-in
+ * pool's onModuleDestroy ran after the last query. Returns the process's exit.
+ */
+async function hundredInFlight(app: SpawnedApp) {
+  running.add(app);
+  const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=500'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  app.kill('SIGTERM');
+  const results = await Promise.all(replies);
+  const exit = await app.exited;
+  expect(results.filter((r) => r.status !== 200)).toEqual([]);
+  const closed = /EVENT db-closed queries=(\d+) msAfterLastQuery=([\d.]+)/.exec(app.output());
+  expect(closed?.[1]).toBe('100');
+  expect(app.output()).toMatch(/stop report \{.*"exitCode":0/);
+  return exit;
+}
+
+describe('Nest 11', () => {
+  beforeAll(() => {
+    if (!existsSync(join(NEST11, 'node_modules', '@nestjs', 'core'))) {
+      throw new Error('Nest 11 is not installed for the tests: run `npm ci --prefix test/nest11` (.ci/run does).');
+    }
+    // The compiled library and fixtures, next to Nest 11's node_modules so they resolve Nest 11.
+    rmSync(join(NEST11, 'build'), { recursive: true, force: true });
+    for (const dir of ['src', 'test/support', 'test/fixtures']) {
+      cpSync(join(ROOT, 'build', dir), join(NEST11, 'build', dir), { recursive: true });
+    }
+  });
+
+  it.each<Platform>(['express', 'fastify'])('drains 100 in-flight requests before teardown on %s', async (platform) => {
+    const app = await spawnFixture({ platform, options: {} }, { root: NEST11 });
+    const expected = (JSON.parse(readFileSync(join(NEST11, 'node_modules/@nestjs/core/package.json'), 'utf8')) as { version: string }).version;
+    expect(expected).toMatch(/^11\./);
+    expect(app.output()).toContain(`NEST_VERSION ${expected}`);
+    expect((await hundredInFlight(app)).code).toBe(0);
+  });
+
+  it('refuses to start when enableShutdownHooks() would tear down before the drain', async () => {
+    const failed = spawnFixture({ platform: 'express', options: {}, nestShutdownHooks: true }, { root: NEST11 });
+    await expect(failed).rejects.toThrow(/on Nest 11, the handler app\.enableShutdownHooks\(\) installs runs onModuleDestroy before the drain/);
+  });
+
+  it('refuses to start without enableGracefulShutdown(app), naming the line to add', async () => {
+    const failed = spawnFixture({ platform: 'express', options: {}, attach: false }, { root: NEST11 });
+    await expect(failed).rejects.toThrow(/Add `enableGracefulShutdown\(app\)` right after NestFactory.create\(\)/);
+  });
+});
+
+describe('Nest 12 without enableGracefulShutdown(app)', () => {
+  it.each<Platform>(['express', 'fastify'])(
+    "drains before teardown when the stop comes from Nest's own enableShutdownHooks() on %s",
+    async (platform) => {
+      const app = await spawnFixture({ platform, options: {}, attach: false, nestShutdownHooks: true });
+      expect(app.output()).toMatch(/NEST_VERSION 12\./);
+      const exit = await hundredInFlight(app);
+      // Nest's handler ends the process by re-raising the signal once close() is over.
+      expect(exit.signal).toBe('SIGTERM');
+    },
+  );
+});
