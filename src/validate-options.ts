@@ -23,7 +23,7 @@ const stringRecord: Check = (v) =>
     ? undefined
     : 'an object whose values are strings';
 const endpointList: Check = (v) =>
-  Array.isArray(v) && v.every((e) => typeof e === 'string' && URL.canParse(e))
+  Array.isArray(v) && v.every((e) => typeof e === 'string' && URL.canParse(e) && new URL(e).host !== '')
     ? undefined
     : 'an array of URLs such as "http://10.0.0.5:3000"';
 const signalList: Check = (v) =>
@@ -74,7 +74,17 @@ const CHECKS: Record<keyof GracefulOptions, Check> = {
   afterStop: hooks,
 };
 
-const show = (v: unknown): string => (typeof v === 'function' ? 'a function' : JSON.stringify(v) ?? String(v));
+/** How a bad value is named in a message; never throws (BigInt, circular objects). */
+const show = (v: unknown): string => {
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return String(v);
+  try {
+    return JSON.stringify(v, (_, x: unknown) => (typeof x === 'function' ? '[function]' : x)) ?? String(v);
+  } catch {
+    return Array.isArray(v) ? 'an array' : `a ${typeof v} that JSON cannot show`;
+  }
+};
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Checks every option and fills in defaults. Throws {@link GracefulOptionsError} listing every problem. */
@@ -96,6 +106,8 @@ export function validateOptions(raw: GracefulOptions | undefined): ResolvedGrace
   }
   const resolved: ResolvedGracefulOptions = {
     ...DEFAULT_OPTIONS,
+    signals: [...DEFAULT_OPTIONS.signals],
+    metadata: {},
     ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as GracefulOptions),
     beforeStart: asList(options.beforeStart),
     afterStart: asList(options.afterStart),
@@ -105,7 +117,8 @@ export function validateOptions(raw: GracefulOptions | undefined): ResolvedGrace
   if (options.registrar && options.consul) {
     problems.push('options "registrar" and "consul" are both set; give one: "consul" builds a ConsulRegistrar, "registrar" takes your own');
   }
-  if (problems.length === 0 && resolved.registerRetryMaxDelay < resolved.registerRetryDelay) {
+  const retryDelaysValid = !problems.some((p) => /"registerRetry(Max)?Delay"/.test(p));
+  if (retryDelaysValid && resolved.registerRetryMaxDelay < resolved.registerRetryDelay) {
     problems.push(
       `option "registerRetryMaxDelay" is ${resolved.registerRetryMaxDelay}; it must be at least registerRetryDelay (${resolved.registerRetryDelay})`,
     );

@@ -20,8 +20,8 @@ afterEach(() => {
  */
 async function hundredInFlight(app: SpawnedApp) {
   running.add(app);
-  const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=500'));
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=1000'));
+  await app.waitForLine(/^EVENT entered 100$/, 5_000);
   app.kill('SIGTERM');
   const results = await Promise.all(replies);
   const exit = await app.exited;

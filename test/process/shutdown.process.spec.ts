@@ -23,8 +23,8 @@ const reportOf = (output: string) =>
 describe.each<Platform>(['express', 'fastify'])('a real %s process and a real SIGTERM', (platform) => {
   it('lets 100 concurrent slow requests finish with 200 before onModuleDestroy', async () => {
     const app = await start(platform, {});
-    const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=500'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=1000'));
+    await app.waitForLine(/^EVENT entered 100$/, 5_000);
     app.kill('SIGTERM');
     const results = await Promise.all(replies);
     const { code } = await app.exited;

@@ -34,6 +34,8 @@ export interface StartConsulOptions {
   readyTimeoutMs?: number;
   /** Extra HCL appended to the generated config. */
   extraHcl?: string;
+  /** Listen on these ports (e.g. from {@link reserveConsulPorts}) instead of fresh free ones. */
+  ports?: ConsulPorts;
 }
 
 export interface ConsulPorts {
@@ -125,6 +127,15 @@ async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+/**
+ * Six ports free now (TCP and UDP), for an agent started later with `startConsul({ ports })`:
+ * e.g. an app pointed at `127.0.0.1:<http>` before any agent runs there.
+ */
+export async function reserveConsulPorts(): Promise<ConsulPorts> {
+  const [http, dns, serfLan, serfWan, server, grpc] = await freePorts(6);
+  return { http, dns, serf_lan: serfLan, serf_wan: serfWan, server, grpc };
+}
+
 function buildHcl(ports: ConsulPorts, options: StartConsulOptions): string {
   const lines = [
     `ports {`,
@@ -164,8 +175,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startConsul(options: StartConsulOptions = {}): Promise<ConsulAgent> {
   installExitHook();
   const binary = consulBinary();
-  const [http, dns, serfLan, serfWan, server, grpc] = await freePorts(6);
-  const ports: ConsulPorts = { http, dns, serf_lan: serfLan, serf_wan: serfWan, server, grpc };
+  const ports: ConsulPorts = options.ports ? { ...options.ports } : await reserveConsulPorts();
   const args = ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-hcl', buildHcl(ports, options)];
   const url = `http://127.0.0.1:${ports.http}`;
   const log: string[] = [];

@@ -1,0 +1,285 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GracefulLifecycle, type GracefulOptions } from '../../src';
+import { type ConsulAgent, consulBinary, reserveConsulPorts, startConsul } from '../support/consul-agent';
+import { healthEntries, refused, sleep, waitForPassing, whenGone, whenRefused, eventually } from '../support/consul-watch';
+import { get } from '../support/http-client';
+import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
+import { createTestApp, type Platform } from '../support/test-app';
+
+/**
+ * GracefulModule.forRoot({ consul }) against a real `consul agent -dev` (issue 4): real apps,
+ * real signals, the agent killed, frozen and restarted under them.
+ */
+
+interface Report {
+  exitCode: number;
+  totalMs: number;
+  phases: { phase: string; ms: number; ok: boolean; error?: string }[];
+}
+const reportOf = (output: string): Report => {
+  const match = /stop report (\{.*\})/.exec(output);
+  if (!match) throw new Error(`no stop report in the output:\n${output}`);
+  return JSON.parse(match[1]!) as Report;
+};
+
+const uniqueName = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
+const VERSION = '3.1.4';
+
+/** Options naming the instance (name = id, unique per test) and pointing it at an agent. */
+function identity(what: string) {
+  const name = uniqueName(what);
+  return { name, id: `${name}-1`, version: VERSION, metadata: { team: 'payments' } };
+}
+
+describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () => {
+  let agent: ConsulAgent;
+  const apps = new Set<SpawnedApp>();
+  const extraAgents = new Set<ConsulAgent>();
+
+  const spawn = async (options: GracefulOptions): Promise<SpawnedApp> => {
+    const app = await spawnFixture({ platform: 'express', options });
+    apps.add(app);
+    return app;
+  };
+  const agentFor = async (...args: Parameters<typeof startConsul>): Promise<ConsulAgent> => {
+    const a = await startConsul(...args);
+    extraAgents.add(a);
+    return a;
+  };
+
+  beforeAll(async () => {
+    consulBinary();
+    agent = await startConsul();
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const app of apps) app.kill('SIGKILL');
+    apps.clear();
+    // stop() sends SIGCONT first: a frozen agent is never left behind.
+    await Promise.all([...extraAgents].map((a) => a.stop()));
+    extraAgents.clear();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  describe.each<Platform>(['express', 'fastify'])('an in-process %s app', (platform) => {
+    it('is absent from Consul until listen(), then passing with its real address, port and meta; gone after close()', async () => {
+      const who = identity('inproc');
+      const app = await createTestApp(platform, {
+        ...who,
+        advertiseHost: '127.0.0.1',
+        consul: { address: agent.httpAddr },
+        signals: [],
+        exit: false,
+      });
+      try {
+        await app.init();
+        // The module tree is up (onApplicationBootstrap ran): give a wrong registration time to land.
+        await sleep(300);
+        expect(await healthEntries(agent, who.name)).toEqual([]);
+        expect(Object.keys(await agent.get<Record<string, unknown>>('/v1/agent/services'))).not.toContain(who.id);
+        expect(app.get(GracefulLifecycle).state).toBe('starting');
+
+        await app.listen(0, '127.0.0.1');
+        const port = (app.getHttpServer().address() as AddressInfo).port;
+        const entry = await waitForPassing(agent, who.name, who.id);
+        expect(entry.Service).toMatchObject({
+          ID: who.id,
+          Service: who.name,
+          Address: '127.0.0.1',
+          Port: port,
+          Meta: { version: VERSION, team: 'payments', endpoint_http: `http://127.0.0.1:${port}` },
+        });
+        expect(entry.Checks.find((c) => c.CheckID === `service:${who.id}`)).toMatchObject({ Status: 'passing', Type: 'ttl' });
+        await eventually('the lifecycle to be ready', async () => (app.get(GracefulLifecycle).state === 'ready' ? true : undefined));
+      } finally {
+        await app.close();
+      }
+      await whenGone(agent, who.name, 2_000);
+      expect(Object.keys(await agent.get<Record<string, unknown>>('/v1/agent/services'))).not.toContain(who.id);
+    });
+  });
+
+  it('on SIGTERM leaves Consul before the listener closes (shutdownDelay 500) and exits 0', async () => {
+    const who = identity('sigterm');
+    const app = await spawn({ ...who, consul: { address: agent.httpAddr }, shutdownDelay: 500 });
+    await waitForPassing(agent, who.name, who.id);
+    expect(await refused(app.port)).toBe(false);
+
+    // Both watchers run before the signal: a blocking query on the service, and connects every 5 ms.
+    const gone = whenGone(agent, who.name, 5_000);
+    await sleep(50); // the blocking query is parked at the agent
+    const signalledAt = performance.now();
+    const closed = whenRefused(app.port, 5_000, 5);
+    app.kill('SIGTERM');
+    const [goneAt, refusedAt] = await Promise.all([gone, closed]);
+    const { code } = await app.exited;
+
+    const deregisterMs = Math.round(goneAt - signalledAt);
+    const closeMs = Math.round(refusedAt - signalledAt);
+    console.log(`FIGURE consul-deregister-ms=${deregisterMs}`);
+    console.log(`FIGURE listener-closed-ms=${closeMs}`);
+    expect(goneAt).toBeLessThan(refusedAt);
+    // The listener stays open for the whole shutdownDelay after the deregistration.
+    expect(refusedAt - goneAt).toBeGreaterThanOrEqual(450);
+    expect(deregisterMs).toBeLessThan(500);
+    expect(code).toBe(0);
+    const report = reportOf(app.output());
+    expect(report.exitCode).toBe(0);
+    expect(report.phases.find((p) => p.phase === 'deregister')).toMatchObject({ ok: true });
+  });
+
+  it('keeps serving while the agent is down at start, and registers once the agent comes up', async () => {
+    const ports = await reserveConsulPorts();
+    const who = identity('late');
+    const app = await spawn({
+      ...who,
+      consul: { address: `127.0.0.1:${ports.http}` },
+      registerRetryDelay: 200,
+      registerRetryMaxDelay: 1_000,
+    });
+    await app.waitForLine(/registration attempt 2 failed .*ECONNREFUSED/, 5_000);
+    expect((await get(app.port, '/ping')).status).toBe(200);
+
+    const late = await agentFor({ ports });
+    const upAt = performance.now();
+    await waitForPassing(late, who.name, who.id, 5_000);
+    const registeredMs = Math.round(performance.now() - upAt);
+    console.log(`FIGURE consul-late-register-ms=${registeredMs}`);
+    // The backoff is capped at registerRetryMaxDelay (1 s): the next attempt lands within it.
+    expect(registeredMs).toBeLessThan(1_000 + 500);
+    expect(app.output()).toMatch(new RegExp(`registered ${who.name} \\(${who.id}\\) in \\d+ ms after \\d+ attempts`));
+
+    const gone = whenGone(late, who.name, 5_000);
+    app.kill('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    await gone;
+  }, 20_000);
+
+  describe('the agent unreachable at SIGTERM (registrarTimeout 1000)', () => {
+    const registrarTimeout = 1_000;
+    const slack = 1_000;
+
+    it('killed: the stop ends at once, logs the failed deregistration and exits 1', async () => {
+      const dead = await agentFor();
+      const who = identity('killed');
+      const app = await spawn({ ...who, consul: { address: dead.httpAddr }, registrarTimeout });
+      await waitForPassing(dead, who.name, who.id);
+      dead.kill('SIGKILL');
+      await eventually('the agent port to refuse', async () => ((await refused(dead.ports.http)) ? true : undefined), 5_000, 20);
+
+      const signalledAt = performance.now();
+      app.kill('SIGTERM');
+      const { code, at } = await app.exited;
+      const stopMs = Math.round(at - signalledAt);
+      console.log(`FIGURE stop-with-killed-consul-ms=${stopMs}`);
+      expect(stopMs).toBeLessThan(registrarTimeout + slack);
+      expect(code).toBe(1);
+      const output = app.output();
+      expect(output).toMatch(
+        new RegExp(`deregister failed after \\d+ ms: .*Consul agent at http://${dead.httpAddr.replace(/\./g, '\\.')}`),
+      );
+      const deregister = reportOf(output).phases.find((p) => p.phase === 'deregister')!;
+      expect(deregister.ok).toBe(false);
+      // Refused, not timed out: the registrar does not wait for its bound.
+      expect(deregister.ms).toBeLessThan(registrarTimeout);
+      expect(reportOf(output).exitCode).toBe(1);
+    });
+
+    it('frozen (SIGSTOP): the deregistration is abandoned at registrarTimeout, the stop goes on, exit 1', async () => {
+      const frozen = await agentFor();
+      const who = identity('frozen');
+      const app = await spawn({ ...who, consul: { address: frozen.httpAddr }, registrarTimeout });
+      await waitForPassing(frozen, who.name, who.id);
+      frozen.pause();
+      try {
+        const signalledAt = performance.now();
+        app.kill('SIGTERM');
+        const { code, at } = await app.exited;
+        const stopMs = Math.round(at - signalledAt);
+        console.log(`FIGURE stop-with-frozen-consul-ms=${stopMs}`);
+        expect(stopMs).toBeGreaterThanOrEqual(registrarTimeout - 50);
+        expect(stopMs).toBeLessThan(registrarTimeout + slack);
+        expect(code).toBe(1);
+        const output = app.output();
+        expect(output).toMatch(new RegExp(`deregister failed after \\d+ ms: timed out after ${registrarTimeout} ms`));
+        const deregister = reportOf(output).phases.find((p) => p.phase === 'deregister')!;
+        expect(deregister).toMatchObject({ ok: false });
+        expect(deregister.ms).toBeGreaterThanOrEqual(registrarTimeout - 5);
+        expect(deregister.ms).toBeLessThan(registrarTimeout + 200);
+        // The phases after it still ran.
+        expect(reportOf(output).phases.map((p) => p.phase)).toEqual(expect.arrayContaining(['close', 'drain', 'teardown']));
+      } finally {
+        frozen.resume();
+      }
+    });
+  });
+
+  it('registers again after the agent restarts under it (TTL heartbeat answered 404)', async () => {
+    const restarting = await agentFor();
+    const who = identity('restart');
+    const app = await spawn({ ...who, consul: { address: restarting.httpAddr, check: { type: 'ttl', ttl: 2_000 } } });
+    await waitForPassing(restarting, who.name, who.id);
+
+    await restarting.restart(); // a -dev agent forgets every registration
+    const restartedAt = performance.now();
+    const entry = await waitForPassing(restarting, who.name, who.id, 5_000);
+    console.log(`FIGURE consul-reregister-after-restart-ms=${Math.round(performance.now() - restartedAt)}`);
+    expect(entry.Service.Port).toBe(app.port);
+    expect(app.output()).toMatch(new RegExp(`no longer knows "${who.id}" \\(heartbeat answered 404\\); registering it again`));
+
+    const gone = whenGone(restarting, who.name, 5_000);
+    app.kill('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    await gone;
+  }, 20_000);
+
+  describe('an agent with ACLs (default deny)', () => {
+    const masterToken = randomUUID();
+    let acl: ConsulAgent;
+    beforeAll(async () => {
+      acl = await startConsul({ acl: { masterToken } });
+    }, 60_000);
+    afterAll(async () => {
+      await acl?.stop();
+    });
+
+    it('with a wrong token: a clear 403 in the log that never shows the token', async () => {
+      const wrongToken = `wrong-${randomUUID()}`;
+      const who = identity('acl');
+      const app = await spawn({ ...who, consul: { address: acl.httpAddr, token: wrongToken }, registerRetryDelay: 200 });
+      const line = await app.waitForLine(/registration attempt 1 failed/, 5_000);
+      expect(line).toContain(
+        `Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "${who.name}" or is invalid`,
+      );
+      await app.waitForLine(/registration attempt 2 failed/, 5_000);
+      expect((await get(app.port, '/ping')).status).toBe(200);
+      expect(await healthEntries(acl, who.name)).toEqual([]);
+
+      app.kill('SIGTERM');
+      const { code } = await app.exited;
+      const output = app.output();
+      // The deregistration is refused the same way: a failed phase, exit code 1.
+      expect(output).toMatch(/deregister failed after \d+ ms: Consul refused the deregistration \(403 Forbidden\)/);
+      expect(code).toBe(1);
+      expect(output).not.toContain(wrongToken);
+      expect(output).not.toContain(wrongToken.slice(6, 18));
+    });
+
+    it('with a token that may write: registered, deregistered, exit 0, token not logged', async () => {
+      const who = identity('acl-ok');
+      const app = await spawn({ ...who, consul: { address: acl.httpAddr, token: masterToken } });
+      await waitForPassing(acl, who.name, who.id);
+      const gone = whenGone(acl, who.name, 5_000);
+      app.kill('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+      await gone;
+      expect(app.output()).not.toContain(masterToken);
+    });
+  });
+});

@@ -1,0 +1,266 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { ProcessSignals, type SignalProcess, type SignalTarget } from '../../src/lifecycle/process-signals';
+
+/** Stands in for `process`: listeners by signal, `exit` a spy. */
+class FakeProcess extends EventEmitter implements SignalProcess {
+  readonly exit = vi.fn<(code: number) => void>();
+  send(signal: NodeJS.Signals): void {
+    this.emit(signal, signal);
+  }
+}
+
+interface FakeTarget extends SignalTarget {
+  readonly stopOnSignal: ReturnType<typeof vi.fn<(signal: NodeJS.Signals, receivedAt: number) => Promise<number>>>;
+  /** Ends the stop started by the last signal with this exit code. */
+  finish(code: number): void;
+  fail(error: unknown): void;
+}
+
+function target(name: string, overrides: Partial<Pick<SignalTarget, 'signals' | 'exit' | 'forceExitOnSecondSignal' | 'signalRepeatWindow'>> = {}): FakeTarget {
+  let settle: { resolve: (code: number) => void; reject: (error: unknown) => void } | undefined;
+  const stopOnSignal = vi.fn(
+    (_signal: NodeJS.Signals, _receivedAt: number) =>
+      new Promise<number>((resolve, reject) => {
+        settle = { resolve, reject };
+      }),
+  );
+  return {
+    name,
+    signals: ['SIGTERM', 'SIGINT'],
+    exit: true,
+    forceExitOnSecondSignal: true,
+    signalRepeatWindow: 500,
+    ...overrides,
+    stopOnSignal,
+    finish: (code) => settle!.resolve(code),
+    fail: (error) => settle!.reject(error),
+  };
+}
+
+/** Lets the `Promise.all(...).then(...)` of a settled stop run. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('ProcessSignals', () => {
+  let proc: FakeProcess;
+  let clock: number;
+  let signals: ProcessSignals;
+  let log: MockInstance;
+  let warn: MockInstance;
+  let error: MockInstance;
+
+  beforeEach(() => {
+    proc = new FakeProcess();
+    clock = 1_000;
+    signals = new ProcessSignals(proc, () => clock);
+    log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  describe('listeners', () => {
+    it('installs one listener per signal however many targets want it', () => {
+      signals.add(target('a'));
+      signals.add(target('b'));
+      signals.add(target('c', { signals: ['SIGTERM', 'SIGHUP'] }));
+      expect(proc.listenerCount('SIGTERM')).toBe(1);
+      expect(proc.listenerCount('SIGINT')).toBe(1);
+      expect(proc.listenerCount('SIGHUP')).toBe(1);
+      expect(signals.installed.sort()).toEqual(['SIGHUP', 'SIGINT', 'SIGTERM']);
+    });
+
+    it('adding the same target twice changes nothing', () => {
+      const a = target('a');
+      signals.add(a);
+      signals.add(a);
+      expect(proc.listenerCount('SIGTERM')).toBe(1);
+      signals.remove(a);
+      expect(proc.listenerCount('SIGTERM')).toBe(0);
+    });
+
+    it('removes a signal listener when no target wants it any more, and every listener with the last target', () => {
+      const a = target('a');
+      const b = target('b', { signals: ['SIGHUP'] });
+      signals.add(a);
+      signals.add(b);
+
+      signals.remove(b);
+      expect(proc.listenerCount('SIGHUP')).toBe(0);
+      expect(proc.listenerCount('SIGTERM')).toBe(1);
+      expect(signals.installed.sort()).toEqual(['SIGINT', 'SIGTERM']);
+
+      signals.remove(a);
+      expect(proc.eventNames()).toEqual([]);
+      expect(signals.installed).toEqual([]);
+    });
+
+    it('a target with no signals installs nothing', () => {
+      signals.add(target('quiet', { signals: [] }));
+      expect(proc.eventNames()).toEqual([]);
+    });
+  });
+
+  describe('first signal', () => {
+    it('starts the stop of every target that listens to it, with the signal and when it arrived', () => {
+      const a = target('a');
+      const b = target('b');
+      const hupOnly = target('hup', { signals: ['SIGHUP'] });
+      signals.add(a);
+      signals.add(b);
+      signals.add(hupOnly);
+      clock = 1_234;
+      proc.send('SIGTERM');
+      expect(a.stopOnSignal).toHaveBeenCalledExactlyOnceWith('SIGTERM', 1_234);
+      expect(b.stopOnSignal).toHaveBeenCalledExactlyOnceWith('SIGTERM', 1_234);
+      expect(hupOnly.stopOnSignal).not.toHaveBeenCalled();
+    });
+
+    it('exits once, with the highest code, after every target finished its stop', async () => {
+      const a = target('a');
+      const b = target('b');
+      const c = target('c');
+      signals.add(a);
+      signals.add(b);
+      signals.add(c);
+      proc.send('SIGTERM');
+
+      b.finish(1);
+      await flush();
+      a.finish(0);
+      await flush();
+      expect(proc.exit).not.toHaveBeenCalled();
+
+      c.finish(0);
+      await flush();
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+
+    it('exits 0 when every stop ended with 0', async () => {
+      const a = target('a');
+      signals.add(a);
+      proc.send('SIGINT');
+      a.finish(0);
+      await flush();
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
+    });
+
+    it('does not exit when any target has exit:false', async () => {
+      const a = target('a');
+      const b = target('b', { exit: false });
+      signals.add(a);
+      signals.add(b);
+      proc.send('SIGTERM');
+      a.finish(0);
+      b.finish(0);
+      await flush();
+      expect(proc.exit).not.toHaveBeenCalled();
+    });
+
+    it('logs a failed stop and exits 1', async () => {
+      const a = target('a');
+      signals.add(a);
+      proc.send('SIGTERM');
+      a.fail(new Error('teardown exploded'));
+      await flush();
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('teardown exploded'));
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+  });
+
+  describe('second signal', () => {
+    it('ignores and logs a repeat of the same signal within signalRepeatWindow', () => {
+      const a = target('a', { signalRepeatWindow: 500 });
+      signals.add(a);
+      proc.send('SIGINT');
+      clock += 499;
+      proc.send('SIGINT');
+      expect(a.stopOnSignal).toHaveBeenCalledTimes(1);
+      expect(proc.exit).not.toHaveBeenCalled();
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('SIGINT repeated after 499 ms (within signalRepeatWindow 500 ms)'));
+    });
+
+    it('uses the longest window of the targets', () => {
+      signals.add(target('a', { signalRepeatWindow: 100 }));
+      signals.add(target('b', { signalRepeatWindow: 800 }));
+      proc.send('SIGINT');
+      clock += 700;
+      proc.send('SIGINT');
+      expect(proc.exit).not.toHaveBeenCalled();
+    });
+
+    it('exits 1 on the same signal after the window when every target has exit and forceExitOnSecondSignal', () => {
+      const a = target('a');
+      const b = target('b');
+      signals.add(a);
+      signals.add(b);
+      proc.send('SIGTERM');
+      clock += 500;
+      proc.send('SIGTERM');
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('second stop signal SIGTERM 500 ms after SIGTERM'));
+      expect(a.stopOnSignal).toHaveBeenCalledTimes(1);
+    });
+
+    it('exits 1 on a different signal even within the window', () => {
+      signals.add(target('a'));
+      proc.send('SIGTERM');
+      clock += 10;
+      proc.send('SIGINT');
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+
+    it('does not exit when a target has exit:false, and warns that the stop goes on', () => {
+      signals.add(target('a'));
+      signals.add(target('b', { exit: false }));
+      proc.send('SIGTERM');
+      clock += 5_000;
+      proc.send('SIGTERM');
+      proc.send('SIGINT');
+      expect(proc.exit).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('received while already stopping; the stop goes on'));
+    });
+
+    it('does not exit when a target has forceExitOnSecondSignal:false', () => {
+      signals.add(target('a', { forceExitOnSecondSignal: false }));
+      proc.send('SIGTERM');
+      clock += 5_000;
+      proc.send('SIGINT');
+      expect(proc.exit).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('reset', () => {
+    it('forgets the first signal once every target is removed', () => {
+      const a = target('a');
+      signals.add(a);
+      proc.send('SIGTERM');
+      signals.remove(a);
+      expect(proc.eventNames()).toEqual([]);
+
+      const b = target('b');
+      signals.add(b);
+      clock += 5_000;
+      proc.send('SIGTERM');
+      expect(proc.exit).not.toHaveBeenCalled();
+      expect(b.stopOnSignal).toHaveBeenCalledExactlyOnceWith('SIGTERM', clock);
+    });
+
+    it('keeps the first signal while some target remains', () => {
+      const a = target('a');
+      const b = target('b');
+      signals.add(a);
+      signals.add(b);
+      proc.send('SIGTERM');
+      signals.remove(a);
+      clock += 5_000;
+      proc.send('SIGTERM');
+      expect(b.stopOnSignal).toHaveBeenCalledTimes(1);
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+  });
+});

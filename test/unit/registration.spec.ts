@@ -1,0 +1,228 @@
+import type { Logger } from '@nestjs/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Registrar } from '../../src/registry/registrar';
+import { Registration, type RegistrationOptions } from '../../src/registry/registration';
+import type { ServiceInstance } from '../../src/registry/service-instance';
+
+const instance: ServiceInstance = { id: 'svc-1', name: 'svc', version: '1.0.0', metadata: {}, endpoints: ['http://10.0.0.5:3000'] };
+const options: RegistrationOptions = { registrarTimeout: 1_000, registerRetryDelay: 100, registerRetryMaxDelay: 500 };
+
+const fakeLogger = () => ({ log: vi.fn(), warn: vi.fn(), error: vi.fn() });
+
+/** A register() that never answers on its own, rejects when its signal fires, and records that signal. */
+function hangingRegister(events: string[], signals: AbortSignal[]) {
+  return (_: ServiceInstance, signal: AbortSignal) =>
+    new Promise<void>((_resolve, reject) => {
+      events.push('register:start');
+      signals.push(signal);
+      signal.addEventListener('abort', () => {
+        events.push('register:aborted');
+        reject(signal.reason);
+      });
+    });
+}
+
+describe('Registration', () => {
+  let logger: ReturnType<typeof fakeLogger>;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    logger = fakeLogger();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const make = (registrar: Registrar | undefined, o: RegistrationOptions = options) => new Registration(registrar, o, logger as unknown as Logger);
+
+  it('with no registrar: disabled, start and deregister do nothing', async () => {
+    const r = make(undefined);
+    expect(r.enabled).toBe(false);
+    const onRegistered = vi.fn();
+    r.start(instance, onRegistered);
+    expect(r.status).toBe('none');
+    await r.deregister(instance, new AbortController().signal);
+    await r.close();
+    expect(r.status).toBe('none');
+    expect(onRegistered).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('registers at once when the registry answers', async () => {
+    const registrar = { register: vi.fn(async () => undefined), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    const onRegistered = vi.fn();
+    r.start(instance, onRegistered);
+    expect(r.status).toBe('pending');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.status).toBe('registered');
+    expect(registrar.register).toHaveBeenCalledExactlyOnceWith(instance, expect.any(AbortSignal));
+    expect(onRegistered).toHaveBeenCalledTimes(1);
+    expect(r.error).toBeUndefined();
+  });
+
+  it('start() twice runs one loop', async () => {
+    const registrar = { register: vi.fn(async () => undefined), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(registrar.register).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries with exponential backoff capped at registerRetryMaxDelay, pending → failed → registered', async () => {
+    const attemptsAt: number[] = [];
+    let calls = 0;
+    const registrar: Registrar = {
+      register: vi.fn(async () => {
+        attemptsAt.push(performance.now());
+        calls++;
+        if (calls <= 5) throw new Error(`registry down (${calls})`);
+      }),
+      deregister: vi.fn(async () => undefined),
+    };
+    const r = make(registrar);
+    const onRegistered = vi.fn();
+    r.start(instance, onRegistered);
+    expect(r.status).toBe('pending');
+    expect(r.error).toBeUndefined();
+
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('registry down (1)');
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('registration attempt 1 failed after 0 ms: registry down (1); retrying in 100 ms'));
+
+    await vi.advanceTimersByTimeAsync(99);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toBe(2);
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('registry down (2)');
+
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toBe(6);
+    const gaps = attemptsAt.slice(1).map((t, i) => t - attemptsAt[i]);
+    expect(gaps).toEqual([100, 200, 400, 500, 500]);
+    expect(r.status).toBe('registered');
+    expect(r.error).toBeUndefined();
+    expect(onRegistered).toHaveBeenCalledTimes(1);
+    expect(logger.log).toHaveBeenCalledWith(expect.stringContaining('after 6 attempts'));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('bounds each attempt by registrarTimeout: a hanging register is aborted through its signal', async () => {
+    const events: string[] = [];
+    const signals: AbortSignal[] = [];
+    const registrar: Registrar = { register: vi.fn(hangingRegister(events, signals)), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(signals).toHaveLength(1);
+    expect(signals[0].aborted).toBe(false);
+    expect(r.status).toBe('pending');
+
+    await vi.advanceTimersByTimeAsync(1);
+    expect(signals[0].aborted).toBe(true);
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe('no answer within 1000 ms (registrarTimeout)');
+
+    // the next attempt comes registerRetryDelay later, with a fresh signal
+    await vi.advanceTimersByTimeAsync(100);
+    expect(signals).toHaveLength(2);
+    expect(signals[1].aborted).toBe(false);
+    await r.close();
+  });
+
+  it('deregister stops the retry loop and deregisters', async () => {
+    const registrar = { register: vi.fn(async () => Promise.reject(new Error('down'))), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.status).toBe('failed');
+
+    await r.deregister(instance, new AbortController().signal);
+    expect(registrar.deregister).toHaveBeenCalledExactlyOnceWith(instance, expect.any(AbortSignal));
+    expect(r.status).toBe('deregistered');
+
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(registrar.register).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('deregister waits for an attempt in flight, then deregisters', async () => {
+    const events: string[] = [];
+    let answer!: () => void;
+    const registrar: Registrar = {
+      register: vi.fn(
+        () =>
+          new Promise<void>((resolve) => {
+            events.push('register:start');
+            answer = () => {
+              events.push('register:end');
+              resolve();
+            };
+          }),
+      ),
+      deregister: vi.fn(async () => {
+        events.push('deregister');
+      }),
+    };
+    const r = make(registrar);
+    const onRegistered = vi.fn();
+    r.start(instance, onRegistered);
+    await vi.advanceTimersByTimeAsync(10);
+
+    const deregistered = r.deregister(instance, new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events).toEqual(['register:start']);
+    expect(registrar.deregister).not.toHaveBeenCalled();
+
+    answer();
+    await deregistered;
+    expect(events).toEqual(['register:start', 'register:end', 'deregister']);
+    expect(r.status).toBe('deregistered');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(registrar.register).toHaveBeenCalledTimes(1);
+  });
+
+  it('a deregister whose signal fires while an attempt hangs aborts that attempt', async () => {
+    const events: string[] = [];
+    const signals: AbortSignal[] = [];
+    const registrar: Registrar = { register: vi.fn(hangingRegister(events, signals)), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar, { ...options, registrarTimeout: 60_000 });
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+
+    const stop = new AbortController();
+    const deregistered = r.deregister(instance, stop.signal);
+    const outcome = deregistered.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect(signals[0].aborted).toBe(false);
+
+    stop.abort('deregister timed out');
+    expect(signals[0].aborted).toBe(true);
+    expect(signals[0].reason).toBe('deregister timed out');
+    expect(await outcome).toBe('deregister timed out');
+    expect(events).toEqual(['register:start', 'register:aborted']);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(registrar.register).toHaveBeenCalledTimes(1);
+  });
+
+  it('close() stops retrying, aborts an attempt in flight and closes the registrar', async () => {
+    const events: string[] = [];
+    const signals: AbortSignal[] = [];
+    const close = vi.fn(async () => undefined);
+    const registrar: Registrar = { register: vi.fn(hangingRegister(events, signals)), deregister: vi.fn(async () => undefined), close };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    await r.close();
+    expect(signals[0].aborted).toBe(true);
+    expect(close).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(registrar.register).toHaveBeenCalledTimes(1);
+  });
+});
