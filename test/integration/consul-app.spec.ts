@@ -239,6 +239,22 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
     await gone;
   }, 20_000);
 
+  it('in HTTP-check mode, Consul polls the readiness path on the instance endpoint and sees it pass', async () => {
+    const who = identity('httpcheck');
+    const app = await spawnFixture({
+      platform: 'express',
+      options: { ...who, consul: { address: agent.httpAddr, check: { type: 'http', interval: 1_000 } } },
+      health: {},
+    });
+    apps.add(app);
+    const entry = await waitForPassing(agent, who.name, who.id, 8_000);
+    const check = entry.Checks.find((c) => c.ServiceID === who.id)!;
+    expect(check.Type).toBe('http');
+    expect(check.Output).toContain(`http://127.0.0.1:${app.port}/health/ready`);
+    app.kill('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+  }, 20_000);
+
   describe('an agent with ACLs (default deny)', () => {
     const masterToken = randomUUID();
     let acl: ConsulAgent;

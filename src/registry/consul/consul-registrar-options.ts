@@ -13,8 +13,10 @@ export interface ConsulTtlCheckOptions {
 /** An HTTP check Consul runs itself against the caller's readiness URL. Durations in ms. */
 export interface ConsulHttpCheckOptions {
   type: 'http';
-  /** The URL Consul polls, e.g. `http://10.0.0.5:3000/health/ready`. */
-  url: string;
+  /** The URL Consul polls, e.g. `http://10.0.0.5:3000/health/ready`. Default: `path` on the instance's HTTP endpoint. */
+  url?: string;
+  /** With no `url`: the readiness path on the instance's own HTTP endpoint. Default `/health/ready`. */
+  path?: string;
   /** Default 10 000. */
   interval?: number;
   /** Default 5 000; at most `interval`. */
@@ -51,7 +53,7 @@ export interface ConsulRegistrarOptions {
 
 export type ResolvedCheck =
   | { type: 'ttl'; ttl: number; heartbeatInterval: number }
-  | { type: 'http'; url: string; interval: number; timeout: number; tlsSkipVerify: boolean; syncInterval: number };
+  | { type: 'http'; url?: string; path: string; interval: number; timeout: number; tlsSkipVerify: boolean; syncInterval: number };
 
 export interface ResolvedConsulRegistrarOptions {
   address: ConsulAddress;
@@ -270,7 +272,7 @@ function resolveCheck(check: ConsulRegistrarOptions['check'], problems: string[]
   const c = check ?? { type: 'ttl' };
   if (typeof c !== 'object' || c === null || (c.type !== 'ttl' && c.type !== 'http')) {
     problems.push(
-      `consul.check is ${show(c)}; it must be { type: 'ttl', ttl?, heartbeatInterval? } or { type: 'http', url, interval?, timeout?, syncInterval? }`,
+      `consul.check is ${show(c)}; it must be { type: 'ttl', ttl?, heartbeatInterval? } or { type: 'http', url? or path?, interval?, timeout?, syncInterval? }`,
     );
     return undefined;
   }
@@ -291,8 +293,12 @@ function resolveCheck(check: ConsulRegistrarOptions['check'], problems: string[]
     }
     return problems.length === before ? { type: 'ttl', ttl, heartbeatInterval } : undefined;
   }
-  if (typeof c.url !== 'string' || !/^https?:\/\//i.test(c.url) || !URL.canParse(c.url)) {
+  if (c.url !== undefined && (typeof c.url !== 'string' || !/^https?:\/\//i.test(c.url) || !URL.canParse(c.url))) {
     problems.push(`consul.check.url is ${show(c.url)}; it must be an http(s) URL such as "http://10.0.0.5:3000/health/ready"`);
+  }
+  const path = c.path ?? '/health/ready';
+  if (typeof path !== 'string' || !/^\/[^\s#]*$/.test(path)) {
+    problems.push(`consul.check.path is ${show(path)}; it must be a path starting with "/", such as "/health/ready"`);
   }
   const interval = duration('interval', c.interval, CONSUL_DEFAULTS.httpInterval, 1_000);
   const timeout = duration('timeout', c.timeout, Math.min(CONSUL_DEFAULTS.httpTimeout, interval));
@@ -304,6 +310,6 @@ function resolveCheck(check: ConsulRegistrarOptions['check'], problems: string[]
     problems.push(`consul.check.timeout is ${timeout}; it must be at most consul.check.interval (${interval})`);
   }
   return problems.length === before
-    ? { type: 'http', url: c.url, interval, timeout, tlsSkipVerify: c.tlsSkipVerify ?? false, syncInterval }
+    ? { type: 'http', url: c.url, path, interval, timeout, tlsSkipVerify: c.tlsSkipVerify ?? false, syncInterval }
     : undefined;
 }

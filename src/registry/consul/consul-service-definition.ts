@@ -79,7 +79,7 @@ function buildCheck(
   return {
     ...common,
     name: `${instance.name} readiness`,
-    http: check.url,
+    http: check.url ?? readinessUrl(instance.endpoints, check.path),
     interval: goDuration(check.interval),
     timeout: goDuration(check.timeout),
     tlsskipverify: check.tlsSkipVerify,
@@ -124,10 +124,23 @@ const schemeOf = (endpoint: string): string => {
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
 
+const httpEndpoint = (endpoints: readonly string[]): string | undefined =>
+  endpoints.find((e) => schemeOf(e) === 'http') ?? endpoints.find((e) => schemeOf(e) === 'https');
+
+/** `path` on the instance's own HTTP endpoint, known by registration time (it follows listen()). */
+function readinessUrl(endpoints: readonly string[], path: string): string {
+  const base = httpEndpoint(endpoints);
+  if (!base) {
+    throw new ConsulServiceDefinitionError(
+      `an HTTP check needs consul.check.url, or an http(s) endpoint to put "${path}" on; the instance has ${JSON.stringify(endpoints)}`,
+    );
+  }
+  return new URL(path, base).toString();
+}
+
 /** The HTTP endpoint (http, then https), else the first one: Consul keeps one Address and Port. */
 function primaryEndpoint(endpoints: readonly string[]): { address: string; port?: number } | undefined {
-  const chosen =
-    endpoints.find((e) => schemeOf(e) === 'http') ?? endpoints.find((e) => schemeOf(e) === 'https') ?? endpoints[0];
+  const chosen = httpEndpoint(endpoints) ?? endpoints[0];
   if (chosen === undefined || !URL.canParse(chosen)) return undefined;
   const url = new URL(chosen);
   const address = url.hostname.replace(/^\[(.*)\]$/, '$1');
