@@ -94,6 +94,7 @@ describe('consul registrar options', () => {
     expect(o.check).toEqual({
       type: 'http',
       url: 'http://10.0.0.5:3000/health/ready',
+      path: '/health/ready',
       interval: 10_000,
       timeout: 5_000,
       tlsSkipVerify: false,
@@ -113,7 +114,8 @@ describe('consul registrar options', () => {
     ['a short ttl', { check: { type: 'ttl', ttl: 500 } }, /consul\.check\.ttl is 500; it must be a whole number of milliseconds from 1000/],
     ['a heartbeat not shorter than the ttl', { check: { type: 'ttl', ttl: 5_000, heartbeatInterval: 5_000 } }, /heartbeatInterval is 5000; it must be shorter than consul\.check\.ttl \(5000\)/],
     ['an unknown check type', { check: { type: 'tcp' } }, /consul\.check is \{"type":"tcp"\}; it must be \{ type: 'ttl'/],
-    ['an HTTP check without url', { check: { type: 'http' } }, /consul\.check\.url is undefined; it must be an http\(s\) URL/],
+    ['an HTTP check with a url that is not http(s)', { check: { type: 'http', url: 'ftp://a/r' } }, /consul\.check\.url is "ftp:\/\/a\/r"; it must be an http\(s\) URL/],
+    ['an HTTP check path without a leading slash', { check: { type: 'http', path: 'health' } }, /consul\.check\.path is "health"; it must be a path starting with "\/"/],
     ['an HTTP check timeout above its interval', { check: { type: 'http', url: 'http://a/r', interval: 2_000, timeout: 3_000 } }, /consul\.check\.timeout is 3000; it must be at most consul\.check\.interval \(2000\)/],
     ['TLS on plain http', { address: 'http://c:8500', ca: PEM }, /consul\.ca is set but the agent address is plain http/],
     ['an unreadable CA path', { address: 'https://c', ca: '/no/such/ca.pem' }, /consul\.ca is the path "\/no\/such\/ca\.pem"; it cannot be read \(ENOENT\)/],
