@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { finalize, fromEvent, takeUntil, type Observable } from 'rxjs';
 import { StopSignals } from '../lifecycle/stop-signals';
+import { beginWebSocketHandler } from './websocket-close';
 import { WorkTracker } from './work-tracker';
 import type { WorkKind } from './work-unit';
 
@@ -23,7 +24,16 @@ export class GracefulInterceptor implements NestInterceptor {
     if (type === 'http') return next.handle();
     const kind: WorkKind = type === 'rpc' || type === 'ws' ? type : 'stream';
     const handle = this.work.begin(`${context.getClass().name}.${context.getHandler().name}`, kind);
+    const endWs = type === 'ws' ? beginWebSocketHandler(context.switchToWs().getClient<object>()) : undefined;
     // A stream still open at the drain deadline is completed so its unit ends.
-    return next.handle().pipe(takeUntil(fromEvent(this.signals.abort, 'abort')), finalize(handle.done));
+    return next.handle().pipe(
+      takeUntil(fromEvent(this.signals.abort, 'abort')),
+      finalize(() => {
+        // The reply is already sent (Nest sends on next, before completion); the 1001 close may follow it.
+        // Before done(): the close frame is then on its way before the drain can end.
+        endWs?.();
+        handle.done();
+      }),
+    );
   }
 }

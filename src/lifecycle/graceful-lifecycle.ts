@@ -327,7 +327,9 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
       this.logger.error(`${what} in state ${this.stateValue}${this.options.exit ? ': exiting with code 1' : ''}`);
       if (this.options.exit) process.exit(1);
     }, ms);
-    timer.unref();
+    // With `exit` on it also keeps the process alive: a teardown stuck on a promise with no
+    // I/O behind it would otherwise let Node end with code 0 halfway through.
+    if (!this.options.exit) timer.unref();
     this.timers.push(timer);
   }
 

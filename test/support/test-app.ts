@@ -64,7 +64,7 @@ export async function createTestApp(
   { attach = true }: { attach?: boolean } = {},
 ): Promise<INestApplication> {
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(testModule(options, extra), adapter, { logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.create(testModule(options, extra), adapter, { logger: ['error', 'warn', 'log'], abortOnError: false });
   if (attach) enableGracefulShutdown(app);
   return app;
 }

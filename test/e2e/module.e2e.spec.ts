@@ -1,0 +1,88 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  GracefulLifecycle,
+  GracefulModule,
+  GracefulOptionsError,
+  InjectAppInfo,
+  enableGracefulShutdown,
+  type AppInfo,
+} from '../../src';
+import { createTestApp } from '../support/test-app';
+
+@Injectable()
+class Settings {
+  readonly stopTimeout = 1_234;
+  readonly name = 'from-factory';
+}
+
+@Module({ providers: [Settings], exports: [Settings] })
+class SettingsModule {}
+
+@Injectable()
+class NeedsAppInfo {
+  constructor(@InjectAppInfo() readonly info: AppInfo) {}
+}
+
+describe('GracefulModule', () => {
+  it('forRootAsync takes its options from a factory with injected providers, and the module is global', async () => {
+    @Module({
+      imports: [
+        GracefulModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: (s: Settings) => ({ name: s.name, stopTimeout: s.stopTimeout, exit: false, signals: [] }),
+        }),
+      ],
+      providers: [NeedsAppInfo],
+    })
+    class AsyncModule {}
+    const app = await NestFactory.create(AsyncModule, { logger: false });
+    enableGracefulShutdown(app);
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    const info = app.get(NeedsAppInfo).info;
+    expect(info.name).toBe('from-factory');
+    expect(info.endpoints).toEqual([`http://127.0.0.1:${port}`]);
+    expect(info.id).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
+    expect(app.get(GracefulLifecycle).state).toBe('ready');
+    await app.close();
+    expect(app.get(GracefulLifecycle).state).toBe('stopped');
+  });
+
+  it('fails the bootstrap with a message naming each bad option, its value and what is allowed', async () => {
+    const create = createTestApp('express', { stopTimeout: -5, signals: ['SIGKILL'], stopTimout: 1 } as never, undefined, {
+      attach: false,
+    });
+    await expect(create).rejects.toThrow(GracefulOptionsError);
+    await expect(create).rejects.toThrow(/option "stopTimeout" is -5; it must be a whole number of milliseconds/);
+    await expect(create).rejects.toThrow(/option "signals" is \["SIGKILL"\]; it must be an array of signal names/);
+    await expect(create).rejects.toThrow(/unknown option "stopTimout"/);
+  });
+
+  it('leaves no signal listener behind after app.close(), and adds one per signal however many apps run', async () => {
+    const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+    const first = await createTestApp('express', { exit: false });
+    const second = await createTestApp('fastify', { exit: false });
+    await first.init();
+    await second.init();
+    expect(process.listenerCount('SIGTERM')).toBe(before.term + 1);
+    expect(process.listenerCount('SIGINT')).toBe(before.int + 1);
+    await first.close();
+    expect(process.listenerCount('SIGTERM')).toBe(before.term + 1);
+    await second.close();
+    expect(process.listenerCount('SIGTERM')).toBe(before.term);
+    expect(process.listenerCount('SIGINT')).toBe(before.int);
+  });
+
+  it('shutdown(reason) runs the whole stop and resolves with the report', async () => {
+    const app = await createTestApp('express', { exit: false, signals: [] });
+    await app.listen(0, '127.0.0.1');
+    const report = await app.get(GracefulLifecycle).shutdown('maintenance');
+    expect(report).toMatchObject({ reason: 'maintenance', exitCode: 0 });
+    expect(report.phases.map((p) => p.phase)).toEqual(['unready', 'deregister', 'delay', 'close', 'drain', 'teardown']);
+    expect(app.get(GracefulLifecycle).state).toBe('stopped');
+  });
+});

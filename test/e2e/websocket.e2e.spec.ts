@@ -1,0 +1,147 @@
+import { Module, UseInterceptors, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { connect, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { FakeDbPool } from '../support/fake-db';
+import { waitFor } from '../support/http-client';
+import type { Platform } from '../support/test-app';
+
+const options: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+
+@WebSocketGateway()
+@UseInterceptors(GracefulInterceptor)
+class SlowGateway {
+  constructor(private readonly db: FakeDbPool) {}
+
+  /** Waits `ms`, then queries the pool: fails if the pool was closed under it. */
+  @SubscribeMessage('slow')
+  async slow(@MessageBody() body: { ms?: number } | undefined): Promise<{ event: string; data: { row: string } }> {
+    this.db.entered++;
+    await new Promise((resolve) => setTimeout(resolve, body?.ms ?? 300));
+    return { event: 'slow', data: { row: await this.db.query() } };
+  }
+}
+
+@Module({ imports: [GracefulModule.forRoot(options)], providers: [SlowGateway, FakeDbPool] })
+class WsAppModule {}
+
+interface Client {
+  ws: WebSocket;
+  messages: unknown[];
+  /** Every event in arrival order, to tell whether the reply came before the close. */
+  events: string[];
+  closed: Promise<{ code: number; reason: string; at: number }>;
+}
+
+function open(port: number): Promise<Client> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  const client: Client = {
+    ws,
+    messages: [],
+    events: [],
+    closed: new Promise((resolve) =>
+      ws.once('close', (code: number, reason: Buffer) => {
+        client.events.push(`close ${code}`);
+        resolve({ code, reason: reason.toString(), at: performance.now() });
+      }),
+    ),
+  };
+  ws.on('message', (data: Buffer) => {
+    client.messages.push(JSON.parse(data.toString()));
+    client.events.push('message');
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(client));
+    ws.once('error', reject);
+  });
+}
+
+describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) on %s', (platform) => {
+  let app: INestApplication | undefined;
+  const clients: Client[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+    if (app && app.get(GracefulLifecycle).state !== 'stopped') await app.close();
+    app = undefined;
+  });
+
+  async function listen(): Promise<{ port: number; db: FakeDbPool; lifecycle: GracefulLifecycle }> {
+    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+    app = await NestFactory.create(WsAppModule, adapter, { logger: ['error', 'warn', 'log'] });
+    app.useWebSocketAdapter(new WsAdapter(app));
+    enableGracefulShutdown(app);
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    return { port, db: app.get(FakeDbPool), lifecycle: app.get(GracefulLifecycle) };
+  }
+
+  async function client(port: number): Promise<Client> {
+    const c = await open(port);
+    clients.push(c);
+    return c;
+  }
+
+  it('sends an idle client a 1001 "going away" close at phase 5, and the connection does not hold the stop', async () => {
+    const { port, lifecycle } = await listen();
+    const idle = await client(port);
+    const started = performance.now();
+    await app!.close();
+    const closed = await idle.closed;
+    expect(closed).toMatchObject({ code: 1001, reason: 'going away' });
+    expect(closed.at).toBeLessThan(performance.now());
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+    expect(lifecycle.report!.phases.map((p) => p.name)).toContain('close');
+  });
+
+  it('answers a slow message in flight when the stop begins, then closes 1001; the pool closes after its query', async () => {
+    const { port, db, lifecycle } = await listen();
+    const busy = await client(port);
+    const idle = await client(port);
+    busy.ws.send(JSON.stringify({ event: 'slow', data: { ms: 300 } }));
+    await waitFor(() => db.entered === 1, 2_000, 'the handler');
+    const closing = app!.close();
+    // The idle client is told at phase 5, long before the busy handler ends.
+    const idleClosed = await idle.closed;
+    expect(idleClosed.code).toBe(1001);
+    expect(busy.messages).toEqual([]);
+    const busyClosed = await busy.closed;
+    await closing;
+    expect(busy.messages).toEqual([{ event: 'slow', data: { row: 'row' } }]);
+    expect(busy.events).toEqual(['message', 'close 1001']);
+    expect(busyClosed.at - idleClosed.at).toBeGreaterThan(150);
+    expect(db.queries).toBe(1);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+
+  it('does not wait long for a client that never answers the close handshake', async () => {
+    const { port, lifecycle } = await listen();
+    // A raw upgrade that never reads or answers frames: a stuck or vanished peer.
+    const raw = connect(port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    let response = '';
+    raw.on('data', (chunk: Buffer) => (response += chunk.toString('latin1')));
+    raw.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await waitFor(() => response.includes('\r\n\r\n'), 2_000, 'the 101 response');
+    expect(response).toMatch(/^HTTP\/1\.1 101/);
+    const rawClosed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    const started = performance.now();
+    await app!.close();
+    const took = performance.now() - started;
+    await rawClosed;
+    // The close frame (0x88, code 1001 = 0x03e9) reached it before the socket was cut.
+    expect(Buffer.from(response.split('\r\n\r\n')[1]!, 'latin1').subarray(0, 4)).toEqual(Buffer.from([0x88, 0x0c, 0x03, 0xe9]));
+    expect(took).toBeLessThan(1_500);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+  });
+});

@@ -1,0 +1,11 @@
+// Just the client surface the e2e tests use: `ws` ships no types and @types/ws is not installed.
+declare module 'ws' {
+  import { EventEmitter } from 'node:events';
+  export class WebSocket extends EventEmitter {
+    constructor(address: string);
+    readonly readyState: number;
+    send(data: string): void;
+    close(code?: number, reason?: string): void;
+    terminate(): void;
+  }
+}
