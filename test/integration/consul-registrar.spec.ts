@@ -5,29 +5,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ConsulRegistrar, ConsulRegistrarError, type ConsulRegistrarOptions } from '../../src/registry/consul';
 import type { ServiceInstance } from '../../src/registry/service-instance';
 import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
+import { eventually, sleep, type HealthEntry } from '../support/consul-watch';
 
-interface HealthEntry {
-  Service: { ID: string; Service: string; Address: string; Port: number; Meta: Record<string, string>; Tags: string[] };
-  Checks: { CheckID: string; Status: string; Type: string; ServiceID: string; Output: string }[];
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const never = () => new AbortController().signal;
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-}
 
 function makeInstance(overrides: Partial<ServiceInstance> = {}): ServiceInstance {
   const suffix = randomUUID().slice(0, 8);
