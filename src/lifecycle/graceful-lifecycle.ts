@@ -14,6 +14,7 @@ import { Server as TlsServer } from 'node:tls';
 import { APP_INFO } from '../app-info/app-info';
 import { endpointFor, type MutableAppInfo } from '../app-info/build-app-info';
 import { HttpConnections } from '../drain/http-connections';
+import { closeMicroserviceListeners } from '../drain/microservice-intake';
 import { WorkTracker } from '../drain/work-tracker';
 import { GRACEFUL_OPTIONS } from '../graceful.constants';
 import type { ResolvedGracefulOptions } from '../graceful-options';
@@ -50,6 +51,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
   private signalTarget?: SignalTarget;
   private recorder?: StopRecorder;
   private drainPromise?: Promise<void>;
+  private closing?: Promise<void>;
   private drainEndedAt = 0;
   private timers: NodeJS.Timeout[] = [];
   private reportValue?: StopReport;
@@ -106,10 +108,8 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     Object.defineProperty(app, 'close', {
       configurable: true,
       writable: true,
-      value: async (signal?: string) => {
-        await this.drain(signal ?? 'app.close()');
-        return close(signal);
-      },
+      // One close per stop: Nest 11 would run the whole teardown again for a second caller.
+      value: (signal?: string) => (this.closing ??= this.drain(signal ?? 'app.close()').then(() => close(signal))),
     });
     if (this.options.signals.length > 0) {
       this.signalTarget = {
@@ -197,7 +197,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
       this.registration.deregister(this.info, signal),
     );
     await this.phase(recorder, 'delay', undefined, () => this.delay());
-    await this.phase(recorder, 'close', undefined, () => this.http?.closeListener());
+    await this.phase(recorder, 'close', undefined, () => this.closeListeners());
     const inFlight = (this.http?.inFlight ?? 0) + this.work.size;
     const drained = await this.phase(recorder, 'drain', this.options.stopTimeout, (signal) => this.whenIdle(inFlight, signal));
     if (!drained) await this.phase(recorder, 'abort', undefined, () => this.abortRemaining(recorder));
@@ -233,6 +233,12 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     if (this.options.shutdownDelay === 0) return;
     this.logger.log(`serving ${this.options.shutdownDelay} ms more (shutdownDelay) while balancers notice`);
     await sleep(this.options.shutdownDelay);
+  }
+
+  /** Phase 5: no new connection, HTTP or microservice; those open finish what they started. */
+  private async closeListeners(): Promise<void> {
+    const [, microservices] = await Promise.all([this.http?.closeListener(), this.app ? closeMicroserviceListeners(this.app) : 0]);
+    if (microservices > 0) this.logger.log(`stopped accepting on ${microservices} microservice listener(s)`);
   }
 
   private async whenIdle(inFlight: number, signal: AbortSignal): Promise<void> {

@@ -10,6 +10,7 @@ import {
   enableGracefulShutdown,
   type AppInfo,
 } from '../../src';
+import { FakeDbPool } from '../support/fake-db';
 import { createTestApp } from '../support/test-app';
 
 @Injectable()
@@ -84,5 +85,20 @@ describe('GracefulModule', () => {
     expect(report).toMatchObject({ reason: 'maintenance', exitCode: 0 });
     expect(report.phases.map((p) => p.phase)).toEqual(['unready', 'deregister', 'delay', 'close', 'drain', 'teardown']);
     expect(app.get(GracefulLifecycle).state).toBe('stopped');
+  });
+
+  it('runs one stop and one teardown when close() and shutdown() are called together', async () => {
+    const app = await createTestApp('fastify', { exit: false, signals: [] });
+    await app.listen(0, '127.0.0.1');
+    const db = app.get(FakeDbPool);
+    let destroyed = 0;
+    const onModuleDestroy = db.onModuleDestroy.bind(db);
+    db.onModuleDestroy = () => {
+      destroyed++;
+      onModuleDestroy();
+    };
+    const [report] = await Promise.all([app.get(GracefulLifecycle).shutdown('first'), app.close(), app.close()]);
+    expect(destroyed).toBe(1);
+    expect(report.reason).toBe('first');
   });
 });
