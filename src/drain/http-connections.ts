@@ -14,6 +14,13 @@ import { closeWebSocket } from './websocket-close';
  */
 export const IDLE_SOCKET_GRACE_MS = 50;
 
+/**
+ * How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
+ * before its connection is cut: a live peer answers within a round trip, and one that
+ * never does must not hold up the exit.
+ */
+export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
+
 interface SocketState {
   active: number;
   served: number;
@@ -34,6 +41,7 @@ export class HttpConnections {
   private readonly sockets = new Map<Socket, SocketState>();
   private readonly requests = new InFlight<TrackedResponse>();
   private readonly idleSockets = new InFlight<Socket>();
+  private readonly closingWebSockets = new InFlight<Socket>();
   private closing = false;
   private readonly connectionEvent: 'connection' | 'secureConnection';
 
@@ -61,7 +69,8 @@ export class HttpConnections {
    * `shutdownDelay`: told earlier, looping clients reconnect for every request and keep
    * the kernel's accept queue full, and closing the listener resets what is queued
    * (measured: 13 resets among 16 clients). Idle connections get
-   * {@link IDLE_SOCKET_GRACE_MS} to bring a request; WebSocket clients get a 1001 close.
+   * {@link IDLE_SOCKET_GRACE_MS} to bring a request; WebSocket clients get a 1001 close
+   * once the handlers already running for them have replied.
    */
   async closeListener(): Promise<void> {
     // Close in the check phase, right after the poll phase accepted what the kernel queued.
@@ -74,13 +83,16 @@ export class HttpConnections {
     this.beginClosing();
     for (const [socket, state] of this.sockets) {
       if (state.active > 0) continue;
-      if (!closeWebSocket(socket, 1001, 'going away')) this.giveGrace(socket, state);
+      if (!this.closeWebSocket(socket)) this.giveGrace(socket, state);
     }
   }
 
-  /** Resolves when no request is in flight and no idle connection may still bring one. */
+  /**
+   * Resolves when no request is in flight, no idle connection may still bring one, and
+   * every WebSocket close handshake is over (or its grace passed).
+   */
   async whenIdle(): Promise<void> {
-    await Promise.all([this.requests.whenEmpty(), this.idleSockets.whenEmpty()]);
+    await Promise.all([this.requests.whenEmpty(), this.idleSockets.whenEmpty(), this.closingWebSockets.whenEmpty()]);
   }
 
   pending(): PendingUnit[] {
@@ -104,6 +116,22 @@ export class HttpConnections {
   detach(): void {
     this.server.off(this.connectionEvent, this.onConnection);
     this.server.off('request', this.onRequest);
+  }
+
+  /**
+   * The drain waits for the handshake so that `destroyAll()` does not cut the close frame
+   * or the reply before it; the grace starts only once the frame is sent.
+   */
+  private closeWebSocket(socket: Socket): boolean {
+    const isWebSocket = closeWebSocket(socket, 1001, 'going away', () => {
+      const timer = setTimeout(() => socket.destroy(), WEBSOCKET_CLOSE_GRACE_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
+    if (!isWebSocket) return false;
+    this.closingWebSockets.add(socket);
+    socket.once('close', () => this.closingWebSockets.delete(socket));
+    return true;
   }
 
   /** A connection idle for longer than the grace is not a looping client: close it now. */

@@ -14,7 +14,7 @@ import { Server as TlsServer } from 'node:tls';
 import { APP_INFO } from '../app-info/app-info';
 import { endpointFor, type MutableAppInfo } from '../app-info/build-app-info';
 import { HttpConnections } from '../drain/http-connections';
-import { closeMicroserviceListeners } from '../drain/microservice-intake';
+import { closeMicroserviceConnections, closeMicroserviceListeners } from '../drain/microservice-intake';
 import { WorkTracker } from '../drain/work-tracker';
 import { GRACEFUL_OPTIONS } from '../graceful.constants';
 import type { ResolvedGracefulOptions } from '../graceful-options';
@@ -203,6 +203,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     if (!drained) await this.phase(recorder, 'abort', undefined, () => this.abortRemaining(recorder));
     recorder.drained = inFlight - recorder.aborted.length;
     this.http?.destroyAll();
+    if (this.app) await closeMicroserviceConnections(this.app);
     this.setState('stopping');
     this.drainEndedAt = performance.now();
     this.arm(this.options.teardownTimeout, `teardown did not finish within ${this.options.teardownTimeout} ms (teardownTimeout)`);

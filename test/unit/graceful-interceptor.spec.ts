@@ -15,6 +15,7 @@ const contextOf = (type: string): ExecutionContext =>
     getType: () => type,
     getClass: () => OrdersController,
     getHandler: () => OrdersController.prototype.create,
+    switchToWs: () => ({ getClient: () => ({}) }),
   }) as unknown as ExecutionContext;
 
 const handlerOf = (source: Observable<unknown>): CallHandler => ({ handle: () => source });

@@ -1,0 +1,125 @@
+import { Controller, Injectable, Module, UseInterceptors, type INestApplication, type OnModuleDestroy } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { connect, type AddressInfo, type Server } from 'node:net';
+import { lastValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { FakeDbPool } from '../support/fake-db';
+import { waitFor } from '../support/http-client';
+
+const options: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+
+@Controller()
+@UseInterceptors(GracefulInterceptor)
+class SlowMessages {
+  constructor(private readonly db: FakeDbPool) {}
+
+  /** Waits `ms`, then queries the pool: fails if the pool was closed under it. */
+  @MessagePattern('slow')
+  async slow(@Payload() body: { ms?: number } | undefined): Promise<{ row: string; doneAt: number }> {
+    this.db.entered++;
+    await new Promise((resolve) => setTimeout(resolve, body?.ms ?? 300));
+    return { row: await this.db.query(), doneAt: performance.now() };
+  }
+}
+
+/** Sees what Nest's teardown sees: connections still able to dispatch messages while the pool closes. */
+@Injectable()
+class TeardownProbe implements OnModuleDestroy {
+  /** ServerTCP's own set of accepted sockets (protected): read here only to observe the teardown. */
+  openSockets?: Set<unknown>;
+  openConnectionsAtDestroy?: number;
+  onModuleDestroy(): void {
+    this.openConnectionsAtDestroy = this.openSockets?.size;
+  }
+}
+
+@Module({ imports: [GracefulModule.forRoot(options)], controllers: [SlowMessages], providers: [FakeDbPool, TeardownProbe] })
+class HybridAppModule {}
+
+/** Resolves with the error code of a connection attempt, or 'connected'. */
+function tryConnect(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('hybrid app with a TCP microservice', () => {
+  let app: INestApplication | undefined;
+  let client: ClientProxy | undefined;
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+    if (app && app.get(GracefulLifecycle).state !== 'stopped') await app.close();
+    app = undefined;
+  });
+
+  async function start(): Promise<{ port: number; listener: Server; db: FakeDbPool; lifecycle: GracefulLifecycle }> {
+    app = await NestFactory.create(HybridAppModule, new ExpressAdapter(), { logger: ['error', 'warn', 'log'] });
+    enableGracefulShutdown(app);
+    app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } });
+    await app.startAllMicroservices();
+    await app.listen(0, '127.0.0.1');
+    const listener = app.getMicroservices()[0]!.unwrap<Server>();
+    const port = (listener.address() as AddressInfo).port;
+    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    await client.connect();
+    return { port, listener, db: app.get(FakeDbPool), lifecycle: app.get(GracefulLifecycle) };
+  }
+
+  it('answers a message in flight when the stop begins; the pool closes only after its handler', async () => {
+    const { db, lifecycle } = await start();
+    const reply = lastValueFrom(client!.send<{ row: string; doneAt: number }>('slow', { ms: 300 }));
+    await waitFor(() => db.entered === 1, 2_000, 'the handler');
+    const closing = app!.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lifecycle.state).toBe('draining');
+    const { row, doneAt } = await reply;
+    await closing;
+    expect(row).toBe('row');
+    expect(db.queries).toBe(1);
+    expect(db.closedAt).toBeGreaterThan(doneAt);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+
+  it('refuses new connections from phase 5 while open connections still get their replies', async () => {
+    const { port, listener, db, lifecycle } = await start();
+    expect(await tryConnect(port)).toBe('connected');
+    const first = lastValueFrom(client!.send<{ row: string }>('slow', { ms: 300 }));
+    await waitFor(() => db.entered === 1, 2_000, 'the first handler');
+    const closing = app!.close();
+    await waitFor(() => !listener.listening, 1_000, 'phase 5 to close the listener');
+    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    // The connection opened before the stop is served until the drain ends.
+    const second = lastValueFrom(client!.send<{ row: string }>('slow', { ms: 50 }));
+    expect(await Promise.all([first, second])).toEqual([expect.objectContaining({ row: 'row' }), expect.objectContaining({ row: 'row' })]);
+    await closing;
+    expect(db.queries).toBe(2);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+  });
+
+  it('closes the open connections at the end of the drain, before onModuleDestroy, and does not wait for idle ones', async () => {
+    const { port, lifecycle } = await start();
+    const idle = connect(port, '127.0.0.1');
+    idle.on('error', () => undefined);
+    await new Promise((resolve) => idle.once('connect', resolve));
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    const probe = app!.get(TeardownProbe);
+    probe.openSockets = (app!.getMicroservices()[0]!.getTransportServer() as unknown as { openSockets: Set<unknown> }).openSockets;
+    await waitFor(() => probe.openSockets!.size === 2, 1_000, 'the server to accept the idle connection');
+    const started = performance.now();
+    await app!.close();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(probe.openConnectionsAtDestroy).toBe(0);
+    await idleClosed;
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+  });
+});
