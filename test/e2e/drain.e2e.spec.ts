@@ -39,6 +39,15 @@ describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 100, aborted: [] });
   });
 
+  it('waits for a request a guard is still rejecting: it is tracked at the server, not by an interceptor', async () => {
+    const { port, lifecycle } = await listen();
+    const denied = get(port, '/guarded');
+    await waitFor(() => lifecycle['http']!.inFlight === 1, 2_000, 'the guarded request');
+    await app!.close();
+    expect((await denied).status).toBe(403);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
+  });
+
   it('waits for background work registered with track()', async () => {
     const { port, db, lifecycle } = await listen();
     expect((await get(port, '/background?ms=300')).body).toBe('started');

@@ -1,4 +1,4 @@
-import { Controller, Get, Module, Query, type DynamicModule, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Query, UseGuards, type CanActivate, type DynamicModule, type INestApplication, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -6,6 +6,15 @@ import { GracefulModule, WorkTracker, enableGracefulShutdown, type GracefulOptio
 import { FakeDbPool } from './fake-db';
 
 export type Platform = 'express' | 'fastify';
+
+/** Takes 300 ms to say no: a request rejected before any handler or interceptor runs. */
+@Injectable()
+class SlowDenyGuard implements CanActivate {
+  async canActivate(): Promise<boolean> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return false;
+  }
+}
 
 @Controller()
 class SlowController {
@@ -26,6 +35,12 @@ class SlowController {
     if (++this.db.entered % 100 === 0) console.log(`EVENT entered ${this.db.entered}`);
     await new Promise((resolve) => setTimeout(resolve, Number(ms)));
     return { row: await this.db.query() };
+  }
+
+  @Get('guarded')
+  @UseGuards(SlowDenyGuard)
+  guarded(): string {
+    return 'never reached';
   }
 
   /** Never answers: a stuck request. */
