@@ -55,6 +55,11 @@ export class HttpConnections {
     return this.requests.size;
   }
 
+  /** Requests answered (or cut) since the server was attached. */
+  get completed(): number {
+    return this.requests.completed;
+  }
+
   /** Every response from now on tells the client to close the connection. */
   private beginClosing(): void {
     this.closing = true;
@@ -134,19 +139,22 @@ export class HttpConnections {
     return true;
   }
 
-  /** A connection idle for longer than the grace is not a looping client: close it now. */
+  /**
+   * A connection idle for longer than the grace is not a looping client and is closed at
+   * once, others when their grace ends. Either way only after a poll phase has run: a
+   * request already in the kernel's buffer is then read (and answered), whereas closing a
+   * socket with unread data resets it, and a stalled process (GC, CPU) has such sockets.
+   */
   private giveGrace(socket: Socket, state: SocketState): void {
     const left = state.served === 0 ? IDLE_SOCKET_GRACE_MS : IDLE_SOCKET_GRACE_MS - (performance.now() - state.idleSince);
-    if (left <= 0) {
-      socket.destroy();
-      return;
-    }
     const servedBefore = state.served;
     this.idleSockets.add(socket);
-    const timer = setTimeout(() => {
+    const closeIfStillIdle = () => {
       if (state.active === 0 && state.served === servedBefore) socket.destroy();
       this.idleSockets.delete(socket);
-    }, left);
+    };
+    // Timers run before the poll phase, immediates after it.
+    const timer = setTimeout(() => setImmediate(closeIfStillIdle), Math.max(0, left));
     timer.unref();
     socket.once('close', () => {
       clearTimeout(timer);

@@ -2,6 +2,8 @@
 export class InFlight<T> {
   private readonly items = new Set<T>();
   private waiters: Array<() => void> = [];
+  /** How many have ended since this was made. */
+  completed = 0;
 
   get size(): number {
     return this.items.size;
@@ -12,7 +14,9 @@ export class InFlight<T> {
   }
 
   delete(item: T): void {
-    if (this.items.delete(item) && this.items.size === 0) this.settle();
+    if (!this.items.delete(item)) return;
+    this.completed++;
+    if (this.items.size === 0) this.settle();
   }
 
   values(): IterableIterator<T> {

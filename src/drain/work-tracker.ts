@@ -52,6 +52,11 @@ export class WorkTracker {
     return this.units.size;
   }
 
+  /** Units ended since the app started. */
+  get completed(): number {
+    return this.units.completed;
+  }
+
   whenIdle(): Promise<void> {
     return this.units.whenEmpty();
   }

@@ -192,6 +192,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
 
   private async runDrain(reason: string, requestedAt: number): Promise<void> {
     const recorder = this.beginStop(reason, requestedAt);
+    const completedBefore = this.completedUnits();
     await this.phaseHooks(recorder, 'beforeStop');
     await this.phase(recorder, 'deregister', this.options.registrarTimeout, (signal) =>
       this.registration.deregister(this.info, signal),
@@ -201,12 +202,16 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     const inFlight = (this.http?.inFlight ?? 0) + this.work.size;
     const drained = await this.phase(recorder, 'drain', this.options.stopTimeout, (signal) => this.whenIdle(inFlight, signal));
     if (!drained) await this.phase(recorder, 'abort', undefined, () => this.abortRemaining(recorder));
-    recorder.drained = inFlight - recorder.aborted.length;
+    recorder.drained = this.completedUnits() - completedBefore - recorder.aborted.length;
     this.http?.destroyAll();
     if (this.app) await closeMicroserviceConnections(this.app);
     this.setState('stopping');
     this.drainEndedAt = performance.now();
     this.arm(this.options.teardownTimeout, `teardown did not finish within ${this.options.teardownTimeout} ms (teardownTimeout)`);
+  }
+
+  private completedUnits(): number {
+    return (this.http?.completed ?? 0) + this.work.completed;
   }
 
   /** Phase 1, synchronous so that readiness is down in the same tick as the signal. */

