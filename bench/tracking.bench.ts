@@ -16,9 +16,9 @@ import { PLATFORMS, VARIANTS, type BenchPlatform, type Variant } from './variant
  * bench process, which does nothing else meanwhile (the other core). Runs interleave
  * bare, graceful, global-interceptor per round, so drift hits every variant alike.
  */
-const ROUNDS = envInt('BENCH_ROUNDS', 3);
-const SECONDS = envNumber('BENCH_SECONDS', 5);
-const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 2);
+const ROUNDS = envInt('BENCH_ROUNDS', 5);
+const SECONDS = envNumber('BENCH_SECONDS', 3);
+const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 1.5);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 32);
 const STOP_RUNS = envInt('BENCH_STOP_RUNS', 6);
 const STOP_CLIENTS = 32;
@@ -87,17 +87,21 @@ async function throughput(): Promise<void> {
       }
     }
   }
-  console.log('\nmedians (ratios are median req/s vs bare; +µs is median server CPU per request minus bare\'s):');
+  console.log(
+    "\nmedians (ratios: median req/s vs bare's; +µs: median server CPU per request minus bare's; " +
+      'min: the same from each variant\'s least disturbed run)',
+  );
   for (const platform of PLATFORMS) {
     const of = (variant: Variant) => samples.get(`${platform}/${variant}`)!;
     const rps = (variant: Variant) => median(of(variant).map((s) => s.rps));
     const cpu = (variant: Variant) => median(of(variant).map((s) => s.cpuUs));
-    const bareRps = rps('bare');
-    const bareCpu = cpu('bare');
+    const minCpu = (variant: Variant) => Math.min(...of(variant).map((s) => s.cpuUs));
+    const plus = (value: number) => `${value >= 0 ? '+' : ''}${fmt(value, 1)} µs`;
     console.log(
-      `${platform.padEnd(7)}  bare ${fmt(bareRps, 0)} req/s (${fmt(bareCpu, 1)} µs/req)  ` +
-        `graceful ${fmt(rps('graceful') / bareRps, 2)}x (+${fmt(cpu('graceful') - bareCpu, 1)} µs)  ` +
-        `global-interceptor ${fmt(rps('global-interceptor') / bareRps, 2)}x (+${fmt(cpu('global-interceptor') - bareCpu, 1)} µs)`,
+      `${platform.padEnd(7)}  bare ${fmt(rps('bare'), 0)} req/s (${fmt(cpu('bare'), 1)} µs/req)  ` +
+        `graceful ${fmt(rps('graceful') / rps('bare'), 2)}x (${plus(cpu('graceful') - cpu('bare'))}, min ${plus(minCpu('graceful') - minCpu('bare'))})  ` +
+        `global-interceptor ${fmt(rps('global-interceptor') / rps('bare'), 2)}x ` +
+        `(${plus(cpu('global-interceptor') - cpu('bare'))}, min ${plus(minCpu('global-interceptor') - minCpu('bare'))})`,
     );
   }
 }
