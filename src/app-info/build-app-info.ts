@@ -58,6 +58,7 @@ export function endpointFor(
     host = '127.0.0.1';
     warning = `no non-internal network interface found; advertising ${host}. Set the "advertiseHost" option to the address others reach this instance at.`;
   }
-  const bracketed = host.includes(':') ? `[${host}]` : host;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const bracketed = bare.includes(':') ? `[${bare}]` : bare;
   return { url: `${scheme}://${bracketed}:${address.port}`, warning };
 }

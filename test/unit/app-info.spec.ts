@@ -38,6 +38,7 @@ describe('endpointFor()', () => {
     expect(endpointFor('http', v6('::1', 4000), undefined).url).toBe('http://[::1]:4000');
     expect(endpointFor('http', v4('0.0.0.0'), 'fd00::7').url).toBe('http://[fd00::7]:3000');
     expect(URL.canParse(endpointFor('http', v6('::1'), undefined).url)).toBe(true);
+    expect(endpointFor('http', v4('0.0.0.0'), '[fd00::5]').url).toBe('http://[fd00::5]:3000');
   });
 
   it('falls back to 127.0.0.1 with a warning when no interface is found', () => {
