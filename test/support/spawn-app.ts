@@ -37,7 +37,8 @@ export async function spawnApp(
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+    // 'close', not 'exit': only then has everything the app wrote been read.
+    proc.once('close', (code, signal) => resolve({ code, signal, at: performance.now() })),
   );
   let dead = false;
   void exited.then(() => {
