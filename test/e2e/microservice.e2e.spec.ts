@@ -19,9 +19,7 @@ class SlowMessages {
   /** Waits `ms`, then queries the pool: fails if the pool was closed under it. */
   @MessagePattern('slow')
   async slow(@Payload() body: { ms?: number } | undefined): Promise<{ row: string; doneAt: number }> {
-    this.db.entered++;
-    await new Promise((resolve) => setTimeout(resolve, body?.ms ?? 300));
-    return { row: await this.db.query(), doneAt: performance.now() };
+    return { row: await this.db.slowQuery(body?.ms ?? 300), doneAt: performance.now() };
   }
 }
 

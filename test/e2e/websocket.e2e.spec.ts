@@ -23,9 +23,7 @@ class SlowGateway {
   /** Waits `ms`, then queries the pool: fails if the pool was closed under it. */
   @SubscribeMessage('slow')
   async slow(@MessageBody() body: { ms?: number } | undefined): Promise<{ event: string; data: { row: string } }> {
-    this.db.entered++;
-    await new Promise((resolve) => setTimeout(resolve, body?.ms ?? 300));
-    return { event: 'slow', data: { row: await this.db.query() } };
+    return { event: 'slow', data: { row: await this.db.slowQuery(body?.ms ?? 300) } };
   }
 }
 
