@@ -1,5 +1,5 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { finalize, fromEvent, takeUntil, type Observable } from 'rxjs';
+import { Observable, finalize, takeUntil } from 'rxjs';
 import { StopSignals } from '../lifecycle/stop-signals';
 import { beginWebSocketHandler } from './websocket-close';
 import { WorkTracker } from './work-tracker';
@@ -25,9 +25,10 @@ export class GracefulInterceptor implements NestInterceptor {
     const kind: WorkKind = type === 'rpc' || type === 'ws' ? type : 'stream';
     const handle = this.work.begin(`${context.getClass().name}.${context.getHandler().name}`, kind);
     const endWs = type === 'ws' ? beginWebSocketHandler(context.switchToWs().getClient<object>()) : undefined;
-    // A stream still open at the drain deadline is completed so its unit ends.
+    // A stream still open at the drain deadline is completed so its unit ends; one begun
+    // after it is completed at once.
     return next.handle().pipe(
-      takeUntil(fromEvent(this.signals.abort, 'abort')),
+      takeUntil(whenAborted(this.signals.abort)),
       finalize(() => {
         // The reply is already sent (Nest sends on next, before completion); the 1001 close may follow it.
         // Before done(): the close frame is then on its way before the drain can end.
@@ -36,4 +37,14 @@ export class GracefulInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/** Emits once `signal` fires, at once if it already has (fromEvent would wait forever). */
+function whenAborted(signal: AbortSignal): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const fire = () => subscriber.next();
+    if (signal.aborted) return fire();
+    signal.addEventListener('abort', fire, { once: true });
+    return () => signal.removeEventListener('abort', fire);
+  });
 }

@@ -110,6 +110,16 @@ describe('GracefulInterceptor', () => {
     expect(seen.values).toEqual([1, 2, 3]);
   });
 
+  it('completes at once a stream begun after the abort signal fired, so its unit cannot outlive the deadline', () => {
+    const { work, signals, interceptor } = setup();
+    signals.fireAbort('stopTimeout passed');
+    const source = new Subject<number>();
+    const { seen } = record(interceptor.intercept(contextOf('rpc'), handlerOf(source)));
+    expect(seen.completed).toBe(true);
+    expect(work.size).toBe(0);
+    expect(source.observed).toBe(false);
+  });
+
   it('tracks concurrent handlers separately', () => {
     const { work, interceptor } = setup();
     const a = new Subject<unknown>();
