@@ -43,7 +43,7 @@ export class Registration {
 
   /** Starts registering in the background; `onRegistered` runs once it succeeds. */
   start(instance: ServiceInstance, onRegistered: () => void): void {
-    if (!this.registrar || this.loop) return;
+    if (!this.registrar || this.loop || this.stopRetrying.signal.aborted) return;
     this.statusValue = 'pending';
     this.loop = this.run(this.registrar, instance, onRegistered);
   }
@@ -53,8 +53,9 @@ export class Registration {
    * then deregisters: a registration can then not land after the deregistration.
    */
   async deregister(instance: ServiceInstance, signal: AbortSignal): Promise<void> {
-    if (!this.registrar) return;
     this.stopRetrying.abort();
+    // Never tried (stopped before listen()): nothing can be registered, so no network call.
+    if (!this.registrar || !this.loop) return;
     const onAbort = () => this.cancelAttempt.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     await this.attempt;

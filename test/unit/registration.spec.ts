@@ -48,6 +48,16 @@ describe('Registration', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('stopped before it started (the app never listened): deregister makes no network call', async () => {
+    const registrar = { register: vi.fn(async () => undefined), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    await r.deregister(instance, new AbortController().signal);
+    expect(registrar.deregister).not.toHaveBeenCalled();
+    r.start(instance, vi.fn());
+    expect(registrar.register).not.toHaveBeenCalled();
+    expect(r.status).toBe('none');
+  });
+
   it('registers at once when the registry answers', async () => {
     const registrar = { register: vi.fn(async () => undefined), deregister: vi.fn(async () => undefined) };
     const r = make(registrar);
