@@ -128,38 +128,38 @@ export class HttpConnections {
    * or the reply before it; the grace starts only once the frame is sent.
    */
   private closeWebSocket(socket: Socket): boolean {
-    const isWebSocket = closeWebSocket(socket, 1001, 'going away', () => {
-      const timer = setTimeout(() => socket.destroy(), WEBSOCKET_CLOSE_GRACE_MS);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    });
+    const isWebSocket = closeWebSocket(socket, 1001, 'going away', () =>
+      this.destroyLater(socket, WEBSOCKET_CLOSE_GRACE_MS, () => true),
+    );
     if (!isWebSocket) return false;
     this.closingWebSockets.add(socket);
     socket.once('close', () => this.closingWebSockets.delete(socket));
     return true;
   }
 
-  /**
-   * A connection idle for longer than the grace is not a looping client and is closed at
-   * once, others when their grace ends. Either way only after a poll phase has run: a
-   * request already in the kernel's buffer is then read (and answered), whereas closing a
-   * socket with unread data resets it, and a stalled process (GC, CPU) has such sockets.
-   */
+  /** A connection idle for longer than the grace is not a looping client and is closed at once, others when it ends. */
   private giveGrace(socket: Socket, state: SocketState): void {
     const left = state.served === 0 ? IDLE_SOCKET_GRACE_MS : IDLE_SOCKET_GRACE_MS - (performance.now() - state.idleSince);
     const servedBefore = state.served;
     this.idleSockets.add(socket);
-    const closeIfStillIdle = () => {
-      if (state.active === 0 && state.served === servedBefore) socket.destroy();
-      this.idleSockets.delete(socket);
+    socket.once('close', () => this.idleSockets.delete(socket));
+    this.destroyLater(socket, left, () => state.active === 0 && state.served === servedBefore, () => this.idleSockets.delete(socket));
+  }
+
+  /**
+   * Destroys `socket` after `ms` if `stillIdle()`, and only after a poll phase has run: a
+   * request already in the kernel's buffer is then read (and answered), whereas closing a
+   * socket with unread data resets it, and a stalled process (GC, CPU) has such sockets.
+   */
+  private destroyLater(socket: Socket, ms: number, stillIdle: () => boolean, then?: () => void): void {
+    const decide = () => {
+      if (stillIdle()) socket.destroy();
+      then?.();
     };
     // Timers run before the poll phase, immediates after it.
-    const timer = setTimeout(() => setImmediate(closeIfStillIdle), Math.max(0, left));
+    const timer = setTimeout(() => setImmediate(decide), Math.max(0, ms));
     timer.unref();
-    socket.once('close', () => {
-      clearTimeout(timer);
-      this.idleSockets.delete(socket);
-    });
+    socket.once('close', () => clearTimeout(timer));
   }
 
   private readonly onConnection = (socket: Socket): void => {

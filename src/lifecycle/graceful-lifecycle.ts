@@ -199,8 +199,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     );
     await this.phase(recorder, 'delay', undefined, () => this.delay());
     await this.phase(recorder, 'close', undefined, () => this.closeListeners());
-    const inFlight = (this.http?.inFlight ?? 0) + this.work.size;
-    const drained = await this.phase(recorder, 'drain', this.options.stopTimeout, (signal) => this.whenIdle(inFlight, signal));
+    const drained = await this.phase(recorder, 'drain', this.options.stopTimeout, (signal) => this.whenIdle(signal));
     if (!drained) await this.phase(recorder, 'abort', undefined, () => this.abortRemaining(recorder));
     recorder.drained = this.completedUnits() - completedBefore - recorder.aborted.length;
     this.http?.destroyAll();
@@ -247,15 +246,22 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     if (microservices > 0) this.logger.log(`stopped accepting on ${microservices} microservice listener(s)`);
   }
 
-  private async whenIdle(inFlight: number, signal: AbortSignal): Promise<void> {
-    this.logger.log(`draining ${inFlight} unit(s) of work (stopTimeout ${this.options.stopTimeout} ms)`);
-    const progress = setInterval(() => {
-      this.logger.log(`still draining: ${(this.http?.inFlight ?? 0) + this.work.size} unit(s) in flight`);
-    }, 1_000);
+  private inFlight(): number {
+    return (this.http?.inFlight ?? 0) + this.work.size;
+  }
+
+  private async allIdle(): Promise<void> {
+    await Promise.all([this.http?.whenIdle(), this.work.whenIdle()]);
+  }
+
+  private async whenIdle(signal: AbortSignal): Promise<void> {
+    this.logger.log(`draining ${this.inFlight()} unit(s) of work (stopTimeout ${this.options.stopTimeout} ms)`);
+    const progress = setInterval(() => this.logger.log(`still draining: ${this.inFlight()} unit(s) in flight`), 1_000);
     progress.unref();
+    // The drain's bound aborts the signal while allIdle() stays pending.
     signal.addEventListener('abort', () => clearInterval(progress), { once: true });
     try {
-      await Promise.all([this.http?.whenIdle(), this.work.whenIdle()]);
+      await this.allIdle();
     } finally {
       clearInterval(progress);
     }
@@ -263,7 +269,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
 
   private async abortRemaining(recorder: StopRecorder): Promise<void> {
     this.signals.fireAbort('stopTimeout passed');
-    await Promise.race([sleep(this.options.abortGrace), Promise.all([this.http?.whenIdle(), this.work.whenIdle()])]);
+    await Promise.race([sleep(this.options.abortGrace), this.allIdle()]);
     recorder.aborted = [...(this.http?.pending() ?? []), ...this.work.pending()];
     for (const unit of recorder.aborted) {
       this.logger.error(`aborted ${unit.kind} ${unit.name} after ${unit.ageMs} ms`);
