@@ -178,15 +178,11 @@ export class ConsulRegistrar implements Registrar {
   }
 }
 
-function isUnknownCheck(err: unknown): boolean {
+/** A 404, or the 500 older agents answer instead with `olderText` in the message. */
+function isNotFound(err: unknown, olderText: RegExp): boolean {
   const status = err instanceof ConsulRegistrarError ? err.statusCode : statusCodeOf(err);
-  if (status === 404) return true;
-  // Older agents answer 500 with this text instead of 404.
-  return status === 500 && /unknown check|does not have associated TTL/i.test((err as Error).message);
+  return status === 404 || (status === 500 && olderText.test((err as Error).message));
 }
 
-function isUnknownService(err: unknown): boolean {
-  const status = err instanceof ConsulRegistrarError ? err.statusCode : statusCodeOf(err);
-  if (status === 404) return true;
-  return status === 500 && /unknown service/i.test((err as Error).message);
-}
+const isUnknownCheck = (err: unknown): boolean => isNotFound(err, /unknown check|does not have associated TTL/i);
+const isUnknownService = (err: unknown): boolean => isNotFound(err, /unknown service/i);
