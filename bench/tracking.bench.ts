@@ -146,7 +146,7 @@ async function lossSection(): Promise<void> {
 async function main(): Promise<void> {
   const began = performance.now();
   console.log(
-    `nest-graceful tracking bench  node ${process.version}  ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})  ` +
+    `nestjs-graceful tracking bench  node ${process.version}  ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})  ` +
       `load average ${load()}`,
   );
   if (ONLY !== 'loss') await throughput();

@@ -27,7 +27,7 @@ if [[ -z "$version" ]]; then
 fi
 # go.mod is hashed with go.sum: a replace directive changes the build without touching go.sum.
 hash="$(cat "$mod_dir/go.sum" "$mod_dir/go.mod" | sha256sum | cut -c1-12)"
-cache_dir="${NEST_GRACEFUL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nest-graceful}"
+cache_dir="${NESTJS_GRACEFUL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestjs-graceful}"
 bin="$cache_dir/consul-$version-$hash"
 
 if [[ -x "$bin" ]]; then

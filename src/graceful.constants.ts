@@ -1,2 +1,2 @@
 /** Injection token of the validated options ({@link ResolvedGracefulOptions}). */
-export const GRACEFUL_OPTIONS = Symbol('nest-graceful:OPTIONS');
+export const GRACEFUL_OPTIONS = Symbol('nestjs-graceful:OPTIONS');

@@ -3,7 +3,7 @@ import { DEFAULT_OPTIONS, type GracefulOptions, type ResolvedGracefulOptions } f
 /** Thrown at bootstrap when an option is wrong; the message says which, what it was and what is allowed. */
 export class GracefulOptionsError extends Error {
   constructor(readonly problems: string[]) {
-    super(`nest-graceful: invalid options:\n  - ${problems.join('\n  - ')}`);
+    super(`nestjs-graceful: invalid options:\n  - ${problems.join('\n  - ')}`);
     this.name = 'GracefulOptionsError';
   }
 }

@@ -7,7 +7,7 @@ import type { ServiceInstance } from '../registry/service-instance';
  */
 export type AppInfo = ServiceInstance;
 
-export const APP_INFO = Symbol('nest-graceful:APP_INFO');
+export const APP_INFO = Symbol('nestjs-graceful:APP_INFO');
 
 /** Injects the {@link AppInfo} of this app. */
 export const InjectAppInfo = (): PropertyDecorator & ParameterDecorator => Inject(APP_INFO);

@@ -28,7 +28,7 @@ interface SocketState {
   idleSince: number;
 }
 
-const START = Symbol('nest-graceful:start');
+const START = Symbol('nestjs-graceful:start');
 type TrackedResponse = ServerResponse & { [START]: number };
 
 /**

@@ -26,7 +26,7 @@ export class GracefulHealthIndicator {
   ) {
     if (!lifecycle) {
       throw new Error(
-        'nest-graceful: GracefulHealthIndicator needs GracefulModule: import GracefulModule.forRoot() (or forRootAsync()) in the root module.',
+        'nestjs-graceful: GracefulHealthIndicator needs GracefulModule: import GracefulModule.forRoot() (or forRootAsync()) in the root module.',
       );
     }
     this.lifecycle = lifecycle;

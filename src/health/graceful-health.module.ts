@@ -9,7 +9,7 @@ import { validateHealthOptions, type GracefulHealthOptions } from './health-opti
 const terminus = TerminusModule.forRoot({ logger: false });
 
 /**
- * The health side of nest-graceful (needs `@nestjs/terminus`, an optional peer dependency).
+ * The health side of nestjs-graceful (needs `@nestjs/terminus`, an optional peer dependency).
  *
  * - `imports: [GracefulHealthModule]`: the {@link GracefulHealthIndicator} only, for your own
  *   `@HealthCheck()` controller.

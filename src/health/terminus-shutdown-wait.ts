@@ -12,7 +12,7 @@ interface TerminusOptionsLike {
 
 /**
  * `TerminusModule.forRoot({ gracefulShutdownTimeoutMs })` sleeps in `beforeApplicationShutdown`
- * on SIGTERM. Under nest-graceful that runs after the listener closed and the work drained, so
+ * on SIGTERM. Under nestjs-graceful that runs after the listener closed and the work drained, so
  * it would only delay the teardown (and eat into `teardownTimeout`). At bootstrap this sets
  * Terminus' wait to 0 and moves it where it helps: `shutdownDelay` becomes at least that long.
  * It imports nothing from Terminus and does nothing when Terminus is absent.
@@ -42,7 +42,7 @@ export class TerminusShutdownWait implements OnApplicationBootstrap {
     const ms = Math.max(...waits.map((o) => o.gracefulShutdownTimeoutMs!));
     const unset = waits.filter((o) => !neutralise(o));
     const before = this.options.shutdownDelay;
-    const intro = `TerminusModule's gracefulShutdownTimeoutMs (${ms} ms) would sleep in beforeApplicationShutdown, after nest-graceful has closed the listener and drained the work: it would only delay the teardown.`;
+    const intro = `TerminusModule's gracefulShutdownTimeoutMs (${ms} ms) would sleep in beforeApplicationShutdown, after nestjs-graceful has closed the listener and drained the work: it would only delay the teardown.`;
     if (unset.length > 0) {
       this.logger.warn(
         `${intro} It could not be set to 0 (its options object is frozen): remove gracefulShutdownTimeoutMs and set shutdownDelay (now ${before} ms) instead.`,
@@ -52,11 +52,11 @@ export class TerminusShutdownWait implements OnApplicationBootstrap {
     if (before < ms) {
       this.options.shutdownDelay = ms;
       this.logger.warn(
-        `${intro} nest-graceful set it to 0 and raised shutdownDelay from ${before} to ${ms} ms, which keeps serving that long before the listener closes. Set shutdownDelay: ${ms} and remove gracefulShutdownTimeoutMs to silence this warning.`,
+        `${intro} nestjs-graceful set it to 0 and raised shutdownDelay from ${before} to ${ms} ms, which keeps serving that long before the listener closes. Set shutdownDelay: ${ms} and remove gracefulShutdownTimeoutMs to silence this warning.`,
       );
     } else {
       this.logger.warn(
-        `${intro} nest-graceful set it to 0: shutdownDelay (${before} ms) already keeps serving at least that long before the listener closes. Remove gracefulShutdownTimeoutMs to silence this warning.`,
+        `${intro} nestjs-graceful set it to 0: shutdownDelay (${before} ms) already keeps serving at least that long before the listener closes. Remove gracefulShutdownTimeoutMs to silence this warning.`,
       );
     }
   }

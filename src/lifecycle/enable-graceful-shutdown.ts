@@ -11,7 +11,7 @@ export function enableGracefulShutdown<T extends INestApplicationContext>(app: T
   try {
     lifecycle = app.get(GracefulLifecycle, { strict: false });
   } catch {
-    throw new Error('nest-graceful: enableGracefulShutdown(app) found no GracefulModule: import GracefulModule.forRoot() in the root module.');
+    throw new Error('nestjs-graceful: enableGracefulShutdown(app) found no GracefulModule: import GracefulModule.forRoot() in the root module.');
   }
   lifecycle.attach(app);
   return lifecycle;

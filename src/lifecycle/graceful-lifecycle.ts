@@ -128,7 +128,7 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
   async shutdown(reason = 'shutdown()', requestedAt = performance.now()): Promise<StopReport> {
     if (!this.app) {
       throw new Error(
-        'nest-graceful: shutdown() needs the app: call enableGracefulShutdown(app) in main.ts after NestFactory.create().',
+        'nestjs-graceful: shutdown() needs the app: call enableGracefulShutdown(app) in main.ts after NestFactory.create().',
       );
     }
     void this.drain(reason, requestedAt);
@@ -141,14 +141,14 @@ export class GracefulLifecycle implements OnApplicationBootstrap, OnApplicationS
     const server = adapter?.getHttpServer() as Server | undefined;
     if (!this.app && !(NEST_HAS_CLOSE_SEAM && server)) {
       throw new Error(
-        'nest-graceful: without enableGracefulShutdown(app) Nest would tear the app down before the drain ' +
+        'nestjs-graceful: without enableGracefulShutdown(app) Nest would tear the app down before the drain ' +
           (server ? '(this Nest version runs onModuleDestroy at once in close())' : '(this app has no HTTP adapter)') +
           '. Add `enableGracefulShutdown(app)` right after NestFactory.create() in main.ts (in tests: after createNestApplication()).',
       );
     }
     if (!NEST_HAS_CLOSE_SEAM && (this.app as { shutdownCleanupRef?: unknown } | undefined)?.shutdownCleanupRef) {
       throw new Error(
-        'nest-graceful: on Nest 11, the handler app.enableShutdownHooks() installs runs onModuleDestroy before the drain. ' +
+        'nestjs-graceful: on Nest 11, the handler app.enableShutdownHooks() installs runs onModuleDestroy before the drain. ' +
           'Remove app.enableShutdownHooks(): enableGracefulShutdown(app) already handles the stop signals.',
       );
     }

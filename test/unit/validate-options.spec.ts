@@ -110,7 +110,7 @@ describe('validateOptions()', () => {
     expect(problems.join('\n')).toMatch(/unknown option "stopTimout"/);
     expect(problems.join('\n')).toMatch(/"signals" is \["SIGKILL"\]/);
     expect(problems.join('\n')).toMatch(/"registrar" and "consul" are both set/);
-    expect(() => validateOptions(options as never)).toThrow(/^nest-graceful: invalid options:\n {2}- /);
+    expect(() => validateOptions(options as never)).toThrow(/^nestjs-graceful: invalid options:\n {2}- /);
   });
 
   it('normalises hooks to arrays', () => {

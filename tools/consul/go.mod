@@ -1,4 +1,4 @@
-module nest-graceful/tools/consul
+module nestjs-graceful/tools/consul
 
 go 1.26.8
 

@@ -78,7 +78,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 export class ConsulRegistrarOptionsError extends Error {
   constructor(readonly problems: string[]) {
-    super(`nest-graceful: invalid consul options:\n  - ${problems.join('\n  - ')}`);
+    super(`nestjs-graceful: invalid consul options:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConsulRegistrarOptionsError';
   }
 }

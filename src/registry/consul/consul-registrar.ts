@@ -97,7 +97,7 @@ export class ConsulRegistrar implements Registrar {
     const beat = check.type === 'ttl' ? this.ttlBeat(instance, registration) : this.syncLook(instance, registration);
     const heartbeat = new Heartbeat(interval, Math.min(interval, MAX_BEAT_TIMEOUT_MS), beat, (err) =>
       this.options.logger.warn(
-        `nest-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" failed: ${
+        `nestjs-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" failed: ${
           err instanceof Error ? scrub(err.message, this.options.token) : 'unknown error'
         }`,
       ),
@@ -114,7 +114,7 @@ export class ConsulRegistrar implements Registrar {
         if (!isUnknownCheck(err)) throw err;
         // The agent forgot the check: it restarted (a -dev or stateless agent) or was reset.
         this.options.logger.warn(
-          `nest-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}" (heartbeat answered 404); registering it again`,
+          `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}" (heartbeat answered 404); registering it again`,
         );
         await this.registerOnce(instance, registration, signal);
       }
@@ -128,7 +128,7 @@ export class ConsulRegistrar implements Registrar {
       )) as Record<string, unknown> | undefined;
       if (services && Object.hasOwn(services, instance.id)) return;
       this.options.logger.warn(
-        `nest-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}"; registering it again`,
+        `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}"; registering it again`,
       );
       await this.registerOnce(instance, registration, signal);
     };
