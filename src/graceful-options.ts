@@ -1,6 +1,6 @@
-import type { LifecycleHook } from './lifecycle/hooks';
+import type { LifecycleHook } from './lifecycle/hooks.interface';
 import type { ConsulRegistrarOptions } from './registry/consul/consul-registrar-options';
-import type { Registrar } from './registry/registrar';
+import type { Registrar } from './registry/registrar.interface';
 
 /** Everything `GracefulModule.forRoot()` accepts. Every field is optional; see README for each. */
 export interface GracefulOptions {

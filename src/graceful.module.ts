@@ -3,11 +3,13 @@ import { APP_INFO } from './app-info/app-info';
 import { buildAppInfo } from './app-info/build-app-info';
 import { GracefulInterceptor } from './drain/graceful.interceptor';
 import { WorkTracker } from './drain/work-tracker';
-import { GRACEFUL_OPTIONS } from './graceful.constants';
 import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
 import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
 import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
+import { DrainService } from './drain/drain.service';
 import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
+import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 import { ConsulRegistrar } from './registry/consul/consul-registrar';
 import { StopSignals } from './lifecycle/stop-signals';
 import { validateOptions } from './validate-options';
@@ -34,7 +36,9 @@ import { validateOptions } from './validate-options';
     },
     StopSignals,
     WorkTracker,
-    GracefulLifecycle,
+    DrainService,
+    LifecycleService,
+    { provide: GracefulLifecycle, useExisting: LifecycleService },
     GracefulInterceptor,
     // No import of @nestjs/terminus: moves Terminus' gracefulShutdownTimeoutMs into shutdownDelay when present.
     TerminusShutdownWait,

@@ -126,16 +126,3 @@ export function validateOptions(raw: GracefulOptions | undefined): ResolvedGrace
   if (problems.length > 0) throw new GracefulOptionsError(problems);
   return resolved;
 }
-
-/** The longest a stop can take with these bounds; the hard deadline is this plus 1 s. */
-export function stopBudget(o: ResolvedGracefulOptions): number {
-  const hookCount = o.beforeStop.length + o.afterStop.length;
-  return (
-    hookCount * o.hookTimeout +
-    (o.registrar ? o.registrarTimeout : 0) +
-    o.shutdownDelay +
-    o.stopTimeout +
-    o.abortGrace +
-    o.teardownTimeout
-  );
-}

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import type { ServiceInstance } from '../registry/service-instance';
+import type { ServiceInstance } from '../registry/service-instance.interface';
 
 /**
  * The running instance (kratos `AppInfo`). `endpoints` is filled in once the HTTP server

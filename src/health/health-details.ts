@@ -1,4 +1,5 @@
-import type { LifecycleState, RegistrationStatus } from '../lifecycle/lifecycle-state';
+import type { LifecycleState } from '../lifecycle/lifecycle-state.interface';
+import type { RegistrationStatus } from '../registry/registration-status.interface';
 
 /** What the indicator reads from the lifecycle: its public getters, nothing else. */
 export interface LifecycleView {

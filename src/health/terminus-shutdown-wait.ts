@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { GRACEFUL_OPTIONS } from '../graceful.constants';
+import { GRACEFUL_OPTIONS } from '../lifecycle/lifecycle.constants';
 import type { ResolvedGracefulOptions } from '../graceful-options';
 
 /** Terminus' token for its module options ('TERMINUS:MODULE_OPTIONS' in v11 and v12); a string, so no import of terminus. */

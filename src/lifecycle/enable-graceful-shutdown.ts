@@ -1,15 +1,16 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { GracefulLifecycle } from './graceful-lifecycle';
+import type { GracefulLifecycle } from './graceful-lifecycle';
+import { LifecycleService } from './lifecycle.service';
 
 /**
  * The one line in main.ts, in place of `app.enableShutdownHooks()`: installs the
- * library's signal handlers for this app and makes every `app.close()` drain first (the
- * only way on Nest 11). Call it right after `NestFactory.create()`, before `listen()`.
+ * library's signal handlers for this app and makes every `app.close()` run the whole stop
+ * (the only way on Nest 11). Call it right after `NestFactory.create()`, before `listen()`.
  */
 export function enableGracefulShutdown<T extends INestApplicationContext>(app: T): GracefulLifecycle {
-  let lifecycle: GracefulLifecycle;
+  let lifecycle: LifecycleService;
   try {
-    lifecycle = app.get(GracefulLifecycle, { strict: false });
+    lifecycle = app.get(LifecycleService, { strict: false });
   } catch {
     throw new Error('nestjs-graceful: enableGracefulShutdown(app) found no GracefulModule: import GracefulModule.forRoot() in the root module.');
   }

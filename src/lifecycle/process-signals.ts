@@ -18,16 +18,24 @@ export interface SignalProcess {
   exit(code: number): void;
 }
 
+interface TargetState {
+  /** The signal that started this app's stop, and when. */
+  first?: { signal: NodeJS.Signals; at: number };
+  /** Its stop is over, or the watchdog gave up on it. */
+  done: boolean;
+}
+
 /**
- * One listener per signal for the whole process, however many apps run in it: no
- * MaxListenersExceeded warning, one decision about a second signal, and one exit once
- * every app has finished its stop.
+ * One listener per signal for the whole process, however many apps run in it. A signal
+ * starts the stop of every app listening to it; another signal to an app already stopping
+ * is that app's second signal. The process exits only for a signal-started stop of an app
+ * with `exit` on, and only once no attached app is still running or stopping.
  */
 export class ProcessSignals {
   private readonly logger = new Logger('GracefulSignals');
-  private readonly targets = new Set<SignalTarget>();
+  private readonly targets = new Map<SignalTarget, TargetState>();
   private readonly listening = new Set<NodeJS.Signals>();
-  private first?: { signal: NodeJS.Signals; at: number };
+  private exitCode?: number;
 
   constructor(
     private readonly proc: SignalProcess = process,
@@ -35,14 +43,22 @@ export class ProcessSignals {
   ) {}
 
   add(target: SignalTarget): void {
-    this.targets.add(target);
+    this.targets.set(target, { done: false });
     this.sync();
   }
 
+  /** The app was released: its listeners go, and a pending exit may now happen. */
   remove(target: SignalTarget): void {
     this.targets.delete(target);
-    if (this.targets.size === 0) this.first = undefined;
     this.sync();
+    this.exitIfLast();
+  }
+
+  /** The watchdog gave up on this app's stop: it no longer holds up the exit, with code 1. */
+  giveUp(target: SignalTarget): void {
+    const state = this.targets.get(target);
+    if (!state?.first) return;
+    this.finished(target, 1);
   }
 
   /** Signals with a listener installed now (for tests and diagnostics). */
@@ -51,7 +67,7 @@ export class ProcessSignals {
   }
 
   private sync(): void {
-    const wanted = new Set([...this.targets].flatMap((t) => t.signals));
+    const wanted = new Set([...this.targets.keys()].flatMap((t) => t.signals));
     for (const signal of wanted) if (!this.listening.has(signal)) this.proc.on(signal, this.onSignal);
     for (const signal of this.listening) if (!wanted.has(signal)) this.proc.off(signal, this.onSignal);
     this.listening.clear();
@@ -60,36 +76,60 @@ export class ProcessSignals {
 
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     const receivedAt = this.now();
-    const targets = [...this.targets].filter((t) => t.signals.includes(signal));
-    if (this.first) return this.onSecondSignal(signal, targets);
-    this.first = { signal, at: receivedAt };
-    Promise.all(targets.map((t) => t.stopOnSignal(signal, receivedAt))).then(
-      (codes) => this.exitIfAsked(targets, Math.max(0, ...codes)),
-      (error: unknown) => {
-        this.logger.error(`stop failed: ${error instanceof Error ? error.stack : String(error)}`);
-        this.exitIfAsked(targets, 1);
-      },
-    );
+    for (const [target, state] of [...this.targets]) {
+      if (!target.signals.includes(signal)) continue;
+      if (state.first) {
+        if (this.onRepeat(target, state.first, signal, receivedAt)) return;
+        continue;
+      }
+      state.first = { signal, at: receivedAt };
+      target.stopOnSignal(signal, receivedAt).then(
+        (code) => this.finished(target, code),
+        (error: unknown) => {
+          this.logger.error(`stop of ${target.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+          this.finished(target, 1);
+        },
+      );
+    }
   };
 
-  private onSecondSignal(signal: NodeJS.Signals, targets: SignalTarget[]): void {
-    const first = this.first!;
-    const window = Math.max(0, ...targets.map((t) => t.signalRepeatWindow));
-    const sinceFirst = Math.round(this.now() - first.at);
-    if (signal === first.signal && sinceFirst < window) {
-      this.logger.log(`${signal} repeated after ${sinceFirst} ms (within signalRepeatWindow ${window} ms): same stop, ignored`);
-      return;
+  /**
+   * The repeat window is fixed from the app's first signal, not sliding: a sender that
+   * repeats SIGTERM every 100 ms still forces the exit once the window has passed.
+   */
+  private onRepeat(target: SignalTarget, first: { signal: NodeJS.Signals; at: number }, signal: NodeJS.Signals, at: number): boolean {
+    const sinceFirst = Math.round(at - first.at);
+    if (signal === first.signal && sinceFirst < target.signalRepeatWindow) {
+      this.logger.log(
+        `${signal} repeated ${sinceFirst} ms after the first (within signalRepeatWindow ${target.signalRepeatWindow} ms): same stop of ${target.name}, ignored`,
+      );
+      return false;
     }
-    if (targets.length > 0 && targets.every((t) => t.exit && t.forceExitOnSecondSignal)) {
-      this.logger.error(`second stop signal ${signal} ${sinceFirst} ms after ${first.signal}: exiting now, work still in flight is lost`);
+    if (target.exit && target.forceExitOnSecondSignal) {
+      this.logger.error(`second stop signal ${signal} to ${target.name}, ${sinceFirst} ms after ${first.signal}: exiting now, work still in flight is lost`);
       this.proc.exit(1);
-      return;
+      return true;
     }
-    this.logger.warn(`${signal} received while already stopping; the stop goes on`);
+    this.logger.warn(`${signal} received while ${target.name} is already stopping; the stop goes on`);
+    return false;
   }
 
-  private exitIfAsked(targets: SignalTarget[], code: number): void {
-    if (targets.length > 0 && targets.every((t) => t.exit)) this.proc.exit(code);
+  private finished(target: SignalTarget, code: number): void {
+    const state = this.targets.get(target);
+    if (state) state.done = true;
+    if (target.exit) this.exitCode = Math.max(this.exitCode ?? 0, code);
+    this.exitIfLast();
+  }
+
+  /** Exits once a signal-started stop asked for it and no other attached app is running or stopping. */
+  private exitIfLast(): void {
+    if (this.exitCode === undefined) return;
+    const waitingFor = [...this.targets].filter(([, state]) => !state.done).map(([t]) => t.name);
+    if (waitingFor.length > 0) {
+      this.logger.log(`not exiting yet: ${waitingFor.join(', ')} still running or stopping`);
+      return;
+    }
+    this.proc.exit(this.exitCode);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { bounded, describeError } from './bounded';
-import type { HookContext, HookName, LifecycleHook } from './hooks';
+import { bounded, describeError } from '../common/bounded';
+import type { HookContext, HookName, LifecycleHook } from './hooks.interface';
 
 /** Runs hooks one after another, each bounded by `timeout`; returns the first failure, if any. */
 export async function runHooks(

@@ -1,5 +1,6 @@
 import type { PendingUnit } from '../drain/work-unit';
 
+/** The stop's phases, in the order they run (docs/lifecycle.md describes each). */
 export type PhaseName =
   | 'unready'
   | 'beforeStop'
@@ -8,8 +9,10 @@ export type PhaseName =
   | 'close'
   | 'drain'
   | 'abort'
+  | 'disconnect'
   | 'teardown'
-  | 'afterStop';
+  | 'afterStop'
+  | 'release';
 
 export interface PhaseRecord {
   readonly phase: PhaseName;
@@ -25,16 +28,15 @@ export interface StopReport {
   readonly exitCode: 0 | 1;
   readonly totalMs: number;
   readonly phases: readonly PhaseRecord[];
-  /** Units of work that finished during the stop (in flight at the signal or begun since), not counting the aborted. */
+  /** Units of work the drain waited for and that finished: in flight when the listeners closed, or begun since; never the aborted ones. */
   readonly drained: number;
   readonly aborted: readonly PendingUnit[];
 }
 
+/** @internal Collects the phases of one stop. */
 export class StopRecorder {
   private readonly phases: PhaseRecord[] = [];
   private readonly startedAt = performance.now();
-  drained = 0;
-  aborted: PendingUnit[] = [];
 
   constructor(
     private readonly app: string,
@@ -47,16 +49,16 @@ export class StopRecorder {
     return record;
   }
 
-  report(): StopReport {
-    const ok = this.aborted.length === 0 && this.phases.every((p) => p.ok);
+  report(drained: number, aborted: readonly PendingUnit[]): StopReport {
+    const ok = aborted.length === 0 && this.phases.every((p) => p.ok);
     return {
       app: this.app,
       reason: this.reason,
       exitCode: ok ? 0 : 1,
       totalMs: Math.round(performance.now() - this.startedAt),
       phases: [...this.phases],
-      drained: this.drained,
-      aborted: [...this.aborted],
+      drained,
+      aborted: [...aborted],
     };
   }
 }

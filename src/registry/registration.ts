@@ -1,8 +1,9 @@
 import type { Logger } from '@nestjs/common';
-import { bounded, describeError, sleep } from '../lifecycle/bounded';
-import type { RegistrationStatus } from '../lifecycle/lifecycle-state';
-import type { Registrar } from './registrar';
-import type { ServiceInstance } from './service-instance';
+import { bounded, describeError, sleep } from '../common/bounded';
+import type { Registrar } from './registrar.interface';
+import type { RegistrationStatus } from './registration-status.interface';
+import { mayHaveRegistered } from './registration-outcome';
+import type { ServiceInstance } from './service-instance.interface';
 
 export interface RegistrationOptions {
   readonly registrarTimeout: number;
@@ -17,10 +18,11 @@ export interface RegistrationOptions {
 export class Registration {
   private statusValue: RegistrationStatus = 'none';
   private lastError?: string;
-  private readonly stopRetrying = new AbortController();
-  private readonly cancelAttempt = new AbortController();
-  private attempt?: Promise<unknown>;
+  /** Set once the stop began: no attempt starts after it, and one in flight is abandoned. */
+  private readonly stopped = new AbortController();
   private loop?: Promise<void>;
+  /** Whether any attempt can have reached the registry: one in flight, succeeded, or of unknown fate. */
+  private maybeRegistered = false;
 
   constructor(
     private readonly registrar: Registrar | undefined,
@@ -41,44 +43,45 @@ export class Registration {
     return this.registrar !== undefined;
   }
 
-  /** Starts registering in the background; `onRegistered` runs once it succeeds. */
+  /** Starts registering in the background; `onRegistered` runs once it succeeds. Never after {@link deregister}. */
   start(instance: ServiceInstance, onRegistered: () => void): void {
-    if (!this.registrar || this.loop || this.stopRetrying.signal.aborted) return;
+    if (!this.registrar || this.loop || this.stopped.signal.aborted) return;
     this.statusValue = 'pending';
     this.loop = this.run(this.registrar, instance, onRegistered);
   }
 
   /**
-   * Stops retrying, lets an attempt in flight settle (or aborts it when `signal` fires),
-   * then deregisters: a registration can then not land after the deregistration.
+   * Stops retrying and abandons an attempt in flight at once (it counts as possibly
+   * registered), then deregisters within `signal`'s bound. Skips the call, and says why,
+   * only when no registration request can have reached the registry.
    */
   async deregister(instance: ServiceInstance, signal: AbortSignal): Promise<void> {
-    this.stopRetrying.abort();
-    // Never tried (stopped before listen()): nothing can be registered, so no network call.
-    if (!this.registrar || !this.loop) return;
-    const onAbort = () => this.cancelAttempt.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    await this.attempt;
-    signal.removeEventListener('abort', onAbort);
-    signal.throwIfAborted();
+    this.stopped.abort();
+    if (!this.registrar) return;
+    if (!this.maybeRegistered) {
+      const why = this.loop ? 'no registration attempt reached the registry' : 'registration never started';
+      this.logger.log(`deregistration skipped: ${why}, so nothing can be registered`);
+      return;
+    }
     await this.registrar.deregister(instance, signal);
     this.statusValue = 'deregistered';
   }
 
   async close(): Promise<void> {
-    this.stopRetrying.abort();
-    this.cancelAttempt.abort();
+    this.stopped.abort();
     await this.registrar?.close?.();
   }
 
   private async run(registrar: Registrar, instance: ServiceInstance, onRegistered: () => void): Promise<void> {
     const { registrarTimeout, registerRetryDelay, registerRetryMaxDelay } = this.options;
     let delay = registerRetryDelay;
-    for (let n = 1; !this.stopRetrying.signal.aborted; n++) {
-      const attempt = bounded(registrarTimeout, (signal) => registrar.register(instance, signal), this.cancelAttempt.signal);
-      this.attempt = attempt;
-      const result = await attempt;
-      if (this.stopRetrying.signal.aborted) return;
+    for (let n = 1; !this.stopped.signal.aborted; n++) {
+      const wasRegistered = this.maybeRegistered;
+      // Until the attempt settles it may land: a stop meanwhile must deregister.
+      this.maybeRegistered = true;
+      const result = await bounded(registrarTimeout, (signal) => registrar.register(instance, signal), this.stopped.signal);
+      if (this.stopped.signal.aborted) return;
+      this.maybeRegistered = wasRegistered || result.ok || result.timedOut || mayHaveRegistered(result.error);
       if (result.ok) {
         this.statusValue = 'registered';
         this.logger.log(`registered ${instance.name} (${instance.id}) in ${result.ms} ms${n > 1 ? ` after ${n} attempts` : ''}`);
@@ -88,7 +91,7 @@ export class Registration {
       this.statusValue = 'failed';
       this.lastError = result.timedOut ? `no answer within ${registrarTimeout} ms (registrarTimeout)` : describeError(result.error);
       this.logger.warn(`registration attempt ${n} failed after ${result.ms} ms: ${this.lastError}; retrying in ${delay} ms`);
-      await sleep(delay, this.stopRetrying.signal);
+      await sleep(delay, this.stopped.signal);
       delay = Math.min(delay * 2, registerRetryMaxDelay);
     }
   }

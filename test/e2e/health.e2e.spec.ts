@@ -96,9 +96,11 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     await closing;
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    // The 5 slow requests and every health probe answered during the stop.
+    // The 5 slow requests the drain waited for, and at most the one probe in flight as the listener
+    // closed (they run one at a time); the probes answered during shutdownDelay are not drained work.
     expect(lifecycle.report?.exitCode).toBe(0);
-    expect(lifecycle.report?.drained).toBeGreaterThan(5);
+    expect(lifecycle.report?.drained).toBeGreaterThanOrEqual(5);
+    expect(lifecycle.report?.drained).toBeLessThanOrEqual(6);
   });
 
   it('serves the indicator to the app’s own @HealthCheck() controller beside other indicators', async () => {

@@ -83,7 +83,7 @@ describe('GracefulModule', () => {
     await app.listen(0, '127.0.0.1');
     const report = await app.get(GracefulLifecycle).shutdown('maintenance');
     expect(report).toMatchObject({ reason: 'maintenance', exitCode: 0 });
-    expect(report.phases.map((p) => p.phase)).toEqual(['unready', 'deregister', 'delay', 'close', 'drain', 'teardown']);
+    expect(report.phases.map((p) => p.phase)).toEqual(['unready', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'release']);
     expect(app.get(GracefulLifecycle).state).toBe('stopped');
   });
 

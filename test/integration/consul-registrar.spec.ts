@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { inspect } from 'node:util';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ConsulRegistrar, ConsulRegistrarError, type ConsulRegistrarOptions } from '../../src/registry/consul';
-import type { ServiceInstance } from '../../src/registry/service-instance';
+import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
 import { eventually, sleep, type HealthEntry } from '../support/consul-watch';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bounded, describeError, sleep, TimeoutError } from '../../src/lifecycle/bounded';
+import { bounded, describeError, sleep, TimeoutError } from '../../src/common/bounded';
 
 /** A work that never settles on its own and rejects with the signal's reason when it fires. */
 function hanging(seen: { signal?: AbortSignal }) {

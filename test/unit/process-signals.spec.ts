@@ -39,7 +39,7 @@ function target(name: string, overrides: Partial<Pick<SignalTarget, 'signals' | 
   };
 }
 
-/** Lets the `Promise.all(...).then(...)` of a settled stop run. */
+/** Lets the `.then(...)` of a settled stop run. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('ProcessSignals', () => {
@@ -149,16 +149,73 @@ describe('ProcessSignals', () => {
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
     });
 
-    it('does not exit when any target has exit:false', async () => {
+    it('exits for the app that asked for it only once the other signalled apps finished too', async () => {
       const a = target('a');
       const b = target('b', { exit: false });
       signals.add(a);
       signals.add(b);
       proc.send('SIGTERM');
       a.finish(0);
-      b.finish(0);
       await flush();
       expect(proc.exit).not.toHaveBeenCalled();
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('not exiting yet: b still running or stopping'));
+      b.finish(0);
+      await flush();
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
+    });
+
+    it('never exits when no stopped app has exit on', async () => {
+      const a = target('a', { exit: false });
+      signals.add(a);
+      proc.send('SIGTERM');
+      a.finish(1);
+      await flush();
+      signals.remove(a);
+      expect(proc.exit).not.toHaveBeenCalled();
+    });
+
+    it('with apps on different signals, stops only those listening, and exits once the last attached app is gone', async () => {
+      const a = target('a', { signals: ['SIGTERM'] });
+      const b = target('b', { signals: ['SIGUSR2'] });
+      signals.add(a);
+      signals.add(b);
+      proc.send('SIGTERM');
+      expect(b.stopOnSignal).not.toHaveBeenCalled();
+      a.finish(0);
+      await flush();
+      signals.remove(a);
+      expect(proc.exit).not.toHaveBeenCalled();
+      // b is closed by its own code, not a signal: the exit a asked for happens now.
+      signals.remove(b);
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
+    });
+
+    it("another app's first signal is its first, not a second signal of the process", () => {
+      const a = target('a', { signals: ['SIGTERM'], exit: false });
+      const b = target('b', { signals: ['SIGUSR2'] });
+      signals.add(a);
+      signals.add(b);
+      proc.send('SIGTERM');
+      clock += 5_000;
+      proc.send('SIGUSR2');
+      expect(b.stopOnSignal).toHaveBeenCalledExactlyOnceWith('SIGUSR2', clock);
+      expect(proc.exit).not.toHaveBeenCalled();
+    });
+
+    it('giveUp() (the watchdog) counts a stuck stop as done with code 1', async () => {
+      const a = target('a');
+      const b = target('b', { signals: ['SIGUSR2'] });
+      signals.add(a);
+      signals.add(b);
+      signals.giveUp(a); // not stopping: nothing to give up
+      expect(proc.exit).not.toHaveBeenCalled();
+      proc.send('SIGTERM');
+      signals.giveUp(a);
+      expect(proc.exit).not.toHaveBeenCalled(); // b is still running
+      proc.send('SIGUSR2');
+      b.finish(0);
+      await flush();
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
     });
 
     it('logs a failed stop and exits 1', async () => {
@@ -181,19 +238,32 @@ describe('ProcessSignals', () => {
       proc.send('SIGINT');
       expect(a.stopOnSignal).toHaveBeenCalledTimes(1);
       expect(proc.exit).not.toHaveBeenCalled();
-      expect(log).toHaveBeenCalledWith(expect.stringContaining('SIGINT repeated after 499 ms (within signalRepeatWindow 500 ms)'));
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('SIGINT repeated 499 ms after the first (within signalRepeatWindow 500 ms): same stop of a'));
     });
 
-    it('uses the longest window of the targets', () => {
-      signals.add(target('a', { signalRepeatWindow: 100 }));
+    it('the window is fixed from the first signal, not sliding', () => {
+      signals.add(target('a', { signalRepeatWindow: 500 }));
+      proc.send('SIGTERM');
+      clock += 300;
+      proc.send('SIGTERM');
+      expect(proc.exit).not.toHaveBeenCalled();
+      clock += 300; // 300 ms after the last repeat, 600 ms after the first
+      proc.send('SIGTERM');
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+
+    it("each app judges by its own window", () => {
+      signals.add(target('a', { signalRepeatWindow: 100, forceExitOnSecondSignal: false }));
       signals.add(target('b', { signalRepeatWindow: 800 }));
       proc.send('SIGINT');
       clock += 700;
       proc.send('SIGINT');
       expect(proc.exit).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('SIGINT received while a is already stopping'));
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('same stop of b, ignored'));
     });
 
-    it('exits 1 on the same signal after the window when every target has exit and forceExitOnSecondSignal', () => {
+    it('exits 1, once, on the same signal after the window for an app with exit and forceExitOnSecondSignal', () => {
       const a = target('a');
       const b = target('b');
       signals.add(a);
@@ -202,7 +272,7 @@ describe('ProcessSignals', () => {
       clock += 500;
       proc.send('SIGTERM');
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
-      expect(error).toHaveBeenCalledWith(expect.stringContaining('second stop signal SIGTERM 500 ms after SIGTERM'));
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('second stop signal SIGTERM to a, 500 ms after SIGTERM'));
       expect(a.stopOnSignal).toHaveBeenCalledTimes(1);
     });
 
@@ -214,15 +284,14 @@ describe('ProcessSignals', () => {
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
     });
 
-    it('does not exit when a target has exit:false, and warns that the stop goes on', () => {
-      signals.add(target('a'));
+    it('does not exit for an app with exit:false, and warns that the stop goes on', () => {
       signals.add(target('b', { exit: false }));
       proc.send('SIGTERM');
       clock += 5_000;
       proc.send('SIGTERM');
       proc.send('SIGINT');
       expect(proc.exit).not.toHaveBeenCalled();
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('received while already stopping; the stop goes on'));
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('received while b is already stopping; the stop goes on'));
     });
 
     it('does not exit when a target has forceExitOnSecondSignal:false', () => {

@@ -1,8 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Registrar } from '../../src/registry/registrar';
+import type { Registrar } from '../../src/registry/registrar.interface';
 import { Registration, type RegistrationOptions } from '../../src/registry/registration';
-import type { ServiceInstance } from '../../src/registry/service-instance';
+import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 
 const instance: ServiceInstance = { id: 'svc-1', name: 'svc', version: '1.0.0', metadata: {}, endpoints: ['http://10.0.0.5:3000'] };
 const options: RegistrationOptions = { registrarTimeout: 1_000, registerRetryDelay: 100, registerRetryMaxDelay: 500 };
@@ -159,66 +159,79 @@ describe('Registration', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('deregister waits for an attempt in flight, then deregisters', async () => {
-    const events: string[] = [];
-    let answer!: () => void;
-    const registrar: Registrar = {
-      register: vi.fn(
-        () =>
-          new Promise<void>((resolve) => {
-            events.push('register:start');
-            answer = () => {
-              events.push('register:end');
-              resolve();
-            };
-          }),
-      ),
-      deregister: vi.fn(async () => {
-        events.push('deregister');
-      }),
-    };
-    const r = make(registrar);
-    const onRegistered = vi.fn();
-    r.start(instance, onRegistered);
-    await vi.advanceTimersByTimeAsync(10);
-
-    const deregistered = r.deregister(instance, new AbortController().signal);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(events).toEqual(['register:start']);
-    expect(registrar.deregister).not.toHaveBeenCalled();
-
-    answer();
-    await deregistered;
-    expect(events).toEqual(['register:start', 'register:end', 'deregister']);
-    expect(r.status).toBe('deregistered');
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(registrar.register).toHaveBeenCalledTimes(1);
-  });
-
-  it('a deregister whose signal fires while an attempt hangs aborts that attempt', async () => {
+  it('deregister abandons an attempt in flight at once and deregisters within its own bound', async () => {
     const events: string[] = [];
     const signals: AbortSignal[] = [];
-    const registrar: Registrar = { register: vi.fn(hangingRegister(events, signals)), deregister: vi.fn(async () => undefined) };
+    const registrar: Registrar = {
+      register: vi.fn(hangingRegister(events, signals)),
+      deregister: vi.fn(async (_: ServiceInstance, signal: AbortSignal) => {
+        events.push(`deregister:${signal.aborted ? 'aborted' : 'live'}`);
+      }),
+    };
     const r = make(registrar, { ...options, registrarTimeout: 60_000 });
     r.start(instance, () => undefined);
     await vi.advanceTimersByTimeAsync(10);
 
-    const stop = new AbortController();
-    const deregistered = r.deregister(instance, stop.signal);
-    const outcome = deregistered.then(
-      () => 'resolved',
-      (error: unknown) => error,
-    );
-    await vi.advanceTimersByTimeAsync(100);
-    expect(signals[0].aborted).toBe(false);
-
-    stop.abort('deregister timed out');
+    // No timer advance: the hanging attempt does not hold the deregistration up.
+    await r.deregister(instance, new AbortController().signal);
     expect(signals[0].aborted).toBe(true);
-    expect(signals[0].reason).toBe('deregister timed out');
-    expect(await outcome).toBe('deregister timed out');
-    expect(events).toEqual(['register:start', 'register:aborted']);
+    expect(events).toEqual(['register:start', 'register:aborted', 'deregister:live']);
+    expect(r.status).toBe('deregistered');
     await vi.advanceTimersByTimeAsync(120_000);
     expect(registrar.register).toHaveBeenCalledTimes(1);
+  });
+
+  it('deregisters after an attempt that even ignores its abort: it may still land', async () => {
+    const registrar: Registrar = { register: vi.fn(() => new Promise<void>(() => undefined)), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    await r.deregister(instance, new AbortController().signal);
+    expect(registrar.deregister).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['the connection was refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' })],
+    ['the name did not resolve (in cause)', new Error('fetch failed', { cause: { code: 'ENOTFOUND' } })],
+    ['the registry answered 403', Object.assign(new Error('Forbidden'), { statusCode: 403 })],
+  ])('skips the deregistration, and says why, when every attempt failed before registering: %s', async (_, failure) => {
+    const registrar = { register: vi.fn(async () => Promise.reject(failure)), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(100 + 200);
+    expect(registrar.register).toHaveBeenCalledTimes(3);
+    await r.deregister(instance, new AbortController().signal);
+    expect(registrar.deregister).not.toHaveBeenCalled();
+    expect(logger.log).toHaveBeenCalledWith('deregistration skipped: no registration attempt reached the registry, so nothing can be registered');
+  });
+
+  it.each([
+    ['one attempt timed out', (n: number) => (n === 1 ? new Promise<void>(() => undefined) : Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })))],
+    ['one attempt got a 500', (n: number) => Promise.reject(Object.assign(new Error(n === 1 ? 'boom' : 'refused'), n === 1 ? { statusCode: 500 } : { code: 'ECONNREFUSED' }))],
+  ])('deregisters when any attempt may have registered: %s', async (_, answer) => {
+    let n = 0;
+    const registrar = { register: vi.fn(() => answer(++n)), deregister: vi.fn(async () => undefined) };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(1_000 + 100 + 200);
+    expect(registrar.register.mock.calls.length).toBeGreaterThanOrEqual(2);
+    await r.deregister(instance, new AbortController().signal);
+    expect(registrar.deregister).toHaveBeenCalledTimes(1);
+  });
+
+  it('an attempt in flight when the stop begins counts as possibly registered, even if it then fails before sending', async () => {
+    let refuse!: () => void;
+    const registrar = {
+      register: vi.fn(() => new Promise<void>((_, reject) => (refuse = () => reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))))),
+      deregister: vi.fn(async () => undefined),
+    };
+    const r = make(registrar);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    const deregistered = r.deregister(instance, new AbortController().signal);
+    refuse();
+    await deregistered;
+    expect(registrar.deregister).toHaveBeenCalledTimes(1);
   });
 
   it('close() stops retrying, aborts an attempt in flight and closes the registrar', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, type GracefulOptions } from '../../src/graceful-options';
-import type { Registrar } from '../../src/registry/registrar';
-import { GracefulOptionsError, stopBudget, validateOptions } from '../../src/validate-options';
+import type { Registrar } from '../../src/registry/registrar.interface';
+import { GracefulOptionsError, validateOptions } from '../../src/validate-options';
 
 const registrar: Registrar = { register: async () => undefined, deregister: async () => undefined };
 
@@ -121,30 +121,6 @@ describe('validateOptions()', () => {
     expect(o.afterStop).toEqual([one, two]);
     expect(o.afterStart).toEqual([]);
     expect(o.beforeStop).toEqual([]);
-  });
-});
-
-describe('stopBudget()', () => {
-  it('sums the bounds of the default options (no registrar, no hooks)', () => {
-    // shutdownDelay 0 + stopTimeout 10000 + abortGrace 500 + teardownTimeout 10000
-    expect(stopBudget(validateOptions({}))).toBe(20_500);
-  });
-
-  it('counts each stop hook and the registrar bound when a registrar is set', () => {
-    const hook = () => undefined;
-    const o = validateOptions({
-      registrar,
-      registrarTimeout: 2_000,
-      hookTimeout: 1_000,
-      beforeStop: [hook, hook],
-      afterStop: hook,
-      beforeStart: hook, // start hooks are not part of the stop
-      shutdownDelay: 3_000,
-      stopTimeout: 4_000,
-      abortGrace: 100,
-      teardownTimeout: 5_000,
-    });
-    expect(stopBudget(o)).toBe(3 * 1_000 + 2_000 + 3_000 + 4_000 + 100 + 5_000);
   });
 });
 

@@ -24,6 +24,11 @@ export class ConsulRegistrarError extends Error {
     return this.details.statusCode;
   }
 
+  /** The network error code (`ECONNREFUSED`, …) when the request failed before an answer. */
+  get code(): string | undefined {
+    return this.details.code;
+  }
+
   get aborted(): boolean {
     return this.details.aborted === true;
   }

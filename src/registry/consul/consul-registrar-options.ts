@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ConsulAddress, parseConsulAddress } from './consul-address';
+import { MAX_TIMER_MS } from '../../common/timers';
 
 /** A TTL check the registrar keeps passing with a heartbeat (the default). Durations in ms. */
 export interface ConsulTtlCheckOptions {
@@ -74,7 +75,6 @@ export const CONSUL_DEFAULTS = {
   deregisterCriticalServiceAfter: 60_000,
 } as const;
 
-const MAX_TIMER_MS = 2_147_483_647;
 
 export class ConsulRegistrarOptionsError extends Error {
   constructor(readonly problems: string[]) {

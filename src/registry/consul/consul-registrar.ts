@@ -2,8 +2,8 @@ import type { EventEmitter } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
-import type { Registrar } from '../registrar';
-import type { ServiceInstance } from '../service-instance';
+import type { Registrar } from '../registrar.interface';
+import type { ServiceInstance } from '../service-instance.interface';
 import { abortableCall } from './abortable-call';
 import { formatConsulAddress } from './consul-address';
 import {

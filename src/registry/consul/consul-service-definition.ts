@@ -1,4 +1,4 @@
-import type { ServiceInstance } from '../service-instance';
+import type { ServiceInstance } from '../service-instance.interface';
 import type { ResolvedConsulRegistrarOptions } from './consul-registrar-options';
 
 /**

@@ -11,7 +11,8 @@ export class TimeoutError extends Error {
 
 /**
  * Runs `work` for at most `ms`. The work gets a signal that fires on the deadline or when
- * `cancel` fires, so it can stop its own I/O; the result never rejects.
+ * `cancel` fires, so it can stop its own I/O; either way the result is settled at once,
+ * whether or not the work honours its signal. The result never rejects.
  */
 export async function bounded<T>(
   ms: number,
@@ -21,16 +22,20 @@ export async function bounded<T>(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const controller = new AbortController();
-  const onCancel = () => controller.abort(cancel?.reason);
-  cancel?.addEventListener('abort', onCancel, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  let onCancel = (): void => undefined;
   const deadline = new Promise<never>((_, reject) => {
+    onCancel = () => {
+      controller.abort(cancel?.reason);
+      reject(cancel?.reason);
+    };
     timer = setTimeout(() => {
       const error = new TimeoutError(ms);
       controller.abort(error);
       reject(error);
     }, ms);
   });
+  cancel?.addEventListener('abort', onCancel, { once: true });
   try {
     if (cancel?.aborted) controller.abort(cancel.reason);
     const value = await Promise.race([Promise.resolve().then(() => work(controller.signal)), deadline]);

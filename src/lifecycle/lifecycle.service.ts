@@ -1,0 +1,253 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type INestApplicationContext,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import { APP_INFO } from '../app-info/app-info';
+import { endpointFor, type MutableAppInfo } from '../app-info/build-app-info';
+import { sleep } from '../common/bounded';
+import { DrainService } from '../drain/drain.service';
+import { Registration } from '../registry/registration';
+import type { RegistrationStatus } from '../registry/registration-status.interface';
+import { GracefulLifecycle } from './graceful-lifecycle';
+import type { HookName } from './hooks.interface';
+import { GRACEFUL_OPTIONS } from './lifecycle.constants';
+import type { LifecycleOptions } from './lifecycle-options.interface';
+import type { LifecycleState } from './lifecycle-state.interface';
+import { closeSeamProblem, drainBeforeClose, replaceClose, type NestClose } from './nest-close-seam';
+import { processSignals, type SignalTarget } from './process-signals';
+import { runHooks } from './run-hooks';
+import { stopBudget, WATCHDOG_SLACK_MS } from './stop-budget';
+import type { StopReport } from './stop-report';
+import { StopSequence, type StopSteps } from './stop-sequence';
+import { Watchdog } from './watchdog';
+
+/**
+ * @internal The lifecycle of one Nest app: starts it (register once the server listens)
+ * and provides the steps of the {@link StopSequence}. Public code sees {@link GracefulLifecycle}.
+ */
+@Injectable()
+export class LifecycleService extends GracefulLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Graceful');
+  private stateValue: LifecycleState = 'starting';
+  private stopReason?: string;
+  private notReadyReason?: string;
+  private readonly registration: Registration;
+  private readonly sequence: StopSequence;
+  private readonly watchdog = new Watchdog();
+  private app?: INestApplicationContext;
+  private nestClose?: NestClose;
+  private signalTarget?: SignalTarget;
+  private startedBySignal = false;
+  private started = false;
+  private running?: Promise<StopReport>;
+  private reportValue?: StopReport;
+
+  constructor(
+    @Inject(GRACEFUL_OPTIONS) private readonly options: LifecycleOptions,
+    @Inject(APP_INFO) private readonly info: MutableAppInfo,
+    private readonly drain: DrainService,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    super();
+    this.registration = new Registration(options.registrar, options, this.logger);
+    const bounds = {
+      deregister: options.registrar ? options.registrarTimeout : undefined,
+      drain: options.stopTimeout,
+      teardown: options.teardownTimeout,
+      release: options.registrarTimeout,
+    };
+    this.sequence = new StopSequence(this.steps(), bounds, info.name, this.logger);
+  }
+
+  get state(): LifecycleState {
+    return this.stateValue;
+  }
+
+  get reason(): string | undefined {
+    return this.stopReason ?? this.notReadyReason;
+  }
+
+  get registrationStatus(): RegistrationStatus {
+    return this.registration.status;
+  }
+
+  get registrationError(): string | undefined {
+    return this.registration.error;
+  }
+
+  get report(): StopReport | undefined {
+    return this.reportValue;
+  }
+
+  /**
+   * @internal Lets the library close the app itself (signals, `shutdown()`), and makes every
+   * `app.close()` run the whole stop. Called by `enableGracefulShutdown(app)`.
+   */
+  attach(app: INestApplicationContext): void {
+    if (this.app) return;
+    this.app = app;
+    this.nestClose = replaceClose(app, (signal) => this.stop(signal ?? 'app.close()'));
+    if (this.options.signals.length === 0) return;
+    this.signalTarget = {
+      name: this.info.name,
+      signals: this.options.signals,
+      exit: this.options.exit,
+      forceExitOnSecondSignal: this.options.forceExitOnSecondSignal,
+      signalRepeatWindow: this.options.signalRepeatWindow,
+      stopOnSignal: (signal, receivedAt) => {
+        this.startedBySignal = true;
+        return this.stop(signal, receivedAt).then((report) => report.exitCode);
+      },
+    };
+    processSignals.add(this.signalTarget);
+  }
+
+  async shutdown(reason = 'shutdown()'): Promise<StopReport> {
+    if (!this.app) {
+      throw new Error('nestjs-graceful: shutdown() needs the app: call enableGracefulShutdown(app) in main.ts after NestFactory.create().');
+    }
+    return this.stop(reason);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const adapter = this.adapterHost?.httpAdapter;
+    const server = adapter?.getHttpServer() as Server | undefined;
+    const problem = closeSeamProblem(this.app, server !== undefined);
+    if (problem) throw new Error(problem);
+    if (!adapter || !server) return this.start(undefined);
+    this.drain.trackHttpServer(server);
+    drainBeforeClose(adapter, () => this.sequence.drain('app.close()'));
+    if (server.listening) return this.start(server);
+    server.once('listening', () => void this.start(server));
+  }
+
+  /** Nest 12 closed the app without the library (its own close or shutdown hooks): finish the stop here. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.running) return; // the library's own close finishes the stop itself
+    if (this.sequence.begun) {
+      this.sequence.teardownDone();
+      this.ended(await this.sequence.finish());
+    } else {
+      // Closed before any stop began (a failed bootstrap): only release what we hold.
+      await this.release();
+    }
+  }
+
+  /** One stop per app, whoever asks: a signal, `shutdown()`, `app.close()`. */
+  private stop(reason: string, requestedAt = performance.now()): Promise<StopReport> {
+    return (this.running ??= this.sequence.run(reason, requestedAt).then((report) => this.ended(report)));
+  }
+
+  private steps(): StopSteps {
+    const hooks = (name: HookName) => (this.options[name].length === 0 ? undefined : () => this.runStopHooks(name));
+    return {
+      unready: (reason) => this.unready(reason),
+      beforeStop: hooks('beforeStop'),
+      afterStop: hooks('afterStop'),
+      deregister: (signal) => this.registration.deregister(this.info, signal),
+      delay: () => this.delay(),
+      closeListeners: async () => {
+        const { microserviceListeners } = await this.drain.closeListeners(this.app);
+        if (microserviceListeners > 0) this.logger.log(`stopped accepting on ${microserviceListeners} microservice listener(s)`);
+      },
+      drain: async (signal) => {
+        await this.drain.whenIdle(signal);
+        signal.throwIfAborted();
+      },
+      abortRemaining: () => this.drain.abortRemaining(this.options.abortGrace),
+      disconnect: async () => {
+        await this.drain.finish(this.app);
+        this.stateValue = 'stopping';
+      },
+      teardown: () => this.nestClose!(this.stopReason),
+      release: () => this.release(),
+      drained: () => this.drain.drained,
+    };
+  }
+
+  /** Phase 1, synchronous so that readiness is down in the same tick as the request. */
+  private unready(reason: string): void {
+    this.stopReason = reason;
+    this.stateValue = 'draining';
+    this.drain.beginStop(reason);
+    const budget = stopBudget(this.options);
+    this.logger.log(`stop (${reason}): readiness down; the stop may take up to ${budget} ms`);
+    if (budget > this.options.gracePeriod) {
+      this.logger.warn(
+        `the stop's bounds add up to ${budget} ms, more than gracePeriod (${this.options.gracePeriod} ms): the orchestrator may kill the process first. Lower the bounds or raise its grace period.`,
+      );
+    }
+    const keepAlive = this.startedBySignal && this.options.exit;
+    this.watchdog.arm(budget + WATCHDOG_SLACK_MS, keepAlive, () => {
+      this.logger.error(`the stop did not end within its budget (${budget} ms + ${WATCHDOG_SLACK_MS} ms) in state ${this.stateValue}: it is stuck`);
+      if (this.startedBySignal && this.signalTarget) processSignals.giveUp(this.signalTarget);
+    });
+  }
+
+  private async runStopHooks(name: HookName): Promise<void> {
+    const failure = await runHooks(name, this.options[name], { app: this.info, reason: this.stopReason }, this.options.hookTimeout, this.logger);
+    if (failure) throw new Error(failure);
+  }
+
+  private async delay(): Promise<void> {
+    const ms = this.options.shutdownDelay;
+    if (ms === 0) return;
+    this.logger.log(`serving ${ms} ms more (shutdownDelay) while balancers notice`);
+    await sleep(ms);
+  }
+
+  private async release(): Promise<void> {
+    this.drain.detach();
+    await this.registration.close();
+    this.stateValue = 'stopped';
+  }
+
+  /** After the report is logged: nothing of the stop may keep the process, or its signals, any longer. */
+  private ended(report: StopReport): StopReport {
+    this.reportValue = report;
+    this.watchdog.disarm();
+    if (this.signalTarget) processSignals.remove(this.signalTarget);
+    return report;
+  }
+
+  private async start(server: Server | undefined): Promise<void> {
+    // A stop asked for before listen() finished, or during the hooks, wins: no registration after it.
+    if (this.started || this.sequence.begun) return;
+    this.started = true;
+    this.fillEndpoints(server);
+    const context = { app: this.info };
+    await runHooks('beforeStart', this.options.beforeStart, context, this.options.hookTimeout, this.logger);
+    if (this.sequence.begun) return;
+    const ready = () => {
+      if (this.stateValue !== 'starting') return;
+      this.stateValue = 'ready';
+      this.notReadyReason = undefined;
+      void runHooks('afterStart', this.options.afterStart, context, this.options.hookTimeout, this.logger);
+    };
+    if (this.registration.enabled && this.options.requireRegistration) {
+      this.notReadyReason = 'registering';
+      this.registration.start(this.info, ready);
+    } else {
+      this.registration.start(this.info, () => undefined);
+      ready();
+    }
+  }
+
+  private fillEndpoints(server: Server | undefined): void {
+    const address = server?.address();
+    if (this.options.endpoints || !address || typeof address === 'string') return;
+    const scheme = server instanceof TlsServer ? 'https' : 'http';
+    const { url, warning } = endpointFor(scheme, address as AddressInfo, this.options.advertiseHost);
+    if (warning) this.logger.warn(warning);
+    this.info.endpoints.push(url);
+  }
+}

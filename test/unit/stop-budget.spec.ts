@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { stopBudget } from '../../src/lifecycle/stop-budget';
+import type { Registrar } from '../../src/registry/registrar.interface';
+import { validateOptions } from '../../src/validate-options';
+
+const registrar: Registrar = { register: async () => undefined, deregister: async () => undefined };
+
+describe('stopBudget()', () => {
+  it('sums the bounds of the default options (no registrar, no hooks)', () => {
+    const o = validateOptions({});
+    expect(stopBudget(o)).toBe(o.shutdownDelay + o.stopTimeout + o.abortGrace + o.teardownTimeout);
+  });
+
+  it('counts each stop hook, and the deregistration and the registrar close when a registrar is set', () => {
+    const hook = () => undefined;
+    const o = validateOptions({
+      registrar,
+      registrarTimeout: 2_000,
+      hookTimeout: 1_000,
+      beforeStop: [hook, hook],
+      afterStop: hook,
+      beforeStart: hook, // start hooks are not part of the stop
+      shutdownDelay: 3_000,
+      stopTimeout: 4_000,
+      abortGrace: 100,
+      teardownTimeout: 5_000,
+    });
+    expect(stopBudget(o)).toBe(3 * 1_000 + 2 * 2_000 + 3_000 + 4_000 + 100 + 5_000);
+  });
+});
