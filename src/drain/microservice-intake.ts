@@ -18,7 +18,7 @@ interface TcpTransportLike {
 
 /** The TCP transports of a hybrid app's microservices that were started, with their listener. */
 function tcpTransports(app: unknown): Array<{ transport: TcpTransportLike; server: NetServer }> {
-  const microservices = (app as { getMicroservices?(): unknown[] }).getMicroservices?.() ?? [];
+  const microservices = (app as { getMicroservices?(): unknown[] } | undefined)?.getMicroservices?.() ?? [];
   const found: Array<{ transport: TcpTransportLike; server: NetServer }> = [];
   for (const microservice of microservices as MicroserviceLike[]) {
     const transport = (microservice.getTransportServer?.() ?? microservice.serverInstance) as Partial<TcpTransportLike> | undefined;

@@ -150,7 +150,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   private steps(): StopSteps {
     const hooks = (name: HookName) => (this.options[name].length === 0 ? undefined : () => this.runStopHooks(name));
     return {
-      unready: (reason) => this.unready(reason),
+      unready: (reason, requestedAt) => this.unready(reason, requestedAt),
       beforeStop: hooks('beforeStop'),
       afterStop: hooks('afterStop'),
       deregister: (signal) => this.registration.deregister(this.info, signal),
@@ -175,12 +175,13 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   }
 
   /** Phase 1, synchronous so that readiness is down in the same tick as the request. */
-  private unready(reason: string): void {
+  private unready(reason: string, requestedAt: number): void {
     this.stopReason = reason;
     this.stateValue = 'draining';
+    const flipMs = performance.now() - requestedAt;
     this.drain.beginStop(reason);
     const budget = stopBudget(this.options);
-    this.logger.log(`stop (${reason}): readiness down; the stop may take up to ${budget} ms`);
+    this.logger.log(`stop (${reason}): readiness down ${flipMs.toFixed(3)} ms after it was asked for; the stop may take up to ${budget} ms`);
     if (budget > this.options.gracePeriod) {
       this.logger.warn(
         `the stop's bounds add up to ${budget} ms, more than gracePeriod (${this.options.gracePeriod} ms): the orchestrator may kill the process first. Lower the bounds or raise its grace period.`,

@@ -6,8 +6,8 @@ import { StopRecorder, type PhaseName, type StopReport } from './stop-report';
 
 /** What each phase does; the lifecycle provides them, the sequence orders and bounds them. */
 export interface StopSteps {
-  /** Phase 1, synchronous: readiness down in the same tick as the request. */
-  unready(reason: string): void;
+  /** Phase 1, synchronous: readiness down in the same tick as the request (made at `requestedAt`). */
+  unready(reason: string, requestedAt: number): void;
   /** Runs the hooks (each bounded by `hookTimeout`); throws when one failed. Absent when there are none. */
   beforeStop?(): Promise<void>;
   afterStop?(): Promise<void>;
@@ -84,7 +84,7 @@ export class StopSequence {
 
   private async runDrain(reason: string, requestedAt: number): Promise<void> {
     const recorder = (this.recorder = new StopRecorder(this.name, reason));
-    this.steps.unready(reason);
+    this.steps.unready(reason, requestedAt);
     recorder.record('unready', Math.round(performance.now() - requestedAt));
     await this.hooks('beforeStop', this.steps.beforeStop);
     if (this.bounds.deregister !== undefined) {

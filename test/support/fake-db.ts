@@ -18,8 +18,8 @@ export class FakeDbPool implements OnModuleDestroy {
 
   /** A handler's work: enter, take `ms`, then query (which fails if the pool closed meanwhile). */
   async slowQuery(ms: number): Promise<string> {
-    // Lets a process-level test wait until its requests are all in their handler.
-    if (++this.entered % 100 === 0) console.log(`EVENT entered ${this.entered}`);
+    // Lets a process-level test wait until its requests are in their handler.
+    console.log(`EVENT entered ${++this.entered}`);
     await new Promise((resolve) => setTimeout(resolve, ms));
     return this.query();
   }

@@ -11,7 +11,7 @@ function fakeSteps(events: string[], overrides: Partial<StopSteps> = {}): StopSt
     events.push(name);
   };
   return {
-    unready: (reason) => events.push(`unready:${reason}`),
+    unready: (reason) => void events.push(`unready:${reason}`),
     beforeStop: step('beforeStop'),
     afterStop: step('afterStop'),
     deregister: step('deregister'),
