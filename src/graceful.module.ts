@@ -1,34 +1,25 @@
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_INFO } from './app-info/app-info';
 import { buildAppInfo } from './app-info/build-app-info';
 import { GracefulInterceptor } from './drain/graceful.interceptor';
 import { WorkTracker } from './drain/work-tracker';
-import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
-import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
+import { GracefulConfigurableModule } from './graceful-module-definition';
+import type { ResolvedGracefulOptions } from './graceful-options';
+import { gracefulOptionsProvider } from './graceful-options.provider';
 import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
 import { DrainService } from './drain/drain.service';
 import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
 import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
 import { LifecycleService } from './lifecycle/lifecycle.service';
-import { ConsulRegistrar } from './registry/consul/consul-registrar';
 import { StopSignals } from './lifecycle/stop-signals';
-import { validateOptions } from './validate-options';
 
 /**
  * `GracefulModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`:
- * a global module giving the app kratos' lifecycle (see README and LIFECYCLE.md).
+ * a global module giving the app kratos' lifecycle (see the README).
  */
 @Module({
   providers: [
-    {
-      provide: GRACEFUL_OPTIONS,
-      inject: [RAW_GRACEFUL_OPTIONS],
-      useFactory: (raw: GracefulOptions): ResolvedGracefulOptions => {
-        const options = validateOptions(raw);
-        if (raw?.consul) options.registrar = new ConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
-        return options;
-      },
-    },
+    gracefulOptionsProvider,
     {
       provide: APP_INFO,
       inject: [GRACEFUL_OPTIONS],

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { bracketHost } from '../common/host';
 import type { ResolvedGracefulOptions } from '../graceful-options';
 
 /** Mutable on purpose: endpoints arrive after `listen()`, and the injected object stays the same. */
@@ -58,7 +59,5 @@ export function endpointFor(
     host = '127.0.0.1';
     warning = `no non-internal network interface found; advertising ${host}. Set the "advertiseHost" option to the address others reach this instance at.`;
   }
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  const bracketed = bare.includes(':') ? `[${bare}]` : bare;
-  return { url: `${scheme}://${bracketed}:${address.port}`, warning };
+  return { url: `${scheme}://${bracketHost(host)}:${address.port}`, warning };
 }

@@ -4,7 +4,7 @@ import { GracefulLifecycle } from '../lifecycle/graceful-lifecycle';
 import { livenessOf, readinessOf, type LifecycleVerdict } from './health-details';
 
 /**
- * A Terminus indicator that follows the lifecycle (LIFECYCLE.md, Health). Use it in your own
+ * A Terminus indicator that follows the lifecycle (README, "Health"). Use it in your own
  * `@HealthCheck()` controller beside other indicators:
  *
  * ```ts
@@ -32,7 +32,7 @@ export class GracefulHealthIndicator {
     this.lifecycle = lifecycle;
   }
 
-  /** Up only in `ready`; down while starting (or registering, see `requireRegistration`) and from the stop on. */
+  /** Up only in `ready`; down while starting (and registering, with `readiness: 'registered'`) and from the stop on. */
   readiness<const Key extends string = 'lifecycle'>(key: Key = 'lifecycle' as Key): HealthIndicatorResult<Key> {
     return this.result(key, readinessOf(this.lifecycle));
   }

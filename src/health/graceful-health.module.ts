@@ -1,12 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { HEALTH_OPTION_PROBLEMS } from './health.constants';
 import { createGracefulHealthController } from './graceful-health.controller';
 import { GracefulHealthIndicator } from './graceful-health.indicator';
-import { validateHealthOptions, type GracefulHealthOptions } from './health-options';
+import { checkHealthOptions, type GracefulHealthOptions } from './health-options';
 
 // Our own Terminus instance, silent: a readiness probe answered 503 while starting or draining
 // is expected, not an error to log on every poll (the lifecycle logs its own transitions).
 const terminus = TerminusModule.forRoot({ logger: false });
+
+/** Carries bad health options to GracefulModule, which throws them with its own at bootstrap. */
+@Module({})
+class GracefulHealthOptionProblemsModule {}
 
 /**
  * The health side of nestjs-graceful (needs `@nestjs/terminus`, an optional peer dependency).
@@ -18,6 +23,8 @@ const terminus = TerminusModule.forRoot({ logger: false });
  *
  * Its options are static even when GracefulModule uses `forRootAsync()`: Nest reads
  * controllers and their routes from module metadata before any async provider resolves.
+ * Bad options fail the bootstrap in GracefulModule's {@link GracefulOptionsError}, listed
+ * with every other problem.
  */
 @Module({
   imports: [terminus],
@@ -26,13 +33,19 @@ const terminus = TerminusModule.forRoot({ logger: false });
 })
 export class GracefulHealthModule {
   static forRoot(options: GracefulHealthOptions = {}): DynamicModule {
-    const { controller, key } = validateHealthOptions(options);
+    const { options: resolved, problems } = checkHealthOptions(options);
+    const problemsModule: DynamicModule = {
+      module: GracefulHealthOptionProblemsModule,
+      global: true,
+      providers: [{ provide: HEALTH_OPTION_PROBLEMS, useValue: problems }],
+      exports: [HEALTH_OPTION_PROBLEMS],
+    };
     return {
       module: GracefulHealthModule,
-      imports: [terminus],
+      imports: [terminus, ...(problems.length > 0 ? [problemsModule] : [])],
       providers: [GracefulHealthIndicator],
       exports: [GracefulHealthIndicator],
-      controllers: controller ? [createGracefulHealthController(controller, key)] : [],
+      controllers: resolved?.controller ? [createGracefulHealthController(resolved.controller, resolved.key)] : [],
     };
   }
 }

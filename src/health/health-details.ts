@@ -28,7 +28,7 @@ const NOT_STARTED = 'not started yet: waiting for the HTTP server to listen and 
 
 /**
  * Readiness: up only in `ready`. Whether a pending or failed registration keeps the state in
- * `starting` is the lifecycle's `requireRegistration`; the body shows the registration either way.
+ * `starting` is the `readiness` option; the body shows the registration either way.
  */
 export function readinessOf(lifecycle: LifecycleView): LifecycleVerdict {
   const up = lifecycle.state === 'ready';

@@ -1,4 +1,6 @@
-import { GracefulOptionsError } from '../validate-options';
+import { deepFreeze } from '../common/deep-freeze';
+import { describeValue } from '../common/describe-value';
+import { formatOptionProblem, unknownOptionProblem } from '../common/option-problem';
 
 /** The ready-made controller's routes (relative to a global prefix, if the app sets one). */
 export interface GracefulHealthPaths {
@@ -24,62 +26,65 @@ export interface ResolvedGracefulHealthOptions {
   key: string;
 }
 
-export const DEFAULT_HEALTH_PATHS: Required<GracefulHealthPaths> = { readyPath: 'health/ready', livePath: 'health/live' };
+/** The ready-made controller's default paths, frozen. */
+export const DEFAULT_HEALTH_PATHS = deepFreeze({ readyPath: 'health/ready', livePath: 'health/live' } satisfies Required<GracefulHealthPaths>);
 
-const show = (v: unknown): string => (typeof v === 'function' ? 'a function' : JSON.stringify(v) ?? String(v));
+const WHERE = 'GracefulHealthModule.forRoot()';
 const PATH = /^\/?[^\s?#]+$/;
 const isPath = (v: unknown): v is string => typeof v === 'string' && PATH.test(v) && v !== '/';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Checks `GracefulHealthModule.forRoot()`'s options; throws {@link GracefulOptionsError} naming each bad one. */
-export function validateHealthOptions(raw: GracefulHealthOptions | undefined): ResolvedGracefulHealthOptions {
-  const where = 'GracefulHealthModule.forRoot()';
+/**
+ * Checks `GracefulHealthModule.forRoot()`'s options and fills in defaults. Lists every problem
+ * instead of throwing: GracefulModule reports them at bootstrap together with its own.
+ */
+export function checkHealthOptions(raw: GracefulHealthOptions | undefined): { options?: ResolvedGracefulHealthOptions; problems: string[] } {
   const options = raw ?? {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new GracefulOptionsError([`the options of ${where} are ${show(options)}; they must be an object`]);
+  if (!isObject(options)) {
+    return { problems: [`the options of ${WHERE} are ${describeValue(options)}; they must be an object such as { controller: true }`] };
   }
   const problems: string[] = [];
   for (const key of Object.keys(options)) {
-    if (key !== 'controller' && key !== 'key') {
-      problems.push(`unknown option "${key}" of ${where}; the options are: controller, key`);
-    }
+    if (key !== 'controller' && key !== 'key') problems.push(unknownOptionProblem(key, ['controller', 'key'], WHERE));
   }
-  const { controller = true, key = 'lifecycle' } = options;
+  const { controller = true, key = 'lifecycle' } = options as GracefulHealthOptions;
   if (typeof key !== 'string' || key.trim() === '') {
-    problems.push(`option "key" of ${where} is ${show(key)}; it must be a non-empty string`);
+    problems.push(formatOptionProblem({ option: 'key', where: WHERE, value: key, allowed: 'a non-empty string' }));
   }
-  let paths: ResolvedGracefulHealthOptions['controller'] = false;
-  if (controller === true) {
-    paths = { ...DEFAULT_HEALTH_PATHS };
-  } else if (controller !== false) {
-    const allowed = 'true, false or { readyPath?, livePath? } with paths such as "health/ready"';
-    if (typeof controller !== 'object' || controller === null || Array.isArray(controller)) {
-      problems.push(`option "controller" of ${where} is ${show(controller)}; it must be ${allowed}`);
-    } else {
-      for (const name of Object.keys(controller)) {
-        if (name !== 'readyPath' && name !== 'livePath') {
-          problems.push(`unknown option "controller.${name}" of ${where}; it must be ${allowed}`);
-        }
-      }
-      const resolved = { ...DEFAULT_HEALTH_PATHS, ...stripUndefined(controller) };
-      for (const name of ['readyPath', 'livePath'] as const) {
-        if (!isPath(resolved[name])) {
-          problems.push(
-            `option "controller.${name}" of ${where} is ${show(resolved[name])}; it must be a URL path such as "${DEFAULT_HEALTH_PATHS[name]}" (no spaces, "?" or "#")`,
-          );
-        }
-      }
-      if (isPath(resolved.readyPath) && isPath(resolved.livePath) && normalise(resolved.readyPath) === normalise(resolved.livePath)) {
-        problems.push(`options "controller.readyPath" and "controller.livePath" of ${where} are both ${show(resolved.readyPath)}; they must differ`);
-      }
-      paths = resolved;
-    }
-  }
-  if (problems.length > 0) throw new GracefulOptionsError(problems);
-  return { controller: paths, key };
+  const paths = controller === true ? { ...DEFAULT_HEALTH_PATHS } : controller === false ? false : checkPaths(controller, problems);
+  return problems.length > 0 || paths === undefined ? { problems } : { options: { controller: paths, key }, problems };
 }
 
-function stripUndefined(paths: GracefulHealthPaths): GracefulHealthPaths {
-  return Object.fromEntries(Object.entries(paths).filter(([, v]) => v !== undefined));
+function checkPaths(controller: unknown, problems: string[]): Required<GracefulHealthPaths> | undefined {
+  const allowed = 'true, false or { readyPath?, livePath? } with paths such as "health/ready"';
+  if (!isObject(controller)) {
+    problems.push(formatOptionProblem({ option: 'controller', where: WHERE, value: controller, allowed }));
+    return undefined;
+  }
+  for (const name of Object.keys(controller)) {
+    if (name !== 'readyPath' && name !== 'livePath') problems.push(unknownOptionProblem(`controller.${name}`, ['readyPath', 'livePath'], WHERE));
+  }
+  const given = Object.fromEntries(Object.entries(controller).filter(([, v]) => v !== undefined));
+  const resolved = { ...DEFAULT_HEALTH_PATHS, ...given } as Required<GracefulHealthPaths>;
+  const before = problems.length;
+  for (const name of ['readyPath', 'livePath'] as const) {
+    if (!isPath(resolved[name])) {
+      problems.push(
+        formatOptionProblem({
+          option: `controller.${name}`,
+          where: WHERE,
+          value: resolved[name],
+          allowed: `a URL path such as "${DEFAULT_HEALTH_PATHS[name]}" (no spaces, "?" or "#")`,
+        }),
+      );
+    }
+  }
+  if (problems.length === before && normalise(resolved.readyPath) === normalise(resolved.livePath)) {
+    problems.push(
+      formatOptionProblem({ option: 'controller.livePath', where: WHERE, value: resolved.livePath, allowed: `another path than controller.readyPath (${describeValue(resolved.readyPath)})` }),
+    );
+  }
+  return resolved;
 }
 
 function normalise(path: string): string {

@@ -1,6 +1,15 @@
 import type { Registrar } from '../registry/registrar.interface';
 import type { LifecycleHook } from './hooks.interface';
 
+/**
+ * What readiness waits for at start (and what it answers while the registry is unreachable):
+ * - `'listening'`: ready once the HTTP server listens and the `beforeStart` hooks ran; the
+ *   registration goes on in the background and the health body shows its status.
+ * - `'registered'`: ready only once the registry accepted the instance; while it is down,
+ *   readiness stays down (`reason: 'registering'`). Without a registry both are the same.
+ */
+export type ReadinessPolicy = 'listening' | 'registered';
+
 /** What the lifecycle reads of the validated options (the module face adds identity fields). */
 export interface LifecycleOptions {
   readonly signals: readonly NodeJS.Signals[];
@@ -20,7 +29,7 @@ export interface LifecycleOptions {
   readonly forceExitOnSecondSignal: boolean;
   readonly signalRepeatWindow: number;
   readonly exit: boolean;
-  readonly requireRegistration: boolean;
+  readonly readiness: ReadinessPolicy;
   readonly beforeStart: readonly LifecycleHook[];
   readonly afterStart: readonly LifecycleHook[];
   readonly beforeStop: readonly LifecycleHook[];

@@ -234,7 +234,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
       this.notReadyReason = undefined;
       void runHooks('afterStart', this.options.afterStart, context, this.options.hookTimeout, this.logger);
     };
-    if (this.registration.enabled && this.options.requireRegistration) {
+    if (this.registration.enabled && this.options.readiness === 'registered') {
       this.notReadyReason = 'registering';
       this.registration.start(this.info, ready);
     } else {

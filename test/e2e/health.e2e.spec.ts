@@ -141,9 +141,9 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     }
     const retry = { registerRetryDelay: 20, registerRetryMaxDelay: 20 };
 
-    it('requireRegistration true (default): readiness 503 with the registration error until registered', async () => {
+    it("readiness 'registered': 503 with the registration error until registered", async () => {
       const { registrar, state } = flakyRegistrar();
-      const { port, lifecycle } = await listen({ registrar, ...retry });
+      const { port, lifecycle } = await listen({ registrar, readiness: 'registered', ...retry });
       await waitFor(() => lifecycle.registrationStatus === 'failed', 2_000, 'a failed attempt');
       expect(await probe(port, '/health/ready')).toMatchObject({
         status: 503,
@@ -168,9 +168,9 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
       });
     });
 
-    it('requireRegistration false: readiness 200 at listen, the body shows the failed registration', async () => {
+    it("readiness 'listening' (default): 200 at listen, the body shows the failed registration", async () => {
       const { registrar } = flakyRegistrar();
-      const { port, lifecycle } = await listen({ registrar, requireRegistration: false, ...retry });
+      const { port, lifecycle } = await listen({ registrar, ...retry });
       await waitFor(() => lifecycle.registrationStatus === 'failed', 2_000, 'a failed attempt');
       expect(await probe(port, '/health/ready')).toMatchObject({
         status: 200,

@@ -2,12 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import {
-  ConsulRegistrar,
-  ConsulRegistrarOptionsError,
-  type ConsulRegistrarOptions,
-  resolveConsulRegistrarOptions,
-} from '../../src/registry/consul';
+import { inspect } from 'node:util';
+import { CONSUL_DEFAULTS, ConsulRegistrar, ConsulRegistrarOptionsError, type ConsulRegistrarOptions } from '../../src/registry/consul';
+import { resolveConsulRegistrarOptions } from '../../src/registry/consul/consul-registrar-options';
 import { buildServiceRegistration } from '../../src/registry/consul/consul-service-definition';
 import { scrub, translateClientError } from '../../src/registry/consul/consul-errors';
 
@@ -103,24 +100,29 @@ describe('consul registrar options', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['a bad address', { address: 'ftp://c:21' }, /consul\.address is "ftp:\/\/c:21"; the scheme "ftp" is not http or https: it must be host:port/],
-    ['an address with a path', { address: 'http://c:8500/v1' }, /consul\.address is "http:\/\/c:8500\/v1"; it must not have a path/],
-    ['credentials in the address', { address: 'http://u:p@c:8500' }, /must not contain user:password@/],
-    ['address with host', { address: 'c:8500', host: 'd' }, /give one or the other/],
-    ['a bad port', { port: 70000 }, /consul\.port is 70000; it must be a whole number from 1 to 65535/],
-    ['a bad secure', { secure: 'yes' }, /consul\.secure is "yes"; it must be true or false/],
-    ['bad tags', { tags: ['a', ''] }, /consul\.tags is \["a",""\]; it must be an array of non-empty strings/],
-    ['a short deregisterCriticalServiceAfter', { deregisterCriticalServiceAfter: 30_000 }, /consul\.deregisterCriticalServiceAfter is 30000; .*from 60000 \(Consul's minimum\)/],
-    ['a short ttl', { check: { type: 'ttl', ttl: 500 } }, /consul\.check\.ttl is 500; it must be a whole number of milliseconds from 1000/],
-    ['a heartbeat not shorter than the ttl', { check: { type: 'ttl', ttl: 5_000, heartbeatInterval: 5_000 } }, /heartbeatInterval is 5000; it must be shorter than consul\.check\.ttl \(5000\)/],
-    ['an unknown check type', { check: { type: 'tcp' } }, /consul\.check is \{"type":"tcp"\}; it must be \{ type: 'ttl'/],
-    ['an HTTP check with a url that is not http(s)', { check: { type: 'http', url: 'ftp://a/r' } }, /consul\.check\.url is "ftp:\/\/a\/r"; it must be an http\(s\) URL/],
-    ['an HTTP check path without a leading slash', { check: { type: 'http', path: 'health' } }, /consul\.check\.path is "health"; it must be a path starting with "\/"/],
-    ['an HTTP check timeout above its interval', { check: { type: 'http', url: 'http://a/r', interval: 2_000, timeout: 3_000 } }, /consul\.check\.timeout is 3000; it must be at most consul\.check\.interval \(2000\)/],
-    ['TLS on plain http', { address: 'http://c:8500', ca: PEM }, /consul\.ca is set but the agent address is plain http/],
-    ['an unreadable CA path', { address: 'https://c', ca: '/no/such/ca.pem' }, /consul\.ca is the path "\/no\/such\/ca\.pem"; it cannot be read \(ENOENT\)/],
-    ['a cert without key', { address: 'https://c', cert: PEM }, /consul\.cert and consul\.key .* must be given together/],
-    ['a bad logger', { logger: {} }, /consul\.logger is \{\}; it must be an object with a warn\(message\) method/],
+    ['a bad address', { address: 'ftp://c:21' }, /option "consul\.address" is "ftp:\/\/c:21"; it must be host:port, .*\. The scheme "ftp" is not http or https/],
+    ['an address with a path', { address: 'http://c:8500/v1' }, /option "consul\.address" is "http:\/\/c:8500\/v1"; .*It must not have a path/],
+    ['an address that is not a string', { address: 8500 }, /option "consul\.address" is 8500; it must be host:port/],
+    ['credentials in the address', { address: 'http://u:p@c:8500' }, /must not contain user:password@: give the ACL token as consul\.token/],
+    ['address with host', { address: 'c:8500', host: 'd' }, /option "consul\.address" is "c:8500"; it must be given alone\. Give either consul\.address or consul\.host\/port\/secure/],
+    ['a bad port', { port: 70000 }, /option "consul\.port" is 70000; it must be a whole number from 1 to 65535/],
+    ['a bad secure', { secure: 'yes' }, /option "consul\.secure" is "yes"; it must be true or false/],
+    ['bad tags', { tags: ['a', ''] }, /option "consul\.tags" is \["a",""\]; it must be an array of non-empty strings/],
+    ['a short deregisterCriticalServiceAfter', { deregisterCriticalServiceAfter: 30_000 }, /option "consul\.deregisterCriticalServiceAfter" is 30000; .*from 60000 \(Consul's minimum\)/],
+    ['a short ttl', { check: { type: 'ttl', ttl: 500 } }, /option "consul\.check\.ttl" is 500; it must be a whole number of milliseconds from 1000/],
+    ['a heartbeat not shorter than the ttl', { check: { type: 'ttl', ttl: 5_000, heartbeatInterval: 5_000 } }, /"consul\.check\.heartbeatInterval" is 5000; it must be shorter than consul\.check\.ttl \(5000\)\. ttl \/ 3 is usual/],
+    ['an unknown check type', { check: { type: 'tcp' } }, /option "consul\.check" is \{"type":"tcp"\}; it must be \{ type: 'ttl'/],
+    ['an HTTP check with a url that is not http(s)', { check: { type: 'http', url: 'ftp://a/r' } }, /option "consul\.check\.url" is "ftp:\/\/a\/r"; it must be an http\(s\) URL/],
+    ['an HTTP check path without a leading slash', { check: { type: 'http', path: 'health' } }, /option "consul\.check\.path" is "health"; it must be a path starting with "\/"/],
+    ['an HTTP check timeout above its interval', { check: { type: 'http', url: 'http://a/r', interval: 2_000, timeout: 3_000 } }, /option "consul\.check\.timeout" is 3000; it must be at most consul\.check\.interval \(2000\)/],
+    ['TLS on plain http', { address: 'http://c:8500', ca: PEM }, /option "consul\.ca" is a string; it must be left out for a plain-http agent\. Use an https:\/\/ address/],
+    ['an unreadable CA path', { address: 'https://c', ca: '/no/such/ca.pem' }, /option "consul\.ca" is "\/no\/such\/ca\.pem"; it must be a readable PEM file\. The path cannot be read \(ENOENT\)/],
+    ['a cert without key', { address: 'https://c', cert: PEM }, /option "consul\.key" is undefined; it must be given together with consul\.cert/],
+    ['a bad logger', { logger: {} }, /option "consul\.logger" is \{\}; it must be an object with a warn\(message\) method/],
+    ['an unknown key', { adress: 'c:8500' }, /unknown option "consul\.adress"; did you mean "consul\.address"\? the options of "consul" are: address, host, port/],
+    ['an unknown key of a TTL check', { check: { type: 'ttl', interval: 1_000 } }, /unknown option "consul\.check\.interval"; the options of "consul\.check" are: type, ttl, heartbeatInterval/],
+    ['an unknown key of an HTTP check', { check: { type: 'http', url: 'http://a/r', intervall: 1_000 } }, /unknown option "consul\.check\.intervall"; did you mean "consul\.check\.interval"\?/],
+    ['options that are not an object', 'c:8500', /option "consul" is "c:8500"; it must be an object of Consul options/],
   ])('rejects %s, naming the option, the value and what is allowed', (_label, options, message) => {
     const problems = problemsOf(options);
     expect(problems.join('\n')).toMatch(message);
@@ -128,7 +130,7 @@ describe('consul registrar options', () => {
 
   it('names the environment variable when CONSUL_HTTP_ADDR is bad', () => {
     expect(problemsOf({}, { CONSUL_HTTP_ADDR: 'unix:///tmp/consul.sock' }).join('\n')).toMatch(
-      /the environment variable CONSUL_HTTP_ADDR is "unix:\/\/\/tmp\/consul\.sock"; the scheme "unix" is not http or https/,
+      /the environment variable CONSUL_HTTP_ADDR is "unix:\/\/\/tmp\/consul\.sock"; it must be host:port, .*\. The scheme "unix" is not http or https/,
     );
   });
 
@@ -139,9 +141,30 @@ describe('consul registrar options', () => {
   it('never shows the token in a validation error', () => {
     const secret = 'sekrit-token-\nwith-newline';
     const problems = problemsOf({ token: secret });
-    expect(problems.join('\n')).toMatch(/consul\.token is empty or contains a line break/);
+    expect(problems.join('\n')).toMatch(/option "consul\.token" is a string; it must be an ACL token \(a string without line breaks\) or left out/);
     expect(problems.join('\n')).not.toContain('sekrit');
-    expect(problemsOf({ token: 42 }).join('\n')).toMatch(/consul\.token is a number; it must be a string/);
+    expect(problemsOf({ token: 42 }).join('\n')).toMatch(/option "consul\.token" is a number; it must be an ACL token/);
+    expect(problemsOf({}, { CONSUL_HTTP_TOKEN: 'sekrit\nx' }).join('\n')).toMatch(/the environment variable CONSUL_HTTP_TOKEN is a string; it must be an ACL token without line breaks/);
+  });
+
+  it('never shows a private key given inline, even in a problem about it', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nsekrit\n-----END PRIVATE KEY-----';
+    expect(problemsOf({ address: 'http://c:8500', key }).join('\n')).not.toContain('sekrit');
+    expect(problemsOf({ address: 'https://c', key: '   ' }).join('\n')).toMatch(/option "consul\.key" is a string; it must be a file path/);
+  });
+
+  it('freezes its defaults', () => {
+    expect(Object.isFrozen(CONSUL_DEFAULTS)).toBe(true);
+  });
+
+  it('keeps the token, the TLS key and the client out of util.inspect and JSON.stringify', () => {
+    const registrar = new ConsulRegistrar({ address: 'https://c:8501', token: 'sekrit-token', key: Buffer.from('sekrit-key'), cert: PEM }, {});
+    for (const shown of [inspect(registrar, { depth: Infinity, showHidden: true }), JSON.stringify(registrar)]) {
+      expect(shown).not.toContain('sekrit');
+      // The only Buffers it holds are TLS material, which a dump would show as bytes.
+      expect(shown).not.toMatch(/<Buffer|"Buffer"/);
+    }
+    void registrar.close();
   });
 
   it('the constructor validates too', () => {

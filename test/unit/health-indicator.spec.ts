@@ -45,7 +45,7 @@ describe('GracefulHealthIndicator', () => {
     });
   });
 
-  it('requireRegistration true: a failed registration keeps readiness down and shows the error', () => {
+  it("readiness 'registered': a failed registration keeps readiness down and shows the error", () => {
     const result = indicatorFor(
       view('starting', { reason: 'registering', registrationStatus: 'failed', registrationError: 'ECONNREFUSED 127.0.0.1:8500' }),
     ).readiness();
@@ -60,7 +60,7 @@ describe('GracefulHealthIndicator', () => {
     });
   });
 
-  it('requireRegistration false: ready with a failed registration is up and still shows the error', () => {
+  it("readiness 'listening': ready with a failed registration is up and still shows the error", () => {
     const result = indicatorFor(view('ready', { registrationStatus: 'failed', registrationError: 'boom' })).readiness();
     expect(result).toEqual({ lifecycle: { status: 'up', state: 'ready', registration: 'failed', registrationError: 'boom' } });
   });

@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_OPTIONS, GracefulOptionsError, type ResolvedGracefulOptions } from '../../src';
-import { validateHealthOptions } from '../../src/health/health-options';
+import { DEFAULT_HEALTH_PATHS, DEFAULT_OPTIONS, type GracefulHealthOptions, type ResolvedGracefulOptions } from '../../src';
+import { checkHealthOptions } from '../../src/health/health-options';
+
+/** The resolved options; fails the test on any problem. */
+function validateHealthOptions(options: GracefulHealthOptions | undefined) {
+  const { options: resolved, problems } = checkHealthOptions(options);
+  expect(problems).toEqual([]);
+  return resolved!;
+}
 import { TerminusShutdownWait } from '../../src/health/terminus-shutdown-wait';
 
 describe('GracefulHealthModule.forRoot() options', () => {
@@ -19,13 +26,26 @@ describe('GracefulHealthModule.forRoot() options', () => {
     [{ controller: 'yes' }, 'option "controller" of GracefulHealthModule.forRoot() is "yes"; it must be true, false or { readyPath?, livePath? }'],
     [{ controller: { readyPath: 'ready now' } }, 'option "controller.readyPath" of GracefulHealthModule.forRoot() is "ready now"; it must be a URL path such as "health/ready"'],
     [{ controller: { livePath: 42 } }, 'option "controller.livePath" of GracefulHealthModule.forRoot() is 42; it must be a URL path'],
-    [{ controller: { readyPath: '/h', livePath: 'h/' } }, 'options "controller.readyPath" and "controller.livePath" of GracefulHealthModule.forRoot() are both "/h"; they must differ'],
-    [{ controller: { ready: 'x' } }, 'unknown option "controller.ready"'],
+    [{ controller: { readyPath: '/h', livePath: 'h/' } }, 'option "controller.livePath" of GracefulHealthModule.forRoot() is "h/"; it must be another path than controller.readyPath ("/h")'],
+    [{ controller: { ready: 'x' } }, 'unknown option "controller.ready" of GracefulHealthModule.forRoot(); did you mean "controller.readyPath"? the options of "controller" are: readyPath, livePath'],
     [{ key: '' }, 'option "key" of GracefulHealthModule.forRoot() is ""; it must be a non-empty string'],
     [{ readyPath: 'x' }, 'unknown option "readyPath" of GracefulHealthModule.forRoot(); the options are: controller, key'],
+    ['fast', 'the options of GracefulHealthModule.forRoot() are "fast"; they must be an object'],
   ])('rejects %j naming the option, the value and what is allowed', (options, message) => {
-    expect(() => validateHealthOptions(options as never)).toThrow(GracefulOptionsError);
-    expect(() => validateHealthOptions(options as never)).toThrow(message);
+    const { options: resolved, problems } = checkHealthOptions(options as never);
+    expect(resolved).toBeUndefined();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('lists every problem at once', () => {
+    const { problems } = checkHealthOptions({ key: 1, controller: { readyPath: 'a b', livePath: 2 }, paths: {} } as never);
+    expect(problems).toHaveLength(4);
+  });
+
+  it('freezes the default paths', () => {
+    expect(Object.isFrozen(DEFAULT_HEALTH_PATHS)).toBe(true);
+    expect(validateHealthOptions({}).controller).not.toBe(DEFAULT_HEALTH_PATHS);
   });
 });
 

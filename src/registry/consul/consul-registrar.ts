@@ -31,26 +31,28 @@ const MAX_BEAT_TIMEOUT_MS = 5_000;
  * passing by a heartbeat (default) or an HTTP check Consul runs against the readiness URL.
  */
 export class ConsulRegistrar implements Registrar {
-  readonly options: Readonly<ResolvedConsulRegistrarOptions>;
-  private readonly httpAgent: HttpAgent;
-  private readonly client: Consul;
+  // ES private fields: util.inspect, JSON.stringify and Nest's providers cannot reach the token,
+  // the TLS key or the agent that holds them.
+  readonly #options: Readonly<ResolvedConsulRegistrarOptions>;
+  readonly #httpAgent: HttpAgent;
+  readonly #client: Consul;
   private readonly agentLabel: string;
   private readonly heartbeats = new Map<string, Heartbeat>();
   private closed = false;
 
   constructor(options?: ConsulRegistrarOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
-    this.options = resolveConsulRegistrarOptions(options, env);
-    const { address, tls } = this.options;
+    this.#options = resolveConsulRegistrarOptions(options, env);
+    const { address, tls } = this.#options;
     this.agentLabel = formatConsulAddress(address);
     // Our own keep-alive agent, so close() can destroy exactly the sockets we opened.
-    this.httpAgent = address.secure ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
-    this.client = new Consul({ host: address.host, port: address.port, secure: address.secure, agent: this.httpAgent });
+    this.#httpAgent = address.secure ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
+    this.#client = new Consul({ host: address.host, port: address.port, secure: address.secure, agent: this.#httpAgent });
   }
 
   /** One attempt: the caller retries with backoff and bounds each attempt with `signal`. */
   async register(instance: ServiceInstance, signal: AbortSignal): Promise<void> {
     this.assertOpen('register');
-    const registration = buildServiceRegistration(instance, this.options);
+    const registration = buildServiceRegistration(instance, this.#options);
     await this.stopHeartbeat(instance.id);
     await this.registerOnce(instance, registration, signal);
     if (signal.aborted) throw abortedError(this.context('registration', instance), signal.reason, 0);
@@ -62,7 +64,7 @@ export class ConsulRegistrar implements Registrar {
     await this.stopHeartbeat(instance.id);
     try {
       await this.call('deregistration', instance, signal, (ctx) =>
-        this.client.agent.service.deregister(this.withAuth({ id: instance.id }, ctx)),
+        this.#client.agent.service.deregister(this.withAuth({ id: instance.id }, ctx)),
       );
     } catch (err) {
       if (isUnknownService(err)) return;
@@ -73,32 +75,32 @@ export class ConsulRegistrar implements Registrar {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.heartbeats.keys()].map((id) => this.stopHeartbeat(id)));
-    this.client.destroy();
-    this.httpAgent.destroy();
+    this.#client.destroy();
+    this.#httpAgent.destroy();
   }
 
   private async registerOnce(instance: ServiceInstance, registration: ConsulServiceRegistration, signal: AbortSignal) {
     await this.call('registration', instance, signal, (ctx) =>
-      this.client.agent.service.register(this.withAuth({ ...registration, check: { ...registration.check } }, ctx)),
+      this.#client.agent.service.register(this.withAuth({ ...registration, check: { ...registration.check } }, ctx)),
     );
     // A TTL check starts critical: pass it now so the instance is routable at once, not after a heartbeat.
-    if (this.options.check.type === 'ttl') await this.passCheck(instance, signal);
+    if (this.#options.check.type === 'ttl') await this.passCheck(instance, signal);
   }
 
   private passCheck(instance: ServiceInstance, signal: AbortSignal): Promise<unknown> {
     return this.call('heartbeat', instance, signal, (ctx) =>
-      this.client.agent.check.pass(this.withAuth({ id: checkIdOf(instance) }, ctx)),
+      this.#client.agent.check.pass(this.withAuth({ id: checkIdOf(instance) }, ctx)),
     );
   }
 
   private startHeartbeat(instance: ServiceInstance, registration: ConsulServiceRegistration): void {
-    const check = this.options.check;
+    const check = this.#options.check;
     const interval = check.type === 'ttl' ? check.heartbeatInterval : check.syncInterval;
     const beat = check.type === 'ttl' ? this.ttlBeat(instance, registration) : this.syncLook(instance, registration);
     const heartbeat = new Heartbeat(interval, Math.min(interval, MAX_BEAT_TIMEOUT_MS), beat, (err) =>
-      this.options.logger.warn(
+      this.#options.logger.warn(
         `nestjs-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" failed: ${
-          err instanceof Error ? scrub(err.message, this.options.token) : 'unknown error'
+          err instanceof Error ? scrub(err.message, this.#options.token) : 'unknown error'
         }`,
       ),
     );
@@ -113,7 +115,7 @@ export class ConsulRegistrar implements Registrar {
       } catch (err) {
         if (!isUnknownCheck(err)) throw err;
         // The agent forgot the check: it restarted (a -dev or stateless agent) or was reset.
-        this.options.logger.warn(
+        this.#options.logger.warn(
           `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}" (heartbeat answered 404); registering it again`,
         );
         await this.registerOnce(instance, registration, signal);
@@ -124,10 +126,10 @@ export class ConsulRegistrar implements Registrar {
   private syncLook(instance: ServiceInstance, registration: ConsulServiceRegistration) {
     return async (signal: AbortSignal): Promise<void> => {
       const services = (await this.call('service lookup', instance, signal, (ctx) =>
-        this.client.agent.service.list(this.withAuth({}, ctx)),
+        this.#client.agent.service.list(this.withAuth({}, ctx)),
       )) as Record<string, unknown> | undefined;
       if (services && Object.hasOwn(services, instance.id)) return;
-      this.options.logger.warn(
+      this.#options.logger.warn(
         `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}"; registering it again`,
       );
       await this.registerOnce(instance, registration, signal);
@@ -162,14 +164,14 @@ export class ConsulRegistrar implements Registrar {
       serviceId: instance.id,
       serviceName: instance.name,
       agent: this.agentLabel,
-      token: this.options.token,
+      token: this.#options.token,
     };
   }
 
   /** The client's typings know neither `ctx` (papi's cancel emitter) nor an absent token. */
   private withAuth<T extends object>(options: T, ctx: EventEmitter): T & { token?: string } {
     const withCtx = { ...options, ctx } as T & { token?: string; ctx: EventEmitter };
-    if (this.options.token !== undefined) withCtx.token = this.options.token;
+    if (this.#options.token !== undefined) withCtx.token = this.#options.token;
     return withCtx;
   }
 

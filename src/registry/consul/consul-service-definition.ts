@@ -1,3 +1,4 @@
+import { stripBrackets } from '../../common/host';
 import type { ServiceInstance } from '../service-instance.interface';
 import type { ResolvedConsulRegistrarOptions } from './consul-registrar-options';
 
@@ -143,7 +144,7 @@ function primaryEndpoint(endpoints: readonly string[]): { address: string; port?
   const chosen = httpEndpoint(endpoints) ?? endpoints[0];
   if (chosen === undefined || !URL.canParse(chosen)) return undefined;
   const url = new URL(chosen);
-  const address = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const address = stripBrackets(url.hostname);
   if (address === '') return undefined;
   const port = url.port !== '' ? Number(url.port) : DEFAULT_PORTS[url.protocol.slice(0, -1)];
   return port === undefined ? { address } : { address, port };

@@ -1,0 +1,27 @@
+import { Logger, type FactoryProvider } from '@nestjs/common';
+import { HEALTH_OPTION_PROBLEMS } from './health/health.constants';
+import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
+import { RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
+import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
+import { ConsulRegistrar } from './registry/consul/consul-registrar';
+import { validateOptions } from './validate-options';
+
+/**
+ * Validates the options (with the health module's problems, to throw them all in one error)
+ * and turns `consul` into the registrar; the result never holds the raw `consul` fields.
+ */
+export function resolveModuleOptions(raw: GracefulOptions | undefined, healthProblems?: readonly string[]): ResolvedGracefulOptions {
+  const options = validateOptions(raw, { otherProblems: healthProblems });
+  if (raw?.consul) options.registrar = new ConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
+  return options;
+}
+
+/** What the options provider injects: the module's raw options and, when GracefulHealthModule has any, its problems. */
+export const OPTIONS_PROVIDER_INJECT = [RAW_GRACEFUL_OPTIONS, { token: HEALTH_OPTION_PROBLEMS, optional: true }];
+
+/** `GRACEFUL_OPTIONS`: the validated options of this app. */
+export const gracefulOptionsProvider: FactoryProvider<ResolvedGracefulOptions> = {
+  provide: GRACEFUL_OPTIONS,
+  inject: OPTIONS_PROVIDER_INJECT,
+  useFactory: resolveModuleOptions,
+};

@@ -1,0 +1,6 @@
+/**
+ * @internal The problems of `GracefulHealthModule.forRoot()`'s options, provided globally so
+ * that GracefulModule reports them at bootstrap in the same error as its own. This file
+ * imports nothing, so the main entry can name the token without loading Terminus.
+ */
+export const HEALTH_OPTION_PROBLEMS = 'nestjs-graceful:HEALTH_OPTION_PROBLEMS';
