@@ -1,7 +1,7 @@
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import { HEALTH_OPTION_PROBLEMS } from './health/health.constants';
 import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
-import { RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
+import { openSecrets, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
 import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
 import { ConsulRegistrar } from './registry/consul/consul-registrar';
 import { validateOptions } from './validate-options';
@@ -10,7 +10,8 @@ import { validateOptions } from './validate-options';
  * Validates the options (with the health module's problems, to throw them all in one error)
  * and turns `consul` into the registrar; the result never holds the raw `consul` fields.
  */
-export function resolveModuleOptions(raw: GracefulOptions | undefined, healthProblems?: readonly string[]): ResolvedGracefulOptions {
+export function resolveModuleOptions(sealed: GracefulOptions | undefined, healthProblems?: readonly string[]): ResolvedGracefulOptions {
+  const raw = openSecrets(sealed);
   const options = validateOptions(raw, { otherProblems: healthProblems });
   if (raw?.consul) options.registrar = new ConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
   return options;

@@ -1,9 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INFO } from './app-info/app-info';
 import { buildAppInfo } from './app-info/build-app-info';
 import { GracefulInterceptor } from './drain/graceful.interceptor';
 import { WorkTracker } from './drain/work-tracker';
-import { GracefulConfigurableModule } from './graceful-module-definition';
+import { GRACEFUL_ASYNC_OPTIONS_TYPE, GRACEFUL_OPTIONS_TYPE, GracefulConfigurableModule, sealSecrets } from './graceful-module-definition';
 import type { ResolvedGracefulOptions } from './graceful-options';
 import { gracefulOptionsProvider } from './graceful-options.provider';
 import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
@@ -36,4 +36,14 @@ import { StopSignals } from './lifecycle/stop-signals';
   ],
   exports: [GRACEFUL_OPTIONS, APP_INFO, StopSignals, WorkTracker, GracefulLifecycle, GracefulInterceptor],
 })
-export class GracefulModule extends GracefulConfigurableModule {}
+export class GracefulModule extends GracefulConfigurableModule {
+  /** The module with these options (see {@link GracefulOptions}). */
+  static override forRoot(options: typeof GRACEFUL_OPTIONS_TYPE): DynamicModule {
+    return sealSecrets(super.forRoot(options));
+  }
+
+  /** The module with options from a factory: `{ imports, inject, useFactory }` (or `useClass` / `useExisting`). */
+  static override forRootAsync(options: typeof GRACEFUL_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return sealSecrets(super.forRootAsync(options));
+  }
+}
