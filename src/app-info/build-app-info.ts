@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { hostname, networkInterfaces } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { bracketHost } from '../common/host';
 import type { ResolvedGracefulOptions } from '../graceful-options';
+import { type AppPackage, findAppPackage } from './app-package';
+import { serviceIdentity } from './service-identity';
 
 /** Mutable on purpose: endpoints arrive after `listen()`, and the injected object stays the same. */
 export interface MutableAppInfo {
@@ -15,20 +16,22 @@ export interface MutableAppInfo {
   endpoints: string[];
 }
 
-function readPackageJson(): { name?: string; version?: string } {
-  try {
-    return JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { name?: string; version?: string };
-  } catch {
-    return {};
-  }
-}
-
-export function buildAppInfo(options: ResolvedGracefulOptions): MutableAppInfo {
-  const pkg = options.name && options.version ? {} : readPackageJson();
+/**
+ * The instance, name and version from the options or the app's package.json; logs where
+ * they came from when it was not the options, and warns when there was nothing to take.
+ */
+export function buildAppInfo(
+  options: ResolvedGracefulOptions,
+  logger: Pick<Logger, 'log' | 'warn'> = new Logger('Graceful'),
+  findPackage: () => AppPackage = findAppPackage,
+): MutableAppInfo {
+  const pkg = options.name && options.version ? {} : findPackage();
+  const { name, version, notes } = serviceIdentity({ ...options, hasRegistry: options.registrar !== undefined }, pkg);
+  for (const note of notes) logger[note.level](note.message);
   return {
     id: options.id ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    name: options.name ?? pkg.name ?? process.env.npm_package_name ?? 'nest-app',
-    version: options.version ?? pkg.version ?? process.env.npm_package_version ?? '0.0.0',
+    name,
+    version,
     metadata: { ...options.metadata },
     endpoints: options.endpoints ? [...options.endpoints] : [],
   };
