@@ -86,6 +86,8 @@ export interface ResolvedGracefulOptions
   afterStart: LifecycleHook[];
   beforeStop: LifecycleHook[];
   afterStop: LifecycleHook[];
+  /** @internal Set by `gracefulTestingFactory()`: nothing may lengthen the stop behind the test's back. */
+  testing?: boolean;
 }
 
 /**

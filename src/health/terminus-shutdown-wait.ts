@@ -43,6 +43,8 @@ export class TerminusShutdownWait implements OnApplicationBootstrap {
     const unset = waits.filter((o) => !neutralise(o));
     const before = this.options.shutdownDelay;
     const intro = `TerminusModule's gracefulShutdownTimeoutMs (${ms} ms) would sleep in beforeApplicationShutdown, after nestjs-graceful has closed the listener and drained the work: it would only delay the teardown.`;
+    // Under gracefulTestingFactory() every app.close() must stay fast; Terminus itself only waits on SIGTERM.
+    if (this.options.testing) return;
     if (unset.length > 0) {
       this.logger.warn(
         `${intro} It could not be set to 0 (its options object is frozen): remove gracefulShutdownTimeoutMs and set shutdownDelay (now ${before} ms) instead.`,

@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { DrainService } from '../../src/drain/drain.service';
+import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor } from '../support/http-client';
 import { createTestApp, type Platform } from '../support/test-app';
 
-const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+const base: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
 describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
   let app: INestApplication | undefined;

@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions, type Registrar } from '../../src';
 import { GracefulHealthIndicator, GracefulHealthModule } from '../../src/health';
+import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor, type Reply } from '../support/http-client';
 import { createTestApp, type Platform } from '../support/test-app';
 
-const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+const base: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
 /** The app's own health controller: the lifecycle's readiness beside another indicator. */
 @Controller('own')

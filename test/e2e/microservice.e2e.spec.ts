@@ -6,10 +6,11 @@ import { connect, type AddressInfo, type Server } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
 
-const options: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+const options: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
 @Controller()
 @UseInterceptors(GracefulInterceptor)

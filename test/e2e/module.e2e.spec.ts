@@ -11,6 +11,7 @@ import {
   enableGracefulShutdown,
   type AppInfo,
 } from '../../src';
+import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { createTestApp } from '../support/test-app';
 
@@ -35,7 +36,7 @@ describe('GracefulModule', () => {
         GracefulModule.forRootAsync({
           imports: [SettingsModule],
           inject: [Settings],
-          useFactory: (s: Settings) => ({ name: s.name, stopTimeout: s.stopTimeout, exit: false, signals: [] }),
+          useFactory: (s: Settings) => gracefulTestingOptions({ name: s.name, stopTimeout: s.stopTimeout }),
         }),
       ],
       providers: [NeedsAppInfo],
@@ -95,7 +96,7 @@ describe('GracefulModule', () => {
   });
 
   it('shutdown(reason) runs the whole stop and resolves with the report', async () => {
-    const app = await createTestApp('express', { exit: false, signals: [] });
+    const app = await createTestApp('express', gracefulTestingOptions());
     await app.listen(0, '127.0.0.1');
     const report = await app.get(GracefulLifecycle).shutdown('maintenance');
     expect(report).toMatchObject({ reason: 'maintenance', exitCode: 0 });
@@ -104,7 +105,7 @@ describe('GracefulModule', () => {
   });
 
   it('runs one stop and one teardown when close() and shutdown() are called together', async () => {
-    const app = await createTestApp('fastify', { exit: false, signals: [] });
+    const app = await createTestApp('fastify', gracefulTestingOptions());
     await app.listen(0, '127.0.0.1');
     const db = app.get(FakeDbPool);
     let destroyed = 0;

@@ -9,11 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-connections';
+import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
 import type { Platform } from '../support/test-app';
 
-const options: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+const options: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
 @WebSocketGateway()
 @UseInterceptors(GracefulInterceptor)

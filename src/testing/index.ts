@@ -1,0 +1,1 @@
+export { GRACEFUL_TESTING_OPTIONS, type GracefulTestingFactory, gracefulTestingFactory, gracefulTestingOptions } from './graceful-testing';
