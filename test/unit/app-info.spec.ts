@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { findAppPackage } from '../../src/app-info/app-package';
 import { buildAppInfo, detectHost, endpointFor } from '../../src/app-info/build-app-info';
 import { dnsSafeName, serviceIdentity } from '../../src/app-info/service-identity';
-import type { Registrar } from '../../src/registry/registrar';
+import type { Registrar } from '../../src/registry/registrar.interface';
 import { validateOptions } from '../../src/validate-options';
 
 const quiet = { log: vi.fn(), warn: vi.fn() };
