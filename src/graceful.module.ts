@@ -38,7 +38,7 @@ import { StopSignals } from './lifecycle/stop-signals';
 })
 export class GracefulModule extends GracefulConfigurableModule {
   /** The module with these options (see {@link GracefulOptions}). */
-  static override forRoot(options: typeof GRACEFUL_OPTIONS_TYPE): DynamicModule {
+  static override forRoot(options: typeof GRACEFUL_OPTIONS_TYPE = {}): DynamicModule {
     return sealSecrets(super.forRoot(options));
   }
 
