@@ -1,6 +1,6 @@
 export { GracefulModule } from './graceful.module';
 export { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
-export type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
+export type { GracefulOptions, ReadinessPolicy, ResolvedGracefulOptions } from './graceful-options';
 export { DEFAULT_OPTIONS } from './graceful-options';
 export { GracefulOptionsError } from './validate-options';
 export { APP_INFO, InjectAppInfo, type AppInfo } from './app-info/app-info';
