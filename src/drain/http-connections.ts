@@ -34,8 +34,8 @@ type TrackedResponse = ServerResponse & { [START]: number };
 /**
  * Tracks an HTTP server's connections and in-flight requests at the server level, so
  * 404s and guard rejections count too and no interceptor runs per request. Closes the
- * server without the resets Node's `server.close()` causes (LIFECYCLE.md, "Where
- * requests get lost").
+ * server without the resets Node's `server.close()` causes (docs/drain.md, "HTTP: closing
+ * without resets").
  */
 export class HttpConnections {
   private readonly sockets = new Map<Socket, SocketState>();

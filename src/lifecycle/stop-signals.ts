@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * The two signals every unit of work can watch (LIFECYCLE.md phases 1 and 7):
+ * The two signals every unit of work can watch (phases 1 and 7 of the stop, docs/lifecycle.md):
  * `draining` — the stop began, finish politely (end a stream, stop polling);
  * `abort` — the drain deadline passed, give up now.
  */

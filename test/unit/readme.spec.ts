@@ -1,0 +1,73 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS } from '../../src/graceful-options';
+import { GracefulOptionsError, validateOptions } from '../../src/validate-options';
+
+const root = join(__dirname, '../..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const REPO_URL = 'https://github.com/nestjs-graceful/nestjs-graceful/';
+
+/** The option names validateOptions knows, as its unknown-option message lists them. */
+function optionNames(): string[] {
+  try {
+    validateOptions({ zzz: 1 } as never);
+  } catch (error) {
+    const [problem] = (error as GracefulOptionsError).problems;
+    return problem.slice(problem.indexOf('the options are: ') + 'the options are: '.length).split(', ');
+  }
+  throw new Error('validateOptions accepted an unknown option');
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('README', () => {
+  it.each(['express', 'fastify'])('shows the %s quick start exactly as sample-app/quick-start compiles it', (platform) => {
+    const source = readFileSync(join(root, `sample-app/quick-start/${platform}.ts`), 'utf8')
+      .replace("from '../../src/health'", "from 'nestjs-graceful/health'")
+      .replace("from '../../src'", "from 'nestjs-graceful'");
+    expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
+  });
+
+  it('lists every option in its table, with the default DEFAULT_OPTIONS has', () => {
+    for (const name of optionNames()) expect(readme).toMatch(new RegExp(`^\\| \`${name}\`|, \`${name}\``, 'm'));
+    for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
+      const shown = Array.isArray(value) ? `\`[${value.map((v) => `'${v}'`).join(', ')}]\`` : typeof value === 'object' ? '`{}`' : `\`${typeof value === 'string' ? `'${value}'` : value}\``;
+      expect(readme).toContain(`| \`${name}\` | ${shown} |`);
+    }
+  });
+
+  it('links only to files of this repository that exist, by full URL', () => {
+    const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(links.filter((l) => !l.startsWith('https://') && !l.startsWith('#'))).toEqual([]);
+    for (const link of links.filter((l) => l.startsWith(REPO_URL))) {
+      const path = link.slice(REPO_URL.length).replace(/^(blob|tree)\/main\//, '').replace(/#.*$/, '');
+      expect(existsSync(join(root, path)), link).toBe(true);
+    }
+  });
+});
+
+describe('the docs', () => {
+  const docs = ['README.md', 'CONTRIBUTING.md', ...filesUnder(join(root, 'docs')).map((p) => p.slice(root.length + 1))];
+
+  it('never point outside the repository, and their relative links resolve', () => {
+    for (const doc of docs) {
+      const text = readFileSync(join(root, doc), 'utf8');
+      expect(text, doc).not.toMatch(/\.\.\/shared|LIFECYCLE\.md/);
+      for (const [, target] of text.matchAll(/\]\((?!https?:|#)([^)#]+)(#[^)]*)?\)/g)) {
+        expect(existsSync(join(root, doc, '..', target)), `${doc} → ${target}`).toBe(true);
+      }
+    }
+  });
+
+  it('and no comment in src/ (which ends up in the .d.ts) points at a file outside the package', () => {
+    for (const file of filesUnder(join(root, 'src'))) {
+      expect(readFileSync(file, 'utf8'), file).not.toMatch(/\.\.\/shared|LIFECYCLE\.md/);
+    }
+  });
+});
