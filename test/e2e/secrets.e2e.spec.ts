@@ -1,6 +1,5 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -15,19 +14,11 @@ import {
   type GracefulOptions,
 } from '../../src';
 import { RAW_GRACEFUL_OPTIONS } from '../../src/graceful-module-definition';
+import { closedPort } from '../support/closed-port';
 import { waitFor } from '../support/http-client';
 import { createTestApp } from '../support/test-app';
 
 const TOKEN = 'sekrit-acl-token-5f1c';
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** What JSON.stringify would reach (own enumerable properties), to `depth` levels: the lifecycle holds the whole app. */
 function stringify(value: unknown, depth = 8, seen = new WeakSet<object>()): string {

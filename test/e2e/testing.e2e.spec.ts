@@ -3,12 +3,12 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GRACEFUL_OPTIONS, GracefulHealthModule, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type Registrar } from '../../src';
 import { gracefulTestingFactory, gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
+import { closedPort } from '../support/closed-port';
 import { waitFor } from '../support/http-client';
 import type { Platform } from '../support/test-app';
 
@@ -25,15 +25,6 @@ class OrdersController {
 const hookRuns: string[] = [];
 /** The Terminus options of the last app built. */
 let terminusOptions = { gracefulShutdownTimeoutMs: 0 };
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The app's own root module, as production runs it: Consul, a delay, Terminus' wait, a hook. */
 async function appModule() {
