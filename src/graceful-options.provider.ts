@@ -1,10 +1,10 @@
 import { Logger, type FactoryProvider } from '@nestjs/common';
-import { HEALTH_OPTION_PROBLEMS } from './health/health.constants';
-import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
-import { openSecrets, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
-import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
-import { ConsulRegistrar } from './registry/consul/consul-registrar';
-import { validateOptions } from './validate-options';
+import { HEALTH_OPTION_PROBLEMS } from './health/health.constants.js';
+import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants.js';
+import { openSecrets, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition.js';
+import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options.js';
+import { ConsulRegistrar } from './registry/consul/consul-registrar.js';
+import { validateOptions } from './validate-options.js';
 
 /**
  * Validates the options (with the health module's problems, to throw them all in one error)

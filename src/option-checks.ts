@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { MAX_TIMER_MS } from './common/timers';
+import { MAX_TIMER_MS } from './common/timers.js';
 
 /** What a bad value should have been, completing "it must be …", and how to fix it when that is not obvious. */
 export interface Verdict {

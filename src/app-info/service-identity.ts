@@ -1,4 +1,4 @@
-import type { AppPackage } from './app-package';
+import type { AppPackage } from './app-package.js';
 
 /** A line for the start log about where the name and version came from. */
 export interface IdentityNote {

@@ -1,4 +1,4 @@
-import { describeKind, describeValue } from './describe-value';
+import { describeKind, describeValue } from './describe-value.js';
 
 /** One bad option, as the bootstrap error lists it. */
 export interface OptionProblem {

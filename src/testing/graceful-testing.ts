@@ -1,7 +1,7 @@
-import { deepFreeze } from '../common/deep-freeze';
-import { openSecrets } from '../graceful-module-definition';
-import type { GracefulOptions, ResolvedGracefulOptions } from '../graceful-options';
-import { OPTIONS_PROVIDER_INJECT, resolveModuleOptions } from '../graceful-options.provider';
+import { deepFreeze } from '../common/deep-freeze.js';
+import { openSecrets } from '../graceful-module-definition.js';
+import type { GracefulOptions, ResolvedGracefulOptions } from '../graceful-options.js';
+import { OPTIONS_PROVIDER_INJECT, resolveModuleOptions } from '../graceful-options.provider.js';
 
 /**
  * What tests change: no signal handler (the test runner owns the process), no delay before

@@ -1,1 +1,1 @@
-export { GRACEFUL_TESTING_OPTIONS, type GracefulTestingFactory, gracefulTestingFactory, gracefulTestingOptions } from './graceful-testing';
+export { GRACEFUL_TESTING_OPTIONS, type GracefulTestingFactory, gracefulTestingFactory, gracefulTestingOptions } from './graceful-testing.js';

@@ -1,6 +1,6 @@
-import { formatOptionProblem, unknownOptionProblem } from '../../common/option-problem';
-import { MAX_TIMER_MS } from '../../common/timers';
-import { CONSUL_DEFAULTS } from './consul-defaults';
+import { formatOptionProblem, unknownOptionProblem } from '../../common/option-problem.js';
+import { MAX_TIMER_MS } from '../../common/timers.js';
+import { CONSUL_DEFAULTS } from './consul-defaults.js';
 
 /** A TTL check the registrar keeps passing with a heartbeat (the default). Durations in ms. */
 export interface ConsulTtlCheckOptions {

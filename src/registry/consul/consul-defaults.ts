@@ -1,4 +1,4 @@
-import { deepFreeze } from '../../common/deep-freeze';
+import { deepFreeze } from '../../common/deep-freeze.js';
 
 /** The Consul registrar's defaults (ms), frozen. */
 export const CONSUL_DEFAULTS = deepFreeze({

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { formatOptionProblem } from '../../common/option-problem';
+import { formatOptionProblem } from '../../common/option-problem.js';
 
 /** TLS material for an https agent, loaded. */
 export interface ConsulTls {
