@@ -74,50 +74,73 @@ const OPERATION_VERB: Record<ConsulOperation, string> = {
   'service lookup': 'service lookup',
 };
 
-/** Turns whatever the client threw into a clear {@link ConsulRegistrarError} without the token. */
-export function translateClientError(err: unknown, ctx: TranslateContext): ConsulRegistrarError {
+/** @internal What {@link describeClientError} needs to say which call failed, and where. */
+export interface DescribeContext {
+  /** e.g. `registration`, `watch`. */
+  verb: string;
+  /** The ACL permission the call needs, for a 403. */
+  permission: string;
+  /** The service id or name the call was about. */
+  subject: string;
+  serviceName: string;
+  agent: string;
+  token: string | undefined;
+}
+
+/** @internal */
+export type ConsulErrorDetails = ConsulRegistrarError['details'];
+
+/** @internal A clear, token-free message for whatever a Consul call threw (a client error or an HTTP status). */
+export function describeClientError(err: unknown, ctx: DescribeContext): { message: string; details: ConsulErrorDetails } {
   const e = (err ?? {}) as ClientErrorShape;
-  const verb = OPERATION_VERB[ctx.operation];
+  const { verb } = ctx;
   const status = statusCodeOf(err);
   const raw = typeof e.message === 'string' ? e.message : String(err);
   // papi prefixes "consul: agent.service.register: "; the operation is said better below.
   const detail = scrub(raw.replace(/^consul: [a-z.]+: /i, ''), ctx.token);
 
   if (status === 403) {
-    const permission = ctx.operation === 'service lookup' ? 'service:read' : 'service:write';
-    return new ConsulRegistrarError(
-      `Consul refused the ${verb} (403 Forbidden): the ACL token lacks ${permission} on "${ctx.serviceName}" or is invalid`,
-      ctx.operation,
-      { statusCode: 403 },
-    );
+    return {
+      message: `Consul refused the ${verb} (403 Forbidden): the ACL token lacks ${ctx.permission} on "${ctx.serviceName}" or is invalid`,
+      details: { statusCode: 403 },
+    };
   }
   if (status === 401) {
-    return new ConsulRegistrarError(
-      `Consul refused the ${verb} (401 Unauthorized): the agent requires an ACL token (option consul.token or CONSUL_HTTP_TOKEN)`,
-      ctx.operation,
-      { statusCode: 401 },
-    );
+    return {
+      message: `Consul refused the ${verb} (401 Unauthorized): the agent requires an ACL token (option consul.token or CONSUL_HTTP_TOKEN)`,
+      details: { statusCode: 401 },
+    };
   }
   if (status !== undefined) {
-    return new ConsulRegistrarError(
-      `Consul answered ${status} to the ${verb} of "${ctx.serviceId}" at ${ctx.agent}: ${detail}`,
-      ctx.operation,
-      { statusCode: status },
-    );
+    return {
+      message: `Consul answered ${status} to the ${verb} of "${ctx.subject}" at ${ctx.agent}: ${detail}`,
+      details: { statusCode: status },
+    };
   }
   const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
   if (code === 'ECONNREFUSED') {
-    return new ConsulRegistrarError(
-      `the Consul agent at ${ctx.agent} refused the connection (ECONNREFUSED) during the ${verb} of "${ctx.serviceId}": is the agent running?`,
-      ctx.operation,
-      { code },
-    );
+    return {
+      message: `the Consul agent at ${ctx.agent} refused the connection (ECONNREFUSED) during the ${verb} of "${ctx.subject}": is the agent running?`,
+      details: { code },
+    };
   }
-  return new ConsulRegistrarError(
-    `the ${verb} of "${ctx.serviceId}" with the Consul agent at ${ctx.agent} failed${code ? ` (${code})` : ''}: ${detail}`,
-    ctx.operation,
-    code ? { code } : {},
-  );
+  return {
+    message: `the ${verb} of "${ctx.subject}" with the Consul agent at ${ctx.agent} failed${code ? ` (${code})` : ''}: ${detail}`,
+    details: code ? { code } : {},
+  };
+}
+
+/** Turns whatever the client threw into a clear {@link ConsulRegistrarError} without the token. */
+export function translateClientError(err: unknown, ctx: TranslateContext): ConsulRegistrarError {
+  const { message, details } = describeClientError(err, {
+    verb: OPERATION_VERB[ctx.operation],
+    permission: ctx.operation === 'service lookup' ? 'service:read' : 'service:write',
+    subject: ctx.serviceId,
+    serviceName: ctx.serviceName,
+    agent: ctx.agent,
+    token: ctx.token,
+  });
+  return new ConsulRegistrarError(message, ctx.operation, details);
 }
 
 export function abortedError(ctx: TranslateContext, reason: unknown, elapsedMs: number): ConsulRegistrarError {
@@ -127,4 +150,26 @@ export function abortedError(ctx: TranslateContext, reason: unknown, elapsedMs: 
     ctx.operation,
     { aborted: true, abortReason: reason },
   );
+}
+
+/** Every failure of the Consul discovery: names the service, never carries the token. */
+export class ConsulDiscoveryError extends Error {
+  constructor(
+    message: string,
+    readonly service: string,
+    readonly details: ConsulErrorDetails = {},
+  ) {
+    super(message);
+    this.name = 'ConsulDiscoveryError';
+  }
+
+  get statusCode(): number | undefined {
+    return this.details.statusCode;
+  }
+
+  /** The agent refused the query (a 4xx but 429): retrying cannot help until the token, policy or filter is fixed. */
+  get refused(): boolean {
+    const status = this.details.statusCode;
+    return status !== undefined && status >= 400 && status < 500 && status !== 429;
+  }
 }

@@ -1,0 +1,123 @@
+import { Pool } from 'undici';
+import type { Discovery, Watcher } from '../discovery.interface';
+import type { ServiceInstance } from '../service-instance';
+import { formatConsulAddress } from './consul-address';
+import {
+  type ConsulDiscoveryOptions,
+  type ResolvedConsulDiscoveryOptions,
+  resolveConsulDiscoveryOptions,
+} from './consul-discovery-options';
+import { ConsulDiscoveryError, describeClientError, scrub } from './consul-errors';
+import { type ConsulHealthEntry, instanceFromHealthEntry } from './consul-health-entry';
+import { ConsulWatch, type HealthAnswer } from './consul-watch';
+
+/** Bound of a non-blocking query, and the margin over a blocking query's wait. */
+const QUERY_TIMEOUT_MS = 10_000;
+
+/**
+ * Finds instances in Consul: `/v1/health/service/<name>?passing`, so an instance whose check
+ * is not passing (a TTL that lapsed, a readiness check that fails) is never returned.
+ * `watch()` follows a service with blocking queries (see ConsulWatch).
+ *
+ * Queries go through undici with our own pool, so `close()` ends exactly our sockets, and
+ * errors are told apart by their `code` and status, never by `instanceof`.
+ */
+export class ConsulDiscovery implements Discovery {
+  readonly options: Readonly<ResolvedConsulDiscoveryOptions>;
+  private readonly pool: Pool;
+  private readonly agentLabel: string;
+  private readonly watches = new Set<ConsulWatch>();
+  private closed = false;
+
+  constructor(options?: ConsulDiscoveryOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
+    this.options = resolveConsulDiscoveryOptions(options, env);
+    const { address, tls } = this.options;
+    this.agentLabel = formatConsulAddress(address);
+    this.pool = new Pool(this.agentLabel, address.secure ? { connect: { ...tls } } : {});
+  }
+
+  async getService(name: string, signal?: AbortSignal): Promise<ServiceInstance[]> {
+    this.assertOpen(name);
+    return (await this.query(name, 0, signal ?? AbortSignal.timeout(QUERY_TIMEOUT_MS), 'lookup')).instances;
+  }
+
+  watch(name: string): Watcher {
+    this.assertOpen(name);
+    const { retryDelay, retryMaxDelay, logger } = this.options;
+    const watch: ConsulWatch = new ConsulWatch(name, (index, signal) => this.query(name, index, signal, 'watch'), {
+      retryDelay,
+      retryMaxDelay,
+      logger,
+      agent: this.agentLabel,
+      onStop: () => this.watches.delete(watch),
+    });
+    this.watches.add(watch);
+    return watch;
+  }
+
+  /** Stops every watch and closes the sockets to the agent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.watches].map((w) => w.stop()));
+    await this.pool.destroy();
+  }
+
+  private async query(name: string, index: number, signal: AbortSignal, verb: 'watch' | 'lookup'): Promise<HealthAnswer> {
+    const { token, datacenter, filter, wait } = this.options;
+    const params = new URLSearchParams();
+    if (index > 0) {
+      params.set('index', String(index));
+      params.set('wait', `${wait}ms`);
+    }
+    if (datacenter) params.set('dc', datacenter);
+    if (filter) params.set('filter', filter);
+    const query = params.size > 0 ? `&${params}` : '';
+    // Consul adds up to wait/16 of jitter to a blocking query.
+    const timeout = index > 0 ? wait + Math.ceil(wait / 16) + QUERY_TIMEOUT_MS : QUERY_TIMEOUT_MS;
+    let status: number;
+    let body: string;
+    let headers: Record<string, string | string[] | undefined>;
+    try {
+      const res = await this.pool.request({
+        method: 'GET',
+        path: `/v1/health/service/${encodeURIComponent(name)}?passing${query}`,
+        headers: token === undefined ? {} : { 'x-consul-token': token },
+        signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      status = res.statusCode;
+      headers = res.headers;
+      body = await res.body.text();
+    } catch (err) {
+      if (signal.aborted) throw new ConsulDiscoveryError(`the ${verb} of "${name}" was aborted`, name, { aborted: true, abortReason: signal.reason });
+      throw this.error(name, verb, err);
+    }
+    if (status !== 200) throw this.error(name, verb, { statusCode: status, message: body.trim() || `status ${status}` });
+    if (headers['x-consul-results-filtered-by-acls'] === 'true') {
+      throw new ConsulDiscoveryError(
+        `Consul hid instances of "${name}" from the ${verb} (X-Consul-Results-Filtered-By-ACLs): the ACL token lacks service:read on it or node:read on their nodes`,
+        name,
+        { statusCode: 403 },
+      );
+    }
+    const entries = JSON.parse(body) as ConsulHealthEntry[];
+    return { index: Number(headers['x-consul-index'] ?? 0) || 0, instances: entries.map(instanceFromHealthEntry) };
+  }
+
+  private error(name: string, verb: string, err: unknown): ConsulDiscoveryError {
+    const { message, details } = describeClientError(err, {
+      verb,
+      permission: 'service:read (and node:read on its nodes)',
+      subject: name,
+      serviceName: name,
+      agent: this.agentLabel,
+      token: this.options.token,
+    });
+    return new ConsulDiscoveryError(scrub(message, this.options.token), name, details);
+  }
+
+  private assertOpen(name: string): void {
+    if (this.closed) throw new ConsulDiscoveryError(`cannot look up "${name}": the Consul discovery is closed`, name);
+  }
+}
