@@ -15,6 +15,7 @@ export { WorkTracker, type WorkHandle } from './drain/work-tracker';
 export { GracefulInterceptor } from './drain/graceful.interceptor';
 export type { PendingUnit, WorkKind } from './drain/work-unit';
 export type { Registrar } from './registry/registrar.interface';
+export type { Discovery, Watcher } from './registry/discovery.interface';
 export * from './registry/consul';
 export type { ServiceInstance } from './registry/service-instance.interface';
 export * from './health';

@@ -1,3 +1,4 @@
+import { sleep } from '../../lifecycle/bounded';
 import type { Watcher } from '../discovery.interface';
 import type { ServiceInstance } from '../service-instance';
 import { instancesKey } from './consul-health-entry';
@@ -108,7 +109,7 @@ export class ConsulWatch implements Watcher {
         this.index = 0;
         failures++;
         this.report(err, failures, delay);
-        await pause(delay, this.stopping.signal);
+        await sleep(delay, this.stopping.signal);
         delay = Math.min(delay * 2, retryMaxDelay);
       }
     }
@@ -162,18 +163,4 @@ export class ConsulWatch implements Watcher {
     this.stopping.signal.throwIfAborted();
     signal?.throwIfAborted();
   }
-}
-
-/** Resolves after `ms` or at once when `signal` fires; unref'd, so a backoff never keeps the process up. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref?.();
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,0 +1,12 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface';
+
+/** @internal */
+export const {
+  ConfigurableModuleClass: GracefulDiscoveryConfigurableModule,
+  MODULE_OPTIONS_TOKEN: DISCOVERY_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<GracefulDiscoveryModuleOptions>({ moduleName: 'GracefulDiscovery' })
+  .setClassMethodName('forRoot')
+  // Global: forFeature() modules anywhere in the app reach the one Discovery.
+  .setExtras({}, (definition) => ({ ...definition, global: true }))
+  .build();

@@ -1,0 +1,66 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { ServiceInstance } from '../registry/service-instance';
+import type { Candidate } from './balancer';
+
+/** @internal The pool settings of one instance. */
+export interface UpstreamOptions {
+  connections: number;
+  connectTimeout: number;
+  keepAliveTimeout: number;
+  bodyTimeout: number;
+  allowH2: boolean;
+}
+
+/** @internal One instance of the service: its keep-alive pool and the requests it is answering. */
+export class Upstream implements Candidate {
+  private inFlightCount = 0;
+  private readonly pool: Dispatcher;
+
+  constructor(
+    readonly instance: ServiceInstance,
+    readonly origin: string,
+    options: UpstreamOptions,
+    createPool: (origin: string, options: Pool.Options) => Dispatcher = (o, opts) => new Pool(o, opts),
+  ) {
+    this.pool = createPool(origin, {
+      connections: options.connections,
+      connectTimeout: options.connectTimeout,
+      keepAliveTimeout: options.keepAliveTimeout,
+      bodyTimeout: options.bodyTimeout,
+      allowH2: options.allowH2,
+    });
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Counted in flight from the call until its response body is done (read, destroyed or failed). */
+  async request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+    this.inFlightCount++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.inFlightCount--;
+    };
+    try {
+      const response = await this.pool.request(options);
+      response.body.once('close', release);
+      if (response.body.destroyed) release();
+      return response;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Lets the requests in flight finish, then closes the sockets; new requests are refused at once. */
+  close(): Promise<void> {
+    return this.pool.close().catch(() => undefined);
+  }
+
+  destroy(): Promise<void> {
+    return this.pool.destroy().catch(() => undefined);
+  }
+}
