@@ -1,0 +1,261 @@
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Dispatcher } from 'undici';
+import { ServiceClient } from '../../src/discovery/service-client';
+import { ServiceRequestError } from '../../src/discovery/service-request.error';
+import type { Discovery, Watcher } from '../../src/registry/discovery.interface';
+import type { ServiceInstance } from '../../src/registry/service-instance';
+
+/** What the fake pool of one origin does with each request. */
+type Behaviour = 'ok' | 'refuse' | 'reset' | 'hang';
+
+/** A Discovery whose watch gives the lists (or errors) the test pushes. */
+class FakeDiscovery implements Discovery {
+  private readonly queue: ({ list: ServiceInstance[] } | { error: unknown })[] = [];
+  private wake?: () => void;
+  stopped = false;
+  async getService(): Promise<ServiceInstance[]> {
+    return [];
+  }
+  watch(): Watcher {
+    return {
+      next: async (signal?: AbortSignal) => {
+        while (this.queue.length === 0) {
+          signal?.throwIfAborted();
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            signal?.addEventListener('abort', () => resolve(), { once: true });
+          });
+        }
+        const item = this.queue.shift()!;
+        if ('error' in item) throw item.error;
+        return item.list;
+      },
+      stop: async () => {
+        this.stopped = true;
+        this.wake?.();
+      },
+    };
+  }
+  push(...ids: string[]): void {
+    this.queue.push({ list: ids.map(instance) });
+    this.wake?.();
+  }
+  fail(error: unknown): void {
+    this.queue.push({ error });
+    this.wake?.();
+  }
+}
+
+const port = (id: string) => 3000 + Number(id.replace(/\D/g, ''));
+const instance = (id: string): ServiceInstance => ({
+  id,
+  name: 'orders',
+  version: '1',
+  metadata: {},
+  endpoints: [`http://127.0.0.1:${port(id)}`],
+});
+
+/** Fake pools per origin: what each does, what each was asked, whether it was closed. */
+function fakePools(behaviour: Record<string, Behaviour>) {
+  const calls: string[] = [];
+  const closed: string[] = [];
+  const createPool = (origin: string): Dispatcher => {
+    const id = `o${Number(new URL(origin).port) - 3000}`;
+    return {
+      request: (options: Dispatcher.RequestOptions) => {
+        calls.push(`${options.method} ${id}`);
+        switch (behaviour[id] ?? 'ok') {
+          case 'refuse':
+            return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${origin}`), { code: 'ECONNREFUSED' }));
+          case 'reset':
+            return Promise.reject(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+          case 'hang':
+            return new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+          default:
+            return Promise.resolve({ statusCode: 200, headers: {}, body: Readable.from([id]) });
+        }
+      },
+      close: async () => void closed.push(id),
+      destroy: async () => void closed.push(id),
+    } as unknown as Dispatcher;
+  };
+  return { calls, closed, createPool };
+}
+
+const quiet = { warn: vi.fn(), log: vi.fn() };
+const clients: ServiceClient[] = [];
+function client(discovery: Discovery, pools: ReturnType<typeof fakePools>, options = {}) {
+  const c = new ServiceClient('orders', discovery, { balancer: 'round-robin', ...options }, quiet, pools.createPool);
+  clients.push(c);
+  return c;
+}
+const until = async (condition: () => boolean) => {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  expect(condition()).toBe(true);
+};
+
+describe('ServiceClient', () => {
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+
+  it('sends a GET refused by one instance to another, and says which answered after how many attempts', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'refuse' });
+    const orders = client(discovery, pools);
+    discovery.push('o1', 'o2');
+    const response = await orders.request({ path: '/orders/7' });
+    expect(response.instance.id).toBe('o2');
+    expect(response.attempts).toBe(2);
+    expect(await text(response.body)).toBe('o2');
+    expect(pools.calls).toEqual(['GET o1', 'GET o2']);
+  });
+
+  it('sends a refused POST to another instance too: nothing was written', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'refuse' });
+    discovery.push('o1', 'o2');
+    const response = await client(discovery, pools).request({ method: 'POST', path: '/orders', body: '{}' });
+    expect(response.instance.id).toBe('o2');
+  });
+
+  it('does not repeat a POST reset before the response head, unless told it is idempotent', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'reset' });
+    const orders = client(discovery, pools);
+    discovery.push('o1', 'o2');
+    const error = await orders.request({ method: 'POST', path: '/orders' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceRequestError);
+    expect((error as ServiceRequestError).failure).toBe('failed');
+    expect((error as Error).message).toBe(
+      'POST /orders to service "orders" failed: not retried: a POST is not idempotent (idempotent: true allows it); ' +
+        'tried o1 (http://127.0.0.1:3001): other side closed (UND_ERR_SOCKET)',
+    );
+    expect(pools.calls).toEqual(['POST o1']);
+
+    const again = fakePools({ o1: 'reset' });
+    const other = new FakeDiscovery();
+    other.push('o1', 'o2');
+    const retried = await client(other, again).request({ method: 'POST', path: '/orders', idempotent: true });
+    expect(again.calls).toEqual(['POST o1', 'POST o2']);
+    expect(retried.instance.id).toBe('o2');
+  });
+
+  it('repeats a GET reset before the response head on another instance', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'reset' });
+    discovery.push('o1', 'o2');
+    expect((await client(discovery, pools).request({ path: '/x' })).instance.id).toBe('o2');
+  });
+
+  it('when every instance failed, the error names the service and each instance tried with its cause', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'refuse', o2: 'reset' });
+    discovery.push('o1', 'o2');
+    const error = (await client(discovery, pools).request({ path: '/orders/7' }).catch((e: unknown) => e)) as ServiceRequestError;
+    expect(error.failure).toBe('no-instance');
+    expect(error.attempts.map((a) => a.instanceId)).toEqual(['o1', 'o2']);
+    expect(error.message).toBe(
+      'GET /orders/7 to service "orders" failed: no other instance left to try; tried ' +
+        'o1 (http://127.0.0.1:3001): connection refused (ECONNREFUSED); o2 (http://127.0.0.1:3002): other side closed (UND_ERR_SOCKET)',
+    );
+  });
+
+  it('stops at maxAttempts', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'refuse', o2: 'refuse', o3: 'refuse' });
+    discovery.push('o1', 'o2', 'o3');
+    const error = (await client(discovery, pools, { maxAttempts: 2 }).request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
+    expect(error.message).toContain('failed: 2 attempts (maxAttempts)');
+    expect(pools.calls).toHaveLength(2);
+  });
+
+  it('drops an instance the moment it leaves the watch: closes its pool and never picks it again', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({});
+    const orders = client(discovery, pools);
+    discovery.push('o1', 'o2');
+    await orders.request({ path: '/' });
+    discovery.push('o2');
+    await until(() => orders.instances.length === 1);
+    expect(pools.closed).toEqual(['o1']);
+    for (let i = 0; i < 4; i++) expect((await orders.request({ path: '/' })).instance.id).toBe('o2');
+  });
+
+  it('power of two choices: a second request goes to the instance not busy with the first', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({});
+    const orders = client(discovery, pools, { balancer: 'p2c' });
+    discovery.push('o1', 'o2');
+    const first = await orders.request({ path: '/' });
+    // Its body is not read yet: that instance still has one request in flight.
+    const second = await orders.request({ path: '/' });
+    expect(second.instance.id).not.toBe(first.instance.id);
+  });
+
+  it('waits for the first list; with none and a failed watch, fails naming the watch error', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({});
+    const orders = client(discovery, pools);
+    const pending = orders.request({ path: '/' });
+    discovery.push('o3');
+    expect((await pending).instance.id).toBe('o3');
+
+    const other = new FakeDiscovery();
+    const refused = client(other, pools);
+    other.fail(new Error('Consul refused the watch (403 Forbidden)'));
+    const error = (await refused.request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
+    expect(error.failure).toBe('no-instance');
+    expect(error.message).toContain('no instance known yet (Consul refused the watch (403 Forbidden))');
+  });
+
+  it('with an empty list, says no instance is passing', async () => {
+    const discovery = new FakeDiscovery();
+    discovery.push();
+    const error = (await client(discovery, fakePools({})).request({ path: '/' }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('GET / to service "orders" failed: no instance is passing its checks; no instance was tried');
+  });
+
+  it('times out at `timeout`, not before, naming the instance it waited on', async () => {
+    vi.useFakeTimers();
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({ o1: 'hang' });
+    const orders = client(discovery, pools, { timeout: 500 });
+    discovery.push('o1');
+    let settled: unknown;
+    const pending = orders.request({ path: '/slow' }).catch((e: unknown) => (settled = e));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(settled).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await pending;
+    expect((settled as ServiceRequestError).failure).toBe('timeout');
+    expect((settled as Error).message).toBe(
+      'GET /slow to service "orders" failed: no response within 500 ms (timeout); tried o1 (http://127.0.0.1:3001): aborted',
+    );
+  });
+
+  it('an aborted caller signal ends the request as aborted', async () => {
+    const discovery = new FakeDiscovery();
+    discovery.push('o1');
+    const controller = new AbortController();
+    const orders = client(discovery, fakePools({ o1: 'hang' }));
+    const pending = orders.request({ path: '/', signal: controller.signal }).catch((e: unknown) => e);
+    await until(() => orders.instances.length === 1);
+    controller.abort();
+    expect(((await pending) as ServiceRequestError).failure).toBe('aborted');
+  });
+
+  it('close() stops the watch and ends every pool', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({});
+    const orders = new ServiceClient('orders', discovery, {}, quiet, pools.createPool);
+    discovery.push('o1', 'o2');
+    await until(() => orders.instances.length === 2);
+    await orders.close();
+    expect(discovery.stopped).toBe(true);
+    expect(pools.closed.sort()).toEqual(['o1', 'o2']);
+  });
+});
