@@ -72,7 +72,7 @@ function fakePools(behaviour: Record<string, Behaviour>) {
           case 'reset':
             return Promise.reject(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
           case 'hang':
-            return new Promise((_, reject) => options.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+            return new Promise((_, reject) => (options.signal as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))));
           default:
             return Promise.resolve({ statusCode: 200, headers: {}, body: Readable.from([id]) });
         }

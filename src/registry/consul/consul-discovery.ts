@@ -27,6 +27,7 @@ export class ConsulDiscovery implements Discovery {
   private readonly pool: Pool;
   private readonly agentLabel: string;
   private readonly watches = new Set<ConsulWatch>();
+  private readonly warnedAnonymous = new Set<string>();
   private closed = false;
 
   constructor(options?: ConsulDiscoveryOptions, env: Readonly<Record<string, string | undefined>> = process.env) {
@@ -102,6 +103,13 @@ export class ConsulDiscovery implements Discovery {
       );
     }
     const entries = JSON.parse(body) as ConsulHealthEntry[];
+    // Consul filters an anonymous read silently (no header says so): an empty list may be ACLs at work.
+    if (entries.length === 0 && token === undefined && headers['x-consul-default-acl-policy'] === 'deny' && !this.warnedAnonymous.has(name)) {
+      this.warnedAnonymous.add(name);
+      this.options.logger.warn(
+        `Consul lists no instance of "${name}", and its ACLs deny by default while no token is set: give consul.token (or CONSUL_HTTP_TOKEN) with service:read and node:read if instances are missing`,
+      );
+    }
     return { index: Number(headers['x-consul-index'] ?? 0) || 0, instances: entries.map(instanceFromHealthEntry) };
   }
 
