@@ -11,6 +11,9 @@ import { ConsulDiscoveryError, describeClientError, scrub } from './consul-error
 import { type ConsulHealthEntry, instanceFromHealthEntry } from './consul-health-entry';
 import { ConsulWatch, type HealthAnswer } from './consul-watch';
 
+/** Consul 1.14 answers 500, not 400, to a filter it cannot parse. */
+const BAD_FILTER = /Failed to create boolean expression evaluator/i;
+
 /** Bound of a non-blocking query, and the margin over a blocking query's wait. */
 const QUERY_TIMEOUT_MS = 10_000;
 
@@ -94,7 +97,7 @@ export class ConsulDiscovery implements Discovery {
       if (signal.aborted) throw new ConsulDiscoveryError(`the ${verb} of "${name}" was aborted`, name, { aborted: true, abortReason: signal.reason });
       throw this.error(name, verb, err);
     }
-    if (status !== 200) throw this.error(name, verb, { statusCode: status, message: body.trim() || `status ${status}` });
+    if (status !== 200) throw this.error(name, verb, { statusCode: status, message: body.trim() || `status ${status}` }, BAD_FILTER.test(body));
     if (headers['x-consul-results-filtered-by-acls'] === 'true') {
       throw new ConsulDiscoveryError(
         `Consul hid instances of "${name}" from the ${verb} (X-Consul-Results-Filtered-By-ACLs): the ACL token lacks service:read on it or node:read on their nodes`,
@@ -113,7 +116,7 @@ export class ConsulDiscovery implements Discovery {
     return { index: Number(headers['x-consul-index'] ?? 0) || 0, instances: entries.map(instanceFromHealthEntry) };
   }
 
-  private error(name: string, verb: string, err: unknown): ConsulDiscoveryError {
+  private error(name: string, verb: string, err: unknown, refused?: boolean): ConsulDiscoveryError {
     const { message, details } = describeClientError(err, {
       verb,
       permission: 'service:read (and node:read on its nodes)',
@@ -122,7 +125,7 @@ export class ConsulDiscovery implements Discovery {
       agent: this.agentLabel,
       token: this.options.token,
     });
-    return new ConsulDiscoveryError(scrub(message, this.options.token), name, details);
+    return new ConsulDiscoveryError(scrub(message, this.options.token), name, details, refused || undefined);
   }
 
   private assertOpen(name: string): void {

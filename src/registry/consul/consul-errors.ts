@@ -154,22 +154,25 @@ export function abortedError(ctx: TranslateContext, reason: unknown, elapsedMs: 
 
 /** Every failure of the Consul discovery: names the service, never carries the token. */
 export class ConsulDiscoveryError extends Error {
+  /**
+   * The agent refused the query (a 4xx but 429, or a filter it cannot parse): retrying cannot
+   * help until the token, the policy or the filter is fixed.
+   */
+  readonly refused: boolean;
+
   constructor(
     message: string,
     readonly service: string,
     readonly details: ConsulErrorDetails = {},
+    refused?: boolean,
   ) {
     super(message);
     this.name = 'ConsulDiscoveryError';
+    const status = details.statusCode;
+    this.refused = refused ?? (status !== undefined && status >= 400 && status < 500 && status !== 429);
   }
 
   get statusCode(): number | undefined {
     return this.details.statusCode;
-  }
-
-  /** The agent refused the query (a 4xx but 429): retrying cannot help until the token, policy or filter is fixed. */
-  get refused(): boolean {
-    const status = this.details.statusCode;
-    return status !== undefined && status >= 400 && status < 500 && status !== 429;
   }
 }
