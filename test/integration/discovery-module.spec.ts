@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getServiceClientToken, GracefulDiscoveryModule, InjectServiceClient, type ServiceClient, ServiceClients } from '../../src/discovery';
+import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
+import { consulPut, type InstanceServer, startInstanceServer } from '../support/consul-events';
+import { createTestApp, type Platform } from '../support/test-app';
+
+/** GracefulDiscoveryModule in real Nest apps (Express and Fastify) against a real Consul agent. */
+
+const SERVICE = 'inventory';
+
+@Controller('proxy')
+class ProxyController {
+  constructor(@InjectServiceClient(SERVICE) private readonly inventory: ServiceClient) {}
+
+  @Get()
+  async proxy(): Promise<{ servedBy: string; text: string }> {
+    const response = await this.inventory.request({ path: '/stock' });
+    return { servedBy: response.instance.id, text: await response.body.text() };
+  }
+}
+
+describe('GracefulDiscoveryModule against a real Consul agent', () => {
+  let agent: ConsulAgent;
+  let instance: InstanceServer | undefined;
+  let app: INestApplication | undefined;
+
+  beforeAll(async () => {
+    consulBinary();
+    agent = await startConsul();
+  }, 60_000);
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    if (instance) {
+      await consulPut(agent, `/agent/service/deregister/${instance.id}`);
+      await instance.close();
+      instance = undefined;
+    }
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  describe.each<Platform>(['express', 'fastify'])('in a %s app', (platform) => {
+    it('injects a client per service that reaches a passing instance; app.close() ends its connections', async () => {
+      const inventory = await startInstanceServer(`${SERVICE}-${platform}`);
+      instance = inventory;
+      await consulPut(agent, '/agent/service/register', { ID: inventory.id, Name: SERVICE, Address: '127.0.0.1', Port: inventory.port });
+      app = await createTestApp(
+        platform,
+        { signals: [], exit: false, advertiseHost: '127.0.0.1' },
+        {
+          imports: [GracefulDiscoveryModule.forRoot({ consul: { address: agent.httpAddr } }), GracefulDiscoveryModule.forFeature([SERVICE])],
+          controllers: [ProxyController],
+        },
+      );
+      await app.listen(0, '127.0.0.1');
+      if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
+
+      const res = await request(app.getHttpServer()).get('/proxy').expect(200);
+      expect(res.body).toEqual({ servedBy: inventory.id, text: inventory.id });
+      expect(app.get(getServiceClientToken(SERVICE))).toBe(app.get(ServiceClients).get(SERVICE));
+      expect(inventory.connections).toBe(1);
+
+      await app.close();
+      app = undefined;
+      await inventory.whenNoConnection();
+      expect(inventory.connections).toBe(0);
+    });
+  });
+
+  it('forRoot() without consul or discovery fails the bootstrap saying what to give', async () => {
+    await expect(
+      createTestApp('express', { signals: [], exit: false }, { imports: [GracefulDiscoveryModule.forRoot({}), GracefulDiscoveryModule.forFeature([SERVICE])] }),
+    ).rejects.toThrow(
+      'nestjs-graceful: GracefulDiscoveryModule.forRoot() needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)',
+    );
+  });
+
+  it('a bad client option fails the bootstrap naming the service and the option', async () => {
+    await expect(
+      createTestApp(
+        'express',
+        { signals: [], exit: false },
+        {
+          imports: [
+            GracefulDiscoveryModule.forRoot({ consul: { address: agent.httpAddr } }),
+            GracefulDiscoveryModule.forFeature([{ service: SERVICE, maxAttempts: 0, balancer: 'random' as 'p2c' }]),
+          ],
+        },
+      ),
+    ).rejects.toThrow(
+      `nestjs-graceful: invalid service client options:\n  - the client of "${SERVICE}": balancer is "random"; it must be 'p2c' or 'round-robin'\n` +
+        `  - the client of "${SERVICE}": maxAttempts is 0; it must be a whole number from 1 to 100`,
+    );
+  });
+});
