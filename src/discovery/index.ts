@@ -21,5 +21,5 @@ export {
 } from '../registry/consul/consul-discovery-options';
 export { ConsulDiscoveryError } from '../registry/consul/consul-errors';
 export type { Discovery, Watcher } from '../registry/discovery.interface';
-export type { ServiceInstance } from '../registry/service-instance';
+export type { ServiceInstance } from '../registry/service-instance.interface';
 export type { ConsulConnectionOptions } from '../registry/consul/consul-connection-options';

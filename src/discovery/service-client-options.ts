@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../common/timers';
 import type { BalancerName } from './balancer';
 
 /** How one service client balances, retries and bounds its requests. Durations in ms. */
@@ -41,7 +42,6 @@ export class ServiceClientOptionsError extends Error {
   }
 }
 
-const MAX_TIMER_MS = 2_147_483_647;
 const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = { maxAttempts: [1, 100], connections: [1, 10_000] };
 const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout'] as const;
 

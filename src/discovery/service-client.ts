@@ -1,7 +1,7 @@
 import type { Dispatcher, Pool } from 'undici';
-import { sleep } from '../lifecycle/bounded';
+import { sleep } from '../common/bounded';
 import type { Discovery, Watcher } from '../registry/discovery.interface';
-import type { ServiceInstance } from '../registry/service-instance';
+import type { ServiceInstance } from '../registry/service-instance.interface';
 import { type Balancer, createBalancer } from './balancer';
 import { describeFailure, failureKind, isIdempotent, mayRetry } from './retry-rules';
 import { type ResolvedServiceClientOptions, resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options';

@@ -1,5 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
-import type { ServiceInstance } from '../registry/service-instance';
+import type { ServiceInstance } from '../registry/service-instance.interface';
 import { Upstream, type UpstreamOptions } from './upstream';
 
 /** @internal Where a client says what it learned from the watch. */

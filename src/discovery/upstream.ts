@@ -1,5 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
-import type { ServiceInstance } from '../registry/service-instance';
+import type { ServiceInstance } from '../registry/service-instance.interface';
 import type { Candidate } from './balancer';
 
 /** @internal The pool settings of one instance. */

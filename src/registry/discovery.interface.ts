@@ -1,4 +1,4 @@
-import type { ServiceInstance } from './service-instance';
+import type { ServiceInstance } from './service-instance.interface';
 
 /**
  * Finds the instances of a service in a registry and follows their changes

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConsulDiscoveryError } from '../../src/registry/consul/consul-errors';
 import { ConsulWatch, type HealthAnswer } from '../../src/registry/consul/consul-watch';
-import type { ServiceInstance } from '../../src/registry/service-instance';
+import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 
 const instance = (id: string): ServiceInstance => ({ id, name: 'orders', version: '1', metadata: {}, endpoints: [`http://10.0.0.1:${id}`] });
 

@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { ServiceClient } from '../../src/discovery/service-client';
 import { ServiceRequestError } from '../../src/discovery/service-request.error';
 import type { Discovery, Watcher } from '../../src/registry/discovery.interface';
-import type { ServiceInstance } from '../../src/registry/service-instance';
+import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 
 /** What the fake pool of one origin does with each request. */
 type Behaviour = 'ok' | 'refuse' | 'reset' | 'hang';

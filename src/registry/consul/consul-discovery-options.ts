@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../../common/timers';
 import {
   type ConsulConnectionOptions,
   type Env,
@@ -48,7 +49,6 @@ export const CONSUL_DISCOVERY_DEFAULTS = { wait: 60_000, retryDelay: 500, retryM
 
 /** Consul caps a blocking query's wait at 10 minutes. */
 const MAX_WAIT_MS = 600_000;
-const MAX_DELAY_MS = 2_147_483_647;
 
 export class ConsulDiscoveryOptionsError extends Error {
   constructor(readonly problems: string[]) {
@@ -103,8 +103,8 @@ export function resolveConsulDiscoveryOptions(
     return v;
   };
   const wait = duration('wait', 1_000, MAX_WAIT_MS);
-  const retryDelay = duration('retryDelay', 1, MAX_DELAY_MS);
-  const retryMaxDelay = duration('retryMaxDelay', 1, MAX_DELAY_MS);
+  const retryDelay = duration('retryDelay', 1, MAX_TIMER_MS);
+  const retryMaxDelay = duration('retryMaxDelay', 1, MAX_TIMER_MS);
   if (problems.length === 0 && retryMaxDelay < retryDelay) {
     problems.push(`consul.retryMaxDelay is ${retryMaxDelay}; it must be at least consul.retryDelay (${retryDelay})`);
   }

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import type { Discovery, Watcher } from '../discovery.interface';
-import type { ServiceInstance } from '../service-instance';
+import type { ServiceInstance } from '../service-instance.interface';
 import { formatConsulAddress } from './consul-address';
 import {
   type ConsulDiscoveryOptions,

@@ -1,4 +1,4 @@
-import type { ServiceInstance } from '../service-instance';
+import type { ServiceInstance } from '../service-instance.interface';
 
 /** @internal The part of one `GET /v1/health/service/<name>` entry the discovery reads. */
 export interface ConsulHealthEntry {

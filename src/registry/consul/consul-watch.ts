@@ -1,6 +1,6 @@
-import { sleep } from '../../lifecycle/bounded';
+import { sleep } from '../../common/bounded';
 import type { Watcher } from '../discovery.interface';
-import type { ServiceInstance } from '../service-instance';
+import type { ServiceInstance } from '../service-instance.interface';
 import { instancesKey } from './consul-health-entry';
 import type { ConsulDiscoveryLogger } from './consul-discovery-options';
 
