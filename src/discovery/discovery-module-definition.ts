@@ -1,7 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface';
 
-/** @internal */
+/** The configurable base of GracefulDiscoveryModule (forRoot / forRootAsync) and its options token. */
 export const {
   ConfigurableModuleClass: GracefulDiscoveryConfigurableModule,
   MODULE_OPTIONS_TOKEN: DISCOVERY_MODULE_OPTIONS,

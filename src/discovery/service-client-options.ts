@@ -21,7 +21,7 @@ export interface ServiceClientOptions {
   allowH2?: boolean;
 }
 
-/** @internal */
+/** Every option filled in. */
 export type ResolvedServiceClientOptions = Required<ServiceClientOptions>;
 
 export const SERVICE_CLIENT_DEFAULTS: Readonly<ResolvedServiceClientOptions> = {

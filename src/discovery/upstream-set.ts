@@ -2,7 +2,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ServiceInstance } from '../registry/service-instance.interface';
 import { Upstream, type UpstreamOptions } from './upstream';
 
-/** @internal Where a client says what it learned from the watch. */
+/** Where a client says what it learned from the watch (instances added and removed). */
 export interface DiscoveryClientLogger {
   log?(message: string): void;
   warn(message: string): void;

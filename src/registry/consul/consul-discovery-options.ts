@@ -34,7 +34,7 @@ export interface ConsulDiscoveryOptions extends ConsulConnectionOptions {
   logger?: ConsulDiscoveryLogger;
 }
 
-/** @internal */
+/** Every option filled in and checked. */
 export interface ResolvedConsulDiscoveryOptions extends ResolvedConsulConnection {
   datacenter: string | undefined;
   /** The `filter` query parameter built from tags, metadata and filter, or undefined. */

@@ -87,7 +87,7 @@ export interface DescribeContext {
   token: string | undefined;
 }
 
-/** @internal */
+/** What a Consul error knows besides its message. */
 export type ConsulErrorDetails = ConsulRegistrarError['details'];
 
 /** @internal A clear, token-free message for whatever a Consul call threw (a client error or an HTTP status). */
