@@ -1,4 +1,5 @@
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
+import { envInt, loadAverage } from './bench-env';
 import { ServiceClient } from '../src/discovery';
 import { ConsulDiscovery } from '../src/registry/consul/consul-discovery';
 import { startConsul, type ConsulAgent } from '../test/support/consul-agent';
@@ -41,6 +42,8 @@ const VARIANTS: Variant[] = [
 interface RestartRun {
   tally: LoadTally;
   restartMs: number;
+  /** Per replacement: from its spawn until it passes in Consul. */
+  startMs: number[];
   stopMs: number[];
   exits: string[];
 }
@@ -49,6 +52,7 @@ async function rollingRestart(agent: ConsulAgent, discovery: ConsulDiscovery, va
   const env = { CONSUL_HTTP_ADDR: agent.httpAddr, SERVICE_NAME: variant.service };
   const fleet: FleetInstance[] = await Promise.all([0, 1, 2].map(() => spawnService(variant.script, env)));
   const client = new ServiceClient(variant.service, discovery, {}, { warn: () => undefined });
+  const startMs: number[] = [];
   const stopMs: number[] = [];
   const exits: string[] = [];
   try {
@@ -58,8 +62,10 @@ async function rollingRestart(agent: ConsulAgent, discovery: ConsulDiscovery, va
     await new Promise((r) => setTimeout(r, 500));
     const began = performance.now();
     for (let slot = 0; slot < fleet.length; slot++) {
+      const spawnedAt = performance.now();
       const fresh = await spawnService(variant.script, env);
       await waitForPassing(agent, variant.service, fresh.id, 10_000);
+      startMs.push(Math.round(performance.now() - spawnedAt));
       const old = fleet[slot]!;
       fleet[slot] = fresh;
       const stopped = await old.stop();
@@ -68,7 +74,7 @@ async function rollingRestart(agent: ConsulAgent, discovery: ConsulDiscovery, va
     }
     const restartMs = Math.round(performance.now() - began);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    return { tally: await load.stop(), restartMs, stopMs, exits };
+    return { tally: await load.stop(), restartMs, startMs, stopMs, exits };
   } finally {
     await client.close();
     await Promise.all(fleet.map((i) => i.stop(5_000)));
@@ -77,7 +83,7 @@ async function rollingRestart(agent: ConsulAgent, discovery: ConsulDiscovery, va
 
 async function main(): Promise<void> {
   const began = performance.now();
-  console.log(`nestjs-graceful fleet bench  node ${process.version}  ${cpus().length} cpus  load average ${load()}`);
+  console.log(`nestjs-graceful fleet bench  node ${process.version}  ${cpus().length} cpus  load average ${loadAverage()}`);
   const agent = await startConsul();
   const discovery = new ConsulDiscovery({ address: agent.httpAddr, logger: { warn: (m) => console.log(`  consul: ${m}`) } });
   try {
@@ -85,21 +91,23 @@ async function main(): Promise<void> {
       `\n== Rolling restart of 3 instances under load: ${LOOPS} callers through the discovery client (p2c, keep-alive), ` +
         `GET /orders/:id?delay=${DELAY_MS}, ${ROUNDS} rounds per variant, interleaved ==`,
     );
-    const totals = new Map<string, { ok: number; failed: number; retried: number; restartMs: number[]; stopMs: number[] }>();
+    const totals = new Map<string, { ok: number; failed: number; retried: number; restartMs: number[]; startMs: number[]; stopMs: number[] }>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of VARIANTS) {
         const run = await rollingRestart(agent, discovery, variant);
         const failed = [...run.tally.failed.values()].reduce((a, b) => a + b, 0);
-        const total = totals.get(variant.label) ?? { ok: 0, failed: 0, retried: 0, restartMs: [], stopMs: [] };
+        const total = totals.get(variant.label) ?? { ok: 0, failed: 0, retried: 0, restartMs: [], startMs: [], stopMs: [] };
         total.ok += run.tally.ok;
         total.failed += failed;
         total.retried += run.tally.retried;
         total.restartMs.push(run.restartMs);
+        total.startMs.push(...run.startMs);
         total.stopMs.push(...run.stopMs);
         totals.set(variant.label, total);
         console.log(
           `round ${round}  ${variant.label.padEnd(15)}  ok ${String(run.tally.ok).padStart(6)}  failed ${String(failed).padStart(4)}  ` +
-            `retried ${String(run.tally.retried).padStart(3)}  restart ${run.restartMs} ms  stops ${run.stopMs.join('/')} ms  exits ${run.exits.join('/')}`,
+            `retried ${String(run.tally.retried).padStart(3)}  restart ${run.restartMs} ms  (starts ${run.startMs.join('/')} ms, ` +
+            `stops ${run.stopMs.join('/')} ms)  exits ${run.exits.join('/')}`,
         );
         for (const [reason, count] of run.tally.failed) console.log(`    ${count} × ${reason}`);
       }
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
     for (const [label, t] of totals) {
       console.log(
         `${label.padEnd(15)}  ok ${t.ok}  failed ${t.failed}  retried ${t.retried}  ` +
-          `restart of 3 median ${median(t.restartMs)} ms  stop median ${median(t.stopMs)} ms`,
+          `restart of 3 median ${median(t.restartMs)} ms  start median ${median(t.startMs)} ms  stop median ${median(t.stopMs)} ms`,
       );
     }
 
@@ -122,18 +130,7 @@ async function main(): Promise<void> {
     await discovery.close();
     await agent.stop();
   }
-  console.log(`\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${load()}`);
-}
-
-function load(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
-function envInt(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
+  console.log(`\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${loadAverage()}`);
 }
 
 main().catch((error: unknown) => {

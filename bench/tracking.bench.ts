@@ -1,4 +1,5 @@
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
+import { envInt, envNumber, loadAverage } from './bench-env';
 import { fixedDurationLoad } from './fixed-duration-load';
 import { lossUnderStop, type StopRun } from './loss-under-stop';
 import { median } from './median';
@@ -69,7 +70,7 @@ async function measure(platform: BenchPlatform, variant: Variant): Promise<Sampl
 async function throughput(): Promise<void> {
   console.log(
     `\n== What tracking costs: GET /ping, ${CONNECTIONS} keep-alive connections, ${WARMUP_SECONDS} s warmup + ${SECONDS} s measured, ` +
-      `${ROUNDS} interleaved rounds, fresh server process per run; load average ${load()} ==`,
+      `${ROUNDS} interleaved rounds, fresh server process per run; load average ${loadAverage()} ==`,
   );
   console.log('(server: the app\'s own CPU per request and CPU use; load-gen near 100% means the client, not the server, bounds req/s)');
   const samples = new Map<string, Sample[]>();
@@ -109,7 +110,7 @@ async function throughput(): Promise<void> {
 async function lossSection(): Promise<void> {
   console.log(
     `\n== Loss under stop: fixture app (shutdownDelay 300 ms), ${STOP_CLIENTS} looping keep-alive clients on GET /ping, ` +
-      `SIGTERM mid-load, ${STOP_RUNS} runs per platform; load average ${load()} ==`,
+      `SIGTERM mid-load, ${STOP_RUNS} runs per platform; load average ${loadAverage()} ==`,
   );
   const totals: Record<string, { runs: number; ok: number; failures: number; refused: number; badExits: number }> = {};
   const allFailures: string[] = [];
@@ -147,29 +148,13 @@ async function main(): Promise<void> {
   const began = performance.now();
   console.log(
     `nestjs-graceful tracking bench  node ${process.version}  ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})  ` +
-      `load average ${load()}`,
+      `load average ${loadAverage()}`,
   );
   if (ONLY !== 'loss') await throughput();
   if (ONLY !== 'cost') await lossSection();
   console.log(
-    `\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${load()}`,
+    `\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${loadAverage()}`,
   );
-}
-
-/** The machine's 1, 5 and 15 minute load averages: other work on it skews every figure. */
-function load(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function envInt(name: string, fallback: number): number {
-  return Math.max(1, Math.round(envNumber(name, fallback)));
 }
 
 function fmt(value: number, digits: number): string {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceClient } from '../../src/discovery/service-client';
 import type { ServiceRequestError } from '../../src/discovery/service-request.error';
 import { ConsulDiscovery } from '../../src/registry/consul/consul-discovery';
 import type { ConsulDiscoveryError } from '../../src/registry/consul/consul-errors';
-import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
+import { type ConsulAgent, startConsul } from '../support/consul-agent';
 import { consulPut, type InstanceServer, RecordingLogger, startInstanceServer } from '../support/consul-events';
+import { cleanupAfterEach, consulForSuite } from '../support/consul-suite';
 import { refused } from '../support/consul-watch';
 
 /**
@@ -39,23 +40,22 @@ function register(agent: ConsulAgent, name: string, server: InstanceServer, chec
 }
 
 describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => {
-  let agent: ConsulAgent;
-  const servers: InstanceServer[] = [];
-  const closers: (() => Promise<void>)[] = [];
+  const suite = consulForSuite();
+  const later = cleanupAfterEach();
 
   const server = async (id: string) => {
     const s = await startInstanceServer(id);
-    servers.push(s);
+    later(() => s.close());
     return s;
   };
   const discoveryOn = (a: ConsulAgent, logger: RecordingLogger, extra: object = {}) => {
     const discovery = new ConsulDiscovery({ address: a.httpAddr, wait: LONG_WAIT, retryDelay: 100, retryMaxDelay: 500, logger, ...extra });
-    closers.push(() => discovery.close());
+    later(() => discovery.close());
     return discovery;
   };
   const clientOf = (name: string, discovery: ConsulDiscovery, logger: RecordingLogger) => {
     const client = new ServiceClient(name, discovery, { balancer: 'round-robin' }, logger);
-    closers.push(() => client.close());
+    later(() => client.close());
     return client;
   };
   const body = async (client: ServiceClient, path = '/') => {
@@ -63,40 +63,26 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
     return { id: response.instance.id, text: await response.body.text() };
   };
 
-  beforeAll(async () => {
-    consulBinary();
-    agent = await startConsul();
-  }, 60_000);
-
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  afterAll(async () => {
-    await agent?.stop();
-  });
-
   it('an instance appears once its check passes and the next request reaches it; deregistered, it is dropped and its connection closed', async () => {
     const name = unique('orders');
     const logger = new RecordingLogger();
     const a = await server(`${name}-a`);
     const b = await server(`${name}-b`);
-    await register(agent, name, a, 'ttl');
-    const client = clientOf(name, discoveryOn(agent, logger), logger);
+    await register(suite.agent, name, a, 'ttl');
+    const client = clientOf(name, discoveryOn(suite.agent, logger), logger);
 
     // Registered but critical: the answered list has no instance.
     const none = (await client.request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
     expect(none.message).toContain('no instance is passing its checks');
 
     const passAt = performance.now();
-    await consulPut(agent, `/agent/check/pass/service:${a.id}`);
+    await consulPut(suite.agent, `/agent/check/pass/service:${a.id}`);
     const seen = await logger.waitFor(new RegExp(`added ${a.id} `));
     expect(seen.at).toBeGreaterThan(passAt);
     expect(await body(client)).toEqual({ id: a.id, text: a.id });
     console.log(`FIGURE watch-appear-ms=${(seen.at - passAt).toFixed(1)}`);
 
-    await register(agent, name, b, 'none');
+    await register(suite.agent, name, b, 'none');
     await logger.waitFor(new RegExp(`added ${b.id} `));
     // Round robin over two: both get one, and each keeps a pooled keep-alive connection.
     const answered = new Set([(await body(client)).id, (await body(client)).id]);
@@ -104,7 +90,7 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
     expect(b.connections).toBe(1);
 
     const deregisterAt = performance.now();
-    await consulPut(agent, `/agent/service/deregister/${b.id}`);
+    await consulPut(suite.agent, `/agent/service/deregister/${b.id}`);
     const dropped = await logger.waitFor(new RegExp(`removed ${b.id} `));
     const closedAt = await b.whenNoConnection();
     expect(dropped.at).toBeGreaterThan(deregisterAt);
@@ -122,18 +108,18 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
     const name = unique('filtered');
     const logger = new RecordingLogger();
     const a = await server(`${name}-a`);
-    await register(agent, name, a, 'none');
-    const ids = async (extra: object) => (await discoveryOn(agent, logger, extra).getService(name)).map((i) => i.id);
+    await register(suite.agent, name, a, 'none');
+    const ids = async (extra: object) => (await discoveryOn(suite.agent, logger, extra).getService(name)).map((i) => i.id);
     expect(await ids({})).toEqual([a.id]);
     expect(await ids({ tags: ['blue'], metadata: { version: '1.0.0' }, datacenter: 'dc1' })).toEqual([a.id]);
     expect(await ids({ tags: ['green'] })).toEqual([]);
     expect(await ids({ metadata: { version: '2.0.0' } })).toEqual([]);
     expect(await ids({ filter: `Service.Port == ${a.port}` })).toEqual([a.id]);
-    const bad = (await discoveryOn(agent, logger, { filter: 'Service.Nope ==' }).getService(name).catch((e: unknown) => e)) as ConsulDiscoveryError;
+    const bad = (await discoveryOn(suite.agent, logger, { filter: 'Service.Nope ==' }).getService(name).catch((e: unknown) => e)) as ConsulDiscoveryError;
     // Consul answers 500 to an unparsable filter; it is still a refusal: retrying cannot help.
     expect(bad.refused).toBe(true);
     expect(bad.message).toMatch(
-      new RegExp(`^Consul answered 500 to the lookup of "${name}" at http://${agent.httpAddr.replace(/\./g, '\\.')}: Failed to create boolean expression evaluator`),
+      new RegExp(`^Consul answered 500 to the lookup of "${name}" at http://${suite.agent.httpAddr.replace(/\./g, '\\.')}: Failed to create boolean expression evaluator`),
     );
   });
 
@@ -141,7 +127,7 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
     const name = unique('restart');
     const logger = new RecordingLogger();
     const own = await startConsul();
-    closers.push(() => own.stop());
+    later(() => own.stop());
     const a = await server(`${name}-a`);
     const b = await server(`${name}-b`);
     await register(own, name, a, 'none');
@@ -171,22 +157,16 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
 
   describe('an agent with ACLs (default deny)', () => {
     const masterToken = randomUUID();
-    let acl: ConsulAgent;
-    beforeAll(async () => {
-      acl = await startConsul({ acl: { masterToken } });
-    }, 60_000);
-    afterAll(async () => {
-      await acl?.stop();
-    });
+    const aclSuite = consulForSuite({ acl: { masterToken } });
 
     it('a watch with a wrong token fails loudly: next() rejects with a 403 naming the service, an error is logged, the token never shown', async () => {
       const name = unique('acl');
       const a = await server(`${name}-a`);
-      await register(acl, name, a, 'none');
+      await register(aclSuite.agent, name, a, 'none');
       const wrong = `wrong-${randomUUID()}`;
       const logger = new RecordingLogger();
-      const watcher = discoveryOn(acl, logger, { token: wrong }).watch(name);
-      closers.push(() => watcher.stop());
+      const watcher = discoveryOn(aclSuite.agent, logger, { token: wrong }).watch(name);
+      later(() => watcher.stop());
       const error = (await watcher.next().catch((e: unknown) => e)) as ConsulDiscoveryError;
       expect(error.name).toBe('ConsulDiscoveryError');
       expect(error.statusCode).toBe(403);
@@ -197,7 +177,7 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
       const line = await logger.waitFor(/was refused/);
       expect(line.level).toBe('error');
 
-      const client = clientOf(name, discoveryOn(acl, logger, { token: wrong }), logger);
+      const client = clientOf(name, discoveryOn(aclSuite.agent, logger, { token: wrong }), logger);
       const failed = (await client.request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
       expect(failed.failure).toBe('no-instance');
       expect(failed.message).toContain('no instance known yet (Consul refused the watch (403 Forbidden)');
@@ -208,25 +188,25 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
     it('a token that may not read the service: Consul hides the instances, and the watch says so instead of giving an empty list', async () => {
       const name = unique('acl-hidden');
       const a = await server(`${name}-a`);
-      await register(acl, name, a, 'none');
-      const res = await fetch(`${acl.url}/v1/acl/token`, {
+      await register(aclSuite.agent, name, a, 'none');
+      const res = await fetch(`${aclSuite.agent.url}/v1/acl/token`, {
         method: 'PUT',
         headers: { 'x-consul-token': masterToken },
         body: JSON.stringify({ Description: 'no policy' }),
       });
       const { SecretID: powerless } = (await res.json()) as { SecretID: string };
       const logger = new RecordingLogger();
-      const watcher = discoveryOn(acl, logger, { token: powerless }).watch(name);
-      closers.push(() => watcher.stop());
+      const watcher = discoveryOn(aclSuite.agent, logger, { token: powerless }).watch(name);
+      later(() => watcher.stop());
       await expect(watcher.next()).rejects.toThrow(`Consul hid instances of "${name}" from the watch (X-Consul-Results-Filtered-By-ACLs)`);
     });
 
     it('with a token that may read: the instances', async () => {
       const name = unique('acl-ok');
       const a = await server(`${name}-a`);
-      await register(acl, name, a, 'none');
+      await register(aclSuite.agent, name, a, 'none');
       const logger = new RecordingLogger();
-      const client = clientOf(name, discoveryOn(acl, logger, { token: masterToken }), logger);
+      const client = clientOf(name, discoveryOn(aclSuite.agent, logger, { token: masterToken }), logger);
       expect(await body(client)).toEqual({ id: a.id, text: a.id });
       expect(logger.lines.map((l) => l.message).join('\n')).not.toContain(masterToken);
     });

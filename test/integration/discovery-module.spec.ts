@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { getServiceClientToken, GracefulDiscoveryModule, InjectServiceClient, type ServiceClient, ServiceClients } from '../../src/discovery';
-import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
 import { consulPut, type InstanceServer, startInstanceServer } from '../support/consul-events';
+import { consulForSuite } from '../support/consul-suite';
 import { createTestApp, type Platform } from '../support/test-app';
 
-/** GracefulDiscoveryModule in real Nest apps (Express and Fastify) against a real Consul agent. */
+/** GracefulDiscoveryModule in real Nest apps (Express and Fastify) against a real Consul suite.agent. */
 
 const SERVICE = 'inventory';
 
@@ -23,39 +23,30 @@ class ProxyController {
 }
 
 describe('GracefulDiscoveryModule against a real Consul agent', () => {
-  let agent: ConsulAgent;
+  const suite = consulForSuite();
   let instance: InstanceServer | undefined;
   let app: INestApplication | undefined;
-
-  beforeAll(async () => {
-    consulBinary();
-    agent = await startConsul();
-  }, 60_000);
 
   afterEach(async () => {
     await app?.close();
     app = undefined;
     if (instance) {
-      await consulPut(agent, `/agent/service/deregister/${instance.id}`);
+      await consulPut(suite.agent, `/agent/service/deregister/${instance.id}`);
       await instance.close();
       instance = undefined;
     }
-  });
-
-  afterAll(async () => {
-    await agent?.stop();
   });
 
   describe.each<Platform>(['express', 'fastify'])('in a %s app', (platform) => {
     it('injects a client per service that reaches a passing instance; app.close() ends its connections', async () => {
       const inventory = await startInstanceServer(`${SERVICE}-${platform}`);
       instance = inventory;
-      await consulPut(agent, '/agent/service/register', { ID: inventory.id, Name: SERVICE, Address: '127.0.0.1', Port: inventory.port });
+      await consulPut(suite.agent, '/agent/service/register', { ID: inventory.id, Name: SERVICE, Address: '127.0.0.1', Port: inventory.port });
       app = await createTestApp(
         platform,
         { signals: [], exit: false, advertiseHost: '127.0.0.1' },
         {
-          imports: [GracefulDiscoveryModule.forRoot({ consul: { address: agent.httpAddr } }), GracefulDiscoveryModule.forFeature([SERVICE])],
+          imports: [GracefulDiscoveryModule.forRoot({ consul: { address: suite.agent.httpAddr } }), GracefulDiscoveryModule.forFeature([SERVICE])],
           controllers: [ProxyController],
         },
       );
@@ -89,7 +80,7 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
         { signals: [], exit: false },
         {
           imports: [
-            GracefulDiscoveryModule.forRoot({ consul: { address: agent.httpAddr } }),
+            GracefulDiscoveryModule.forRoot({ consul: { address: suite.agent.httpAddr } }),
             GracefulDiscoveryModule.forFeature([{ service: SERVICE, maxAttempts: 0, balancer: 'random' as 'p2c' }]),
           ],
         },

@@ -1,53 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceClient } from '../../src/discovery/service-client';
 import { ConsulDiscovery } from '../../src/registry/consul/consul-discovery';
-import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
 import { RecordingLogger } from '../support/consul-events';
+import { cleanupAfterEach, consulForSuite } from '../support/consul-suite';
 import { waitForPassing, whenRefused } from '../support/consul-watch';
-import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
+import { spawnFixture } from '../support/spawn-app';
 
 /**
- * The loop closed: two nestjs-graceful apps registered in a real Consul agent, callers
+ * The loop closed: two nestjs-graceful apps registered in a real Consul suite.agent, callers
  * looping through a ServiceClient, SIGTERM to one. The client drops the stopping instance
  * before its listener closes (deregister → shutdownDelay → close), and no request fails.
  */
-describe('a ServiceClient while a nestjs-graceful instance stops (real agent, real signals)', () => {
-  let agent: ConsulAgent;
-  const apps: SpawnedApp[] = [];
-  const closers: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    consulBinary();
-    agent = await startConsul();
-  }, 60_000);
-
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    for (const app of apps.splice(0)) app.kill('SIGKILL');
-  });
-
-  afterAll(async () => {
-    await agent?.stop();
-  });
+describe('a ServiceClient while a nestjs-graceful instance stops (real suite.agent, real signals)', () => {
+  const suite = consulForSuite();
+  const later = cleanupAfterEach();
 
   it.each(['express', 'fastify'] as const)('%s: the instance leaves the client before its listener closes; 0 failed requests', async (platform) => {
     const name = `fleet-${randomUUID().slice(0, 8)}`;
     const spawn = async (n: number) => {
       const app = await spawnFixture({
         platform,
-        options: { name, id: `${name}-${n}`, consul: { address: agent.httpAddr }, shutdownDelay: 300 },
+        options: { name, id: `${name}-${n}`, consul: { address: suite.agent.httpAddr }, shutdownDelay: 300 },
       });
-      apps.push(app);
-      await waitForPassing(agent, name, `${name}-${n}`);
+      later(() => app.kill('SIGKILL'));
+      await waitForPassing(suite.agent, name, `${name}-${n}`);
       return app;
     };
     const stopping = await spawn(1);
     await spawn(2);
     const logger = new RecordingLogger();
-    const discovery = new ConsulDiscovery({ address: agent.httpAddr, logger });
+    const discovery = new ConsulDiscovery({ address: suite.agent.httpAddr, logger });
     const client = new ServiceClient(name, discovery, {}, logger);
-    closers.push(() => discovery.close(), () => client.close());
+    later(() => discovery.close());
+    later(() => client.close());
     await logger.waitFor(/: 2 instances/);
 
     // Looping callers, bounded in count; they run until the stopped app has exited.

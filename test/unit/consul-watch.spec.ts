@@ -30,14 +30,17 @@ function scriptedQuery() {
 const unreachable = () => new ConsulDiscoveryError('the Consul agent at http://127.0.0.1:1 refused the connection (ECONNREFUSED)', 'orders', { code: 'ECONNREFUSED' });
 const forbidden = () => new ConsulDiscoveryError('Consul refused the watch (403 Forbidden)', 'orders', { statusCode: 403 });
 
+const watches: ConsulWatch[] = [];
+
+/** A watch over `script`, stopped after the test. */
 function watchWith(script: ReturnType<typeof scriptedQuery>) {
   const logger = { warn: vi.fn<(m: string) => void>(), error: vi.fn<(m: string) => void>(), log: vi.fn<(m: string) => void>() };
   const watch = new ConsulWatch('orders', script.query, { retryDelay: 100, retryMaxDelay: 400, logger, agent: 'http://127.0.0.1:1' });
+  watches.push(watch);
   return { watch, logger };
 }
 
 describe('ConsulWatch', () => {
-  const watches: ConsulWatch[] = [];
   afterEach(async () => {
     await Promise.all(watches.splice(0).map((w) => w.stop()));
     vi.useRealTimers();
@@ -46,7 +49,6 @@ describe('ConsulWatch', () => {
   it('first answers at once (index 0), then parks on the answer\'s index; only a different list resolves next()', async () => {
     const script = scriptedQuery();
     const { watch } = watchWith(script);
-    watches.push(watch);
     const first = watch.next();
     await script.answer(7, 'a', 'b');
     expect((await first).map((i) => i.id)).toEqual(['a', 'b']);
@@ -63,7 +65,6 @@ describe('ConsulWatch', () => {
   it('never parks on an index below 1', async () => {
     const script = scriptedQuery();
     const { watch } = watchWith(script);
-    watches.push(watch);
     const first = watch.next();
     await script.answer(0, 'a');
     await first;
@@ -74,7 +75,6 @@ describe('ConsulWatch', () => {
     vi.useFakeTimers();
     const script = scriptedQuery();
     const { watch, logger } = watchWith(script);
-    watches.push(watch);
     const first = watch.next();
     await script.answer(40, 'a');
     await first;
@@ -107,7 +107,6 @@ describe('ConsulWatch', () => {
     vi.useFakeTimers();
     const script = scriptedQuery();
     const { watch, logger } = watchWith(script);
-    watches.push(watch);
     const first = watch.next();
     await script.fail(forbidden());
     await expect(first).rejects.toThrow('Consul refused the watch (403 Forbidden)');
@@ -123,7 +122,6 @@ describe('ConsulWatch', () => {
     vi.useFakeTimers();
     const script = scriptedQuery();
     const { watch, logger } = watchWith(script);
-    watches.push(watch);
     const first = watch.next();
     await script.fail(unreachable());
     await expect(first).rejects.toThrow(/ECONNREFUSED/);
@@ -145,7 +143,6 @@ describe('ConsulWatch', () => {
   it('next(signal) rejects when the signal fires, and the watch can still be read', async () => {
     const script = scriptedQuery();
     const { watch } = watchWith(script);
-    watches.push(watch);
     const controller = new AbortController();
     const pending = watch.next(controller.signal);
     controller.abort(new Error('caller gave up'));

@@ -1,0 +1,27 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type ConsulAgent, consulBinary, startConsul, type StartConsulOptions } from './consul-agent';
+
+/**
+ * A real agent for the describe block this is called in: started before its tests (60 s
+ * allowed, for a first start that may find or build the binary), stopped after them.
+ */
+export function consulForSuite(options: StartConsulOptions = {}): { readonly agent: ConsulAgent } {
+  const suite = {} as { agent: ConsulAgent };
+  beforeAll(async () => {
+    consulBinary();
+    suite.agent = await startConsul(options);
+  }, 60_000);
+  afterAll(async () => {
+    await suite.agent?.stop();
+  });
+  return suite;
+}
+
+/** Cleanups a test registers as it goes; they run in reverse order after it, pass or fail. */
+export function cleanupAfterEach(): (cleanup: () => unknown) => void {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return (cleanup) => void cleanups.push(cleanup);
+}
