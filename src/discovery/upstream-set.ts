@@ -59,7 +59,11 @@ export class UpstreamSet {
     }
     const removed: string[] = [];
     for (const [id, upstream] of this.upstreams) {
-      if (next.get(id)?.origin === upstream.origin) continue;
+      const same = next.get(id);
+      if (same?.origin === upstream.origin) {
+        upstream.instance = same.instance;
+        continue;
+      }
       this.upstreams.delete(id);
       removed.push(`${id} (${upstream.origin})`);
       void upstream.close();

@@ -17,7 +17,8 @@ export class Upstream implements Candidate {
   private readonly pool: Dispatcher;
 
   constructor(
-    readonly instance: ServiceInstance,
+    /** Replaced when the watch reports new metadata for the same id and endpoint. */
+    public instance: ServiceInstance,
     readonly origin: string,
     options: UpstreamOptions,
     createPool: (origin: string, options: Pool.Options) => Dispatcher = (o, opts) => new Pool(o, opts),

@@ -65,6 +65,27 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
     });
   });
 
+  it('forRootAsync() takes the options from a factory', async () => {
+    const inventory = await startInstanceServer(`${SERVICE}-async`);
+    instance = inventory;
+    await consulPut(suite.agent, '/agent/service/register', { ID: inventory.id, Name: SERVICE, Address: '127.0.0.1', Port: inventory.port });
+    app = await createTestApp(
+      'express',
+      { signals: [], exit: false, advertiseHost: '127.0.0.1' },
+      {
+        imports: [
+          GracefulDiscoveryModule.forRootAsync({ useFactory: async () => ({ consul: { address: suite.agent.httpAddr }, client: { balancer: 'round-robin' } }) }),
+          GracefulDiscoveryModule.forFeature([SERVICE]),
+        ],
+        controllers: [ProxyController],
+      },
+    );
+    await app.init();
+    expect(app.get(ServiceClients).get(SERVICE).options.balancer).toBe('round-robin');
+    const res = await request(app.getHttpServer()).get('/proxy').expect(200);
+    expect(res.body).toEqual({ servedBy: inventory.id, text: inventory.id });
+  });
+
   it('forRoot() without consul or discovery fails the bootstrap saying what to give', async () => {
     await expect(
       createTestApp('express', { signals: [], exit: false }, { imports: [GracefulDiscoveryModule.forRoot({}), GracefulDiscoveryModule.forFeature([SERVICE])] }),

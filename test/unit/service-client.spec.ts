@@ -39,7 +39,10 @@ class FakeDiscovery implements Discovery {
     };
   }
   push(...ids: string[]): void {
-    this.queue.push({ list: ids.map(instance) });
+    this.pushList(ids.map(instance));
+  }
+  pushList(list: ServiceInstance[]): void {
+    this.queue.push({ list });
     this.wake?.();
   }
   fail(error: unknown): void {
@@ -183,6 +186,21 @@ describe('ServiceClient', () => {
     await until(() => orders.instances.length === 1);
     expect(pools.closed).toEqual(['o1']);
     for (let i = 0; i < 4; i++) expect((await orders.request({ path: '/' })).instance.id).toBe('o2');
+  });
+
+  it('new metadata for the same instance keeps its pool; a new endpoint for the same id replaces it', async () => {
+    const discovery = new FakeDiscovery();
+    const pools = fakePools({});
+    const orders = client(discovery, pools);
+    discovery.push('o1');
+    await until(() => orders.instances.length === 1);
+    discovery.pushList([{ ...instance('o1'), version: '2' }]);
+    await until(() => orders.instances[0]?.version === '2');
+    expect(pools.closed).toEqual([]);
+    discovery.pushList([{ ...instance('o1'), endpoints: ['http://127.0.0.1:3002'] }]);
+    await until(() => pools.closed.length === 1);
+    expect(pools.closed).toEqual(['o1']);
+    expect((await orders.request({ path: '/' })).instance.endpoints).toEqual(['http://127.0.0.1:3002']);
   });
 
   it('power of two choices: a second request goes to the instance not busy with the first', async () => {
