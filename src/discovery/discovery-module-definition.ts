@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface';
+import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface.js';
 
 /** The configurable base of GracefulDiscoveryModule (forRoot / forRootAsync) and its options token. */
 export const {

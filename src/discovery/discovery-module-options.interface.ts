@@ -1,6 +1,6 @@
-import type { Discovery } from '../registry/discovery.interface';
-import type { ConsulDiscoveryOptions } from '../registry/consul/consul-discovery-options';
-import type { ServiceClientOptions } from './service-client-options';
+import type { Discovery } from '../registry/discovery.interface.js';
+import type { ConsulDiscoveryOptions } from '../registry/consul/consul-discovery-options.js';
+import type { ServiceClientOptions } from './service-client-options.js';
 
 /** `GracefulDiscoveryModule.forRoot()`: where instances are found, and the clients' defaults. */
 export interface GracefulDiscoveryModuleOptions {

@@ -1,8 +1,8 @@
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
-import { DISCOVERY, getServiceClientToken } from './discovery.constants';
-import { DISCOVERY_MODULE_OPTIONS, GracefulDiscoveryConfigurableModule } from './discovery-module-definition';
-import type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface';
-import { createDiscovery, ServiceClients } from './service-clients.service';
+import { DISCOVERY, getServiceClientToken } from './discovery.constants.js';
+import { DISCOVERY_MODULE_OPTIONS, GracefulDiscoveryConfigurableModule } from './discovery-module-definition.js';
+import type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface.js';
+import { createDiscovery, ServiceClients } from './service-clients.service.js';
 
 /**
  * `GracefulDiscoveryModule.forRoot({ consul: {} })` (or `forRootAsync`) once, global; then

@@ -1,25 +1,25 @@
-export { GracefulDiscoveryModule } from './graceful-discovery.module';
-export type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface';
-export { DISCOVERY, getServiceClientToken } from './discovery.constants';
-export { InjectServiceClient } from './inject-service-client.decorator';
-export { ServiceClients } from './service-clients.service';
-export { ServiceClient, type ServiceRequestOptions, type ServiceResponse } from './service-client';
+export { GracefulDiscoveryModule } from './graceful-discovery.module.js';
+export type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface.js';
+export { DISCOVERY, getServiceClientToken } from './discovery.constants.js';
+export { InjectServiceClient } from './inject-service-client.decorator.js';
+export { ServiceClients } from './service-clients.service.js';
+export { ServiceClient, type ServiceRequestOptions, type ServiceResponse } from './service-client.js';
 export {
   SERVICE_CLIENT_DEFAULTS,
   type ServiceClientOptions,
   ServiceClientOptionsError,
-} from './service-client-options';
-export type { BalancerName } from './balancer';
-export { ServiceRequestError, type FailedAttempt, type ServiceRequestFailure } from './service-request.error';
-export { ConsulDiscovery } from '../registry/consul/consul-discovery';
+} from './service-client-options.js';
+export type { BalancerName } from './balancer.js';
+export { ServiceRequestError, type FailedAttempt, type ServiceRequestFailure } from './service-request.error.js';
+export { ConsulDiscovery } from '../registry/consul/consul-discovery.js';
 export {
   CONSUL_DISCOVERY_DEFAULTS,
+  type ConsulConnectionOptions,
   type ConsulDiscoveryLogger,
   type ConsulDiscoveryOptions,
   ConsulDiscoveryOptionsError,
   resolveConsulDiscoveryOptions,
-} from '../registry/consul/consul-discovery-options';
-export { ConsulDiscoveryError } from '../registry/consul/consul-errors';
-export type { Discovery, Watcher } from '../registry/discovery.interface';
-export type { ServiceInstance } from '../registry/service-instance.interface';
-export type { ConsulConnectionOptions } from '../registry/consul/consul-connection-options';
+} from '../registry/consul/consul-discovery-options.js';
+export { ConsulDiscoveryError } from '../registry/consul/consul-errors.js';
+export type { Discovery, Watcher } from '../registry/discovery.interface.js';
+export type { ServiceInstance } from '../registry/service-instance.interface.js';

@@ -1,5 +1,6 @@
-import { MAX_TIMER_MS } from '../common/timers';
-import type { BalancerName } from './balancer';
+import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../common/option-problem.js';
+import { MAX_TIMER_MS } from '../common/timers.js';
+import type { BalancerName } from './balancer.js';
 
 /** How one service client balances, retries and bounds its requests. Durations in ms. */
 export interface ServiceClientOptions {
@@ -37,13 +38,14 @@ export const SERVICE_CLIENT_DEFAULTS: Readonly<ResolvedServiceClientOptions> = {
 
 export class ServiceClientOptionsError extends Error {
   constructor(readonly problems: string[]) {
-    super(`nestjs-graceful: invalid service client options:\n  - ${problems.join('\n  - ')}`);
+    super(formatProblemList('nestjs-graceful: invalid service client options', problems));
     this.name = 'ServiceClientOptionsError';
   }
 }
 
 const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = { maxAttempts: [1, 100], connections: [1, 10_000] };
 const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout'] as const;
+const KNOWN_KEYS = Object.keys(SERVICE_CLIENT_DEFAULTS);
 
 /** Fills in defaults (`base` first, then the built-in ones) and lists every bad value at once. */
 export function resolveServiceClientOptions(
@@ -54,23 +56,21 @@ export function resolveServiceClientOptions(
   const problems: string[] = [];
   const where = `the client of "${service}"`;
   if (typeof service !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(service)) {
-    problems.push(`the service name ${JSON.stringify(service)} is not a Consul service name (A-Z a-z 0-9 _ . -)`);
+    problems.push(formatOptionProblem({ option: 'service', value: service, allowed: 'a Consul service name (A-Z a-z 0-9 _ . -)' }));
+  }
+  for (const key of [...Object.keys(base), ...Object.keys(options)]) {
+    if (!KNOWN_KEYS.includes(key)) problems.push(unknownOptionProblem(key, KNOWN_KEYS, where));
   }
   const o = { ...SERVICE_CLIENT_DEFAULTS, ...dropUndefined(base), ...dropUndefined(options) };
-  if (o.balancer !== 'p2c' && o.balancer !== 'round-robin') {
-    problems.push(`${where}: balancer is ${JSON.stringify(o.balancer)}; it must be 'p2c' or 'round-robin'`);
-  }
+  const report = (option: keyof ResolvedServiceClientOptions, allowed: string) => problems.push(formatOptionProblem({ option, value: o[option], where, allowed }));
+  if (o.balancer !== 'p2c' && o.balancer !== 'round-robin') report('balancer', "'p2c' or 'round-robin'");
   for (const [name, [min, max]] of Object.entries(WHOLE_NUMBERS) as [keyof typeof WHOLE_NUMBERS, [number, number]][]) {
-    const v = o[name];
-    if (!Number.isInteger(v) || v < min || v > max) problems.push(`${where}: ${name} is ${JSON.stringify(v)}; it must be a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > max) report(name, `a whole number from ${min} to ${max}`);
   }
   for (const name of DURATIONS) {
-    const v = o[name];
-    if (!Number.isInteger(v) || v < 1 || v > MAX_TIMER_MS) {
-      problems.push(`${where}: ${name} is ${JSON.stringify(v)}; it must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
-    }
+    if (!Number.isInteger(o[name]) || o[name] < 1 || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
   }
-  if (typeof o.allowH2 !== 'boolean') problems.push(`${where}: allowH2 is ${JSON.stringify(o.allowH2)}; it must be true or false`);
+  if (typeof o.allowH2 !== 'boolean') report('allowH2', 'true or false');
   if (problems.length > 0) throw new ServiceClientOptionsError(problems);
   return o;
 }

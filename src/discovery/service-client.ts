@@ -1,12 +1,12 @@
 import type { Dispatcher, Pool } from 'undici';
-import { sleep } from '../common/bounded';
-import type { Discovery, Watcher } from '../registry/discovery.interface';
-import type { ServiceInstance } from '../registry/service-instance.interface';
-import { type Balancer, createBalancer } from './balancer';
-import { describeFailure, failureKind, isIdempotent, mayRetry } from './retry-rules';
-import { type ResolvedServiceClientOptions, resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options';
-import { type FailedAttempt, ServiceRequestError, type ServiceRequestFailure } from './service-request.error';
-import { type DiscoveryClientLogger, UpstreamSet } from './upstream-set';
+import { sleep } from '../common/bounded.js';
+import type { Discovery, Watcher } from '../registry/discovery.interface.js';
+import type { ServiceInstance } from '../registry/service-instance.interface.js';
+import { type Balancer, createBalancer } from './balancer.js';
+import { describeFailure, failureKind, isIdempotent, mayRetry } from './retry-rules.js';
+import { type ResolvedServiceClientOptions, resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options.js';
+import { type FailedAttempt, ServiceRequestError, type ServiceRequestFailure } from './service-request.error.js';
+import { type DiscoveryClientLogger, UpstreamSet } from './upstream-set.js';
 
 /** One request; the body must be replayable (a string or bytes), since it may be sent twice. */
 export interface ServiceRequestOptions {

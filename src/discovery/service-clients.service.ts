@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Discovery } from '../registry/discovery.interface';
-import { ConsulDiscovery } from '../registry/consul/consul-discovery';
-import { DISCOVERY } from './discovery.constants';
-import { DISCOVERY_MODULE_OPTIONS } from './discovery-module-definition';
-import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface';
-import { ServiceClient } from './service-client';
-import { resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options';
+import type { Discovery } from '../registry/discovery.interface.js';
+import { ConsulDiscovery } from '../registry/consul/consul-discovery.js';
+import { DISCOVERY } from './discovery.constants.js';
+import { DISCOVERY_MODULE_OPTIONS } from './discovery-module-definition.js';
+import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface.js';
+import { ServiceClient } from './service-client.js';
+import { resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options.js';
 
 /** @internal Builds the module's Discovery from its options; says what to give when they are wrong. */
 export function createDiscovery(options: GracefulDiscoveryModuleOptions, logger: Logger): Discovery {

@@ -1,6 +1,6 @@
 import type { Dispatcher, Pool } from 'undici';
-import type { ServiceInstance } from '../registry/service-instance.interface';
-import { Upstream, type UpstreamOptions } from './upstream';
+import type { ServiceInstance } from '../registry/service-instance.interface.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
 
 /** Where a client says what it learned from the watch (instances added and removed). */
 export interface DiscoveryClientLogger {

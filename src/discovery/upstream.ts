@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
-import type { ServiceInstance } from '../registry/service-instance.interface';
-import type { Candidate } from './balancer';
+import type { ServiceInstance } from '../registry/service-instance.interface.js';
+import type { Candidate } from './balancer.js';
 
 /** @internal The pool settings of one instance. */
 export interface UpstreamOptions {

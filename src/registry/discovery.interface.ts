@@ -1,4 +1,4 @@
-import type { ServiceInstance } from './service-instance.interface';
+import type { ServiceInstance } from './service-instance.interface.js';
 
 /**
  * Finds the instances of a service in a registry and follows their changes

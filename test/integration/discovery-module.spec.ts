@@ -107,8 +107,8 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
         },
       ),
     ).rejects.toThrow(
-      `nestjs-graceful: invalid service client options:\n  - the client of "${SERVICE}": balancer is "random"; it must be 'p2c' or 'round-robin'\n` +
-        `  - the client of "${SERVICE}": maxAttempts is 0; it must be a whole number from 1 to 100`,
+      `nestjs-graceful: invalid service client options:\n  - option "balancer" of the client of "${SERVICE}" is "random"; it must be 'p2c' or 'round-robin'\n` +
+        `  - option "maxAttempts" of the client of "${SERVICE}" is 0; it must be a whole number from 1 to 100`,
     );
   });
 });

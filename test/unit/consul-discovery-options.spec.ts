@@ -37,19 +37,24 @@ describe('resolveConsulDiscoveryOptions', () => {
     expect(run).toThrow(
       [
         'nestjs-graceful: invalid consul discovery options:',
-        '  - consul.address is "ftp://x"; the scheme "ftp" is not http or https: it must be host:port, http://host:port or https://host:port',
-        '  - consul.token is a number; it must be a string (an ACL token) or left out',
-        '  - consul.datacenter is "d c"; it must be a datacenter name such as "dc1"',
-        '  - consul.tags is [""]; it must be an array of non-empty strings',
-        '  - consul.metadata is {"bad key":"v"}; it must map Meta keys (A-Z a-z 0-9 _ -) to strings, and "bad key" does not',
-        '  - consul.wait is 500; it must be a whole number of milliseconds from 1000 to 600000',
+        '  - option "consul.address" is "ftp://x"; it must be host:port, http://host:port or https://host:port, such as "127.0.0.1:8500". The scheme "ftp" is not http or https',
+        '  - option "consul.token" is a number; it must be an ACL token (a string without line breaks) or left out',
+        '  - option "consul.datacenter" is "d c"; it must be a datacenter name such as "dc1"',
+        '  - option "consul.tags" is [""]; it must be an array of non-empty strings',
+        '  - option "consul.metadata" is {"bad key":"v"}; it must be an object of Meta keys (A-Z a-z 0-9 _ -) to strings. "bad key" is not one, or its value is not a string',
+        '  - option "consul.wait" is 500; it must be a whole number of milliseconds from 1000 to 600000',
       ].join('\n'),
     );
   });
 
+  it('an unknown key names the closest known one', () => {
+    // @ts-expect-error wrong on purpose
+    expect(() => resolveConsulDiscoveryOptions({ tag: ['blue'] }, {})).toThrow('unknown option "consul.tag"; did you mean "consul.tags"?');
+  });
+
   it('retryMaxDelay below retryDelay is refused', () => {
     expect(() => resolveConsulDiscoveryOptions({ retryDelay: 1_000, retryMaxDelay: 10 }, {})).toThrow(
-      'consul.retryMaxDelay is 10; it must be at least consul.retryDelay (1000)',
+      'option "consul.retryMaxDelay" is 10; it must be at least consul.retryDelay (1000)',
     );
   });
 });

@@ -266,6 +266,12 @@ describe('ServiceClient', () => {
     expect(((await pending) as ServiceRequestError).failure).toBe('aborted');
   });
 
+  it('an unknown option is refused, naming the client and the closest known option', () => {
+    expect(() => new ServiceClient('orders', new FakeDiscovery(), { maxAttempt: 2 } as never, quiet)).toThrow(
+      'unknown option "maxAttempt" of the client of "orders"; did you mean "maxAttempts"?',
+    );
+  });
+
   it('close() stops the watch and ends every pool', async () => {
     const discovery = new FakeDiscovery();
     const pools = fakePools({});

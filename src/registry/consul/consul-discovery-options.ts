@@ -1,12 +1,9 @@
-import { MAX_TIMER_MS } from '../../common/timers';
-import {
-  type ConsulConnectionOptions,
-  type Env,
-  type ResolvedConsulConnection,
-  resolveConsulConnection,
-  show,
-  typeOf,
-} from './consul-connection-options';
+import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../../common/option-problem.js';
+import { MAX_TIMER_MS } from '../../common/timers.js';
+import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
+import type { ConsulRegistrarOptions } from './consul-registrar-options.js';
+import { resolveConsulToken } from './consul-token.js';
+import { type ConsulTls, resolveConsulTls } from './consul-tls.js';
 
 /** Where the discovery reports a stale list (warn), a refused watch (error) and recoveries (log). */
 export interface ConsulDiscoveryLogger {
@@ -14,6 +11,9 @@ export interface ConsulDiscoveryLogger {
   error?(message: string): void;
   log?(message: string): void;
 }
+
+/** How to reach the agent: the same fields, defaults and environment variables as the registrar's. */
+export type ConsulConnectionOptions = Pick<ConsulRegistrarOptions, 'address' | 'host' | 'port' | 'secure' | 'token' | 'ca' | 'cert' | 'key'>;
 
 export interface ConsulDiscoveryOptions extends ConsulConnectionOptions {
   /** Ask this datacenter's servers (`?dc=`). Default: the agent's own. */
@@ -30,12 +30,15 @@ export interface ConsulDiscoveryOptions extends ConsulConnectionOptions {
   retryDelay?: number;
   /** Default 30 000. */
   retryMaxDelay?: number;
-  /** Default: `console`. */
+  /** Default: `console` (a Nest `Logger` under `GracefulDiscoveryModule`). */
   logger?: ConsulDiscoveryLogger;
 }
 
 /** Every option filled in and checked. */
-export interface ResolvedConsulDiscoveryOptions extends ResolvedConsulConnection {
+export interface ResolvedConsulDiscoveryOptions {
+  address: ConsulAddress;
+  token: string | undefined;
+  tls: ConsulTls;
   datacenter: string | undefined;
   /** The `filter` query parameter built from tags, metadata and filter, or undefined. */
   filter: string | undefined;
@@ -45,14 +48,18 @@ export interface ResolvedConsulDiscoveryOptions extends ResolvedConsulConnection
   logger: ConsulDiscoveryLogger;
 }
 
-export const CONSUL_DISCOVERY_DEFAULTS = { wait: 60_000, retryDelay: 500, retryMaxDelay: 30_000 } as const;
+export const CONSUL_DISCOVERY_DEFAULTS = Object.freeze({ wait: 60_000, retryDelay: 500, retryMaxDelay: 30_000 });
 
 /** Consul caps a blocking query's wait at 10 minutes. */
 const MAX_WAIT_MS = 600_000;
+const KNOWN_KEYS: readonly (keyof ConsulDiscoveryOptions)[] = [
+  'address', 'host', 'port', 'secure', 'token', 'ca', 'cert', 'key', 'datacenter', 'tags', 'metadata', 'filter', 'wait', 'retryDelay', 'retryMaxDelay', 'logger',
+];
 
+/** Thrown for bad discovery options; `problems` lists every one. */
 export class ConsulDiscoveryOptionsError extends Error {
   constructor(readonly problems: string[]) {
-    super(`nestjs-graceful: invalid consul discovery options:\n  - ${problems.join('\n  - ')}`);
+    super(formatProblemList('nestjs-graceful: invalid consul discovery options', problems));
     this.name = 'ConsulDiscoveryOptionsError';
   }
 }
@@ -63,65 +70,62 @@ const literal = (value: string): string => `"${value.replace(/\\/g, '\\\\').repl
 /** Fills in defaults and env fallbacks and checks everything; throws one error listing every problem. */
 export function resolveConsulDiscoveryOptions(
   raw: ConsulDiscoveryOptions | undefined,
-  env: Env = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): ResolvedConsulDiscoveryOptions {
-  const o: ConsulDiscoveryOptions = raw ?? {};
+  const o = (raw ?? {}) as Record<keyof ConsulDiscoveryOptions, unknown>;
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-    throw new ConsulDiscoveryOptionsError([`the consul options are ${typeOf(o)}; they must be an object`]);
+    throw new ConsulDiscoveryOptionsError([formatOptionProblem({ option: 'consul', value: o, allowed: 'an object of Consul options' })]);
   }
   const problems: string[] = [];
-  const connection = resolveConsulConnection(o, env, problems);
-  const clauses: string[] = [];
+  const report = (option: string, allowed: string, fix?: string) =>
+    problems.push(formatOptionProblem({ option: `consul.${option}`, value: o[option as keyof ConsulDiscoveryOptions], allowed, fix }));
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_KEYS.includes(key as keyof ConsulDiscoveryOptions) && o[key as keyof ConsulDiscoveryOptions] !== undefined) {
+      problems.push(unknownOptionProblem(`consul.${key}`, KNOWN_KEYS));
+    }
+  }
+  const address = resolveConsulAddress(o, env, problems);
+  const token = resolveConsulToken(o.token, env, problems);
+  const tls = resolveConsulTls(o, env, address?.secure ?? false, problems);
 
+  const clauses: string[] = [];
   if (o.datacenter !== undefined && (typeof o.datacenter !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(o.datacenter))) {
-    problems.push(`consul.datacenter is ${show(o.datacenter)}; it must be a datacenter name such as "dc1"`);
+    report('datacenter', 'a datacenter name such as "dc1"');
   }
   if (o.tags !== undefined) {
     if (Array.isArray(o.tags) && o.tags.every((t) => typeof t === 'string' && t !== '')) {
-      clauses.push(...o.tags.map((tag) => `${literal(tag)} in Service.Tags`));
-    } else problems.push(`consul.tags is ${show(o.tags)}; it must be an array of non-empty strings`);
+      clauses.push(...(o.tags as string[]).map((tag) => `${literal(tag)} in Service.Tags`));
+    } else report('tags', 'an array of non-empty strings');
   }
   if (o.metadata !== undefined) {
     const entries = typeof o.metadata === 'object' && o.metadata !== null && !Array.isArray(o.metadata) ? Object.entries(o.metadata) : undefined;
     const bad = entries?.find(([key, value]) => !/^[A-Za-z0-9_-]{1,128}$/.test(key) || typeof value !== 'string');
-    if (!entries || bad) {
-      problems.push(
-        `consul.metadata is ${show(o.metadata)}; it must map Meta keys (A-Z a-z 0-9 _ -) to strings${bad ? `, and ${show(bad[0])} does not` : ''}`,
-      );
-    } else clauses.push(...entries.map(([key, value]) => `Service.Meta[${literal(key)}] == ${literal(value)}`));
+    if (!entries || bad) report('metadata', 'an object of Meta keys (A-Z a-z 0-9 _ -) to strings', bad ? `"${bad[0]}" is not one, or its value is not a string` : undefined);
+    else clauses.push(...entries.map(([key, value]) => `Service.Meta[${literal(key)}] == ${literal(value as string)}`));
   }
   if (o.filter !== undefined) {
     if (typeof o.filter === 'string' && o.filter.trim() !== '') clauses.push(`(${o.filter.trim()})`);
-    else problems.push(`consul.filter is ${show(o.filter)}; it must be a Consul filter expression such as 'Service.Meta.zone == "b"'`);
+    else report('filter', `a Consul filter expression such as 'Service.Meta.zone == "b"'`);
   }
 
   const duration = (name: 'wait' | 'retryDelay' | 'retryMaxDelay', min: number, max: number): number => {
     const v = o[name] ?? CONSUL_DISCOVERY_DEFAULTS[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`consul.${name} is ${show(v)}; it must be a whole number of milliseconds from ${min} to ${max}`);
+      problems.push(formatOptionProblem({ option: `consul.${name}`, value: v, allowed: `a whole number of milliseconds from ${min} to ${max}` }));
     }
-    return v;
+    return v as number;
   };
   const wait = duration('wait', 1_000, MAX_WAIT_MS);
   const retryDelay = duration('retryDelay', 1, MAX_TIMER_MS);
   const retryMaxDelay = duration('retryMaxDelay', 1, MAX_TIMER_MS);
-  if (problems.length === 0 && retryMaxDelay < retryDelay) {
-    problems.push(`consul.retryMaxDelay is ${retryMaxDelay}; it must be at least consul.retryDelay (${retryDelay})`);
-  }
+  if (problems.length === 0 && retryMaxDelay < retryDelay) report('retryMaxDelay', `at least consul.retryDelay (${retryDelay})`);
 
-  const logger = o.logger ?? console;
+  const logger = (o.logger ?? console) as ConsulDiscoveryLogger;
   if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
-    problems.push(`consul.logger is ${show(logger)}; it must be an object with a warn(message) method`);
+    report('logger', 'an object with a warn(message) method, such as a Nest Logger');
   }
 
-  if (problems.length > 0 || !connection) throw new ConsulDiscoveryOptionsError(problems);
-  return {
-    ...connection,
-    datacenter: o.datacenter,
-    filter: clauses.length > 0 ? clauses.join(' and ') : undefined,
-    wait,
-    retryDelay,
-    retryMaxDelay,
-    logger,
-  };
+  if (problems.length > 0 || !address) throw new ConsulDiscoveryOptionsError(problems);
+  const filter = clauses.length > 0 ? clauses.join(' and ') : undefined;
+  return { address, token, tls, datacenter: o.datacenter as string | undefined, filter, wait, retryDelay, retryMaxDelay, logger };
 }

@@ -1,15 +1,15 @@
 import { Pool } from 'undici';
-import type { Discovery, Watcher } from '../discovery.interface';
-import type { ServiceInstance } from '../service-instance.interface';
-import { formatConsulAddress } from './consul-address';
+import type { Discovery, Watcher } from '../discovery.interface.js';
+import type { ServiceInstance } from '../service-instance.interface.js';
+import { formatConsulAddress } from './consul-address.js';
 import {
   type ConsulDiscoveryOptions,
   type ResolvedConsulDiscoveryOptions,
   resolveConsulDiscoveryOptions,
-} from './consul-discovery-options';
-import { ConsulDiscoveryError, describeClientError, scrub } from './consul-errors';
-import { type ConsulHealthEntry, instanceFromHealthEntry } from './consul-health-entry';
-import { ConsulWatch, type HealthAnswer } from './consul-watch';
+} from './consul-discovery-options.js';
+import { ConsulDiscoveryError, describeClientError, scrub } from './consul-errors.js';
+import { type ConsulHealthEntry, instanceFromHealthEntry } from './consul-health-entry.js';
+import { ConsulWatch, type HealthAnswer } from './consul-watch.js';
 
 /** Consul 1.14 answers 500, not 400, to a filter it cannot parse. */
 const BAD_FILTER = /Failed to create boolean expression evaluator/i;

@@ -1,4 +1,4 @@
-import type { ServiceInstance } from '../service-instance.interface';
+import type { ServiceInstance } from '../service-instance.interface.js';
 
 /** @internal The part of one `GET /v1/health/service/<name>` entry the discovery reads. */
 export interface ConsulHealthEntry {

@@ -3,6 +3,7 @@ import { MAX_TIMER_MS } from '../../common/timers';
 import { type ConsulAddress, resolveConsulAddress } from './consul-address';
 import { type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options';
 import { CONSUL_DEFAULTS } from './consul-defaults';
+import { resolveConsulToken } from './consul-token';
 import { type ConsulTls, resolveConsulTls } from './consul-tls';
 
 export type { ConsulHttpCheckOptions, ConsulTtlCheckOptions, ResolvedCheck };
@@ -82,7 +83,7 @@ export function checkConsulRegistrarOptions(
     }
   }
   const address = resolveConsulAddress(o, env, problems);
-  const token = resolveToken(o.token, env, problems);
+  const token = resolveConsulToken(o.token, env, problems);
   const tls = resolveConsulTls(o, env, address?.secure ?? false, problems);
 
   let tags: string[] = [];
@@ -118,21 +119,4 @@ export function resolveConsulRegistrarOptions(raw: ConsulRegistrarOptions | unde
   const { options, problems } = checkConsulRegistrarOptions(raw, env);
   if (!options) throw new ConsulRegistrarOptionsError(problems);
   return options;
-}
-
-function resolveToken(given: unknown, env: Env, problems: string[]): string | undefined {
-  // A secret: a message says what kind of value it is, never the value.
-  if (given !== undefined) {
-    if (typeof given === 'string' && given.trim() !== '' && !/[\r\n]/.test(given)) return given.trim();
-    problems.push(
-      formatOptionProblem({ option: 'consul.token', value: given, secret: true, allowed: 'an ACL token (a string without line breaks) or left out' }),
-    );
-    return undefined;
-  }
-  const fromEnv = env.CONSUL_HTTP_TOKEN?.trim();
-  if (fromEnv && /[\r\n]/.test(fromEnv)) {
-    problems.push(formatOptionProblem({ option: 'CONSUL_HTTP_TOKEN', env: true, value: fromEnv, secret: true, allowed: 'an ACL token without line breaks' }));
-    return undefined;
-  }
-  return fromEnv || undefined;
 }

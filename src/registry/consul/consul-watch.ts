@@ -1,8 +1,8 @@
-import { sleep } from '../../common/bounded';
-import type { Watcher } from '../discovery.interface';
-import type { ServiceInstance } from '../service-instance.interface';
-import { instancesKey } from './consul-health-entry';
-import type { ConsulDiscoveryLogger } from './consul-discovery-options';
+import { sleep } from '../../common/bounded.js';
+import type { Watcher } from '../discovery.interface.js';
+import type { ServiceInstance } from '../service-instance.interface.js';
+import { instancesKey } from './consul-health-entry.js';
+import type { ConsulDiscoveryLogger } from './consul-discovery-options.js';
 
 /** @internal One answer of `/v1/health/service/<name>`: the instances and `X-Consul-Index`. */
 export interface HealthAnswer {
