@@ -1,17 +1,17 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_INFO } from './app-info/app-info';
 import { buildAppInfo } from './app-info/build-app-info';
+import { DRAIN_PROVIDERS } from './drain/drain.providers';
 import { GracefulInterceptor } from './drain/graceful.interceptor';
-import { WorkTracker } from './drain/work-tracker';
+import { StopSignals } from './drain/stop-signals.service';
+import { WorkTracker } from './drain/work-tracker.service';
 import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
 import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
 import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
-import { DrainService } from './drain/drain.service';
 import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
 import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { ConsulRegistrar } from './registry/consul/consul-registrar';
-import { StopSignals } from './lifecycle/stop-signals';
 import { validateOptions } from './validate-options';
 
 /**
@@ -34,12 +34,9 @@ import { validateOptions } from './validate-options';
       inject: [GRACEFUL_OPTIONS],
       useFactory: (options: ResolvedGracefulOptions) => buildAppInfo(options),
     },
-    StopSignals,
-    WorkTracker,
-    DrainService,
+    ...DRAIN_PROVIDERS,
     LifecycleService,
     { provide: GracefulLifecycle, useExisting: LifecycleService },
-    GracefulInterceptor,
     // No import of @nestjs/terminus: moves Terminus' gracefulShutdownTimeoutMs into shutdownDelay when present.
     TerminusShutdownWait,
   ],

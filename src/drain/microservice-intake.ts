@@ -41,11 +41,10 @@ function tcpTransports(app: unknown): Array<{ transport: TcpTransportLike; serve
  * while the connections already open keep being served so in-flight replies go out.
  * Other transports are left to Nest's close: broker clients (Redis, NATS, MQTT, RMQ,
  * Kafka) take messages and send replies over one connection, and gRPC's shutdown ends
- * the whole server. Returns how many listeners it closed.
+ * the whole server. Returns how many listeners it closed. To be called in the check phase,
+ * right after the poll phase accepted what the kernel queued: closing resets the queue.
  */
-export async function closeMicroserviceListeners(app: unknown): Promise<number> {
-  // In the check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+export function closeMicroserviceListeners(app: unknown): number {
   let closed = 0;
   for (const { transport, server } of tcpTransports(app)) {
     if (!server.listening) continue;

@@ -1,0 +1,93 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { DrainUnit } from './drain-ledger';
+import type { WorkKind } from './work-unit.interface';
+
+/** What an HTTP server's connection is doing, as its tracker keeps it. */
+export class Connection {
+  /** Requests read on it and not yet answered (more than one when pipelined). */
+  active = 0;
+  /** The unit that holds the drain open while it has no request: see {@link ConnectionUnit}. */
+  waiting?: ConnectionUnit;
+
+  constructor(readonly socket: Socket) {}
+}
+
+/** Why a connection with no request in flight holds the drain open. */
+export type ConnectionWait =
+  /** Accepted, its first request not read yet (or upgraded, until phase 5 says to what). */
+  | 'accepted'
+  /** Between requests after the listener closed: it may still bring one (its grace). */
+  | 'idle'
+  /** Its WebSocket was sent the 1001 close; waiting for the peer's answer. */
+  | 'websocket';
+
+const NAMES: Record<ConnectionWait, string> = {
+  accepted: 'connection awaiting its first request',
+  idle: 'keep-alive connection in its grace',
+  websocket: 'WebSocket close handshake',
+};
+
+/** A connection with no request in flight that the drain must still wait for. */
+export class ConnectionUnit implements DrainUnit {
+  readonly startedAt = performance.now();
+
+  constructor(
+    readonly connection: Connection,
+    readonly wait: ConnectionWait,
+  ) {}
+
+  get kind(): WorkKind {
+    return this.wait === 'websocket' ? 'ws' : 'http';
+  }
+
+  get name(): string {
+    return NAMES[this.wait];
+  }
+
+  get isWork(): boolean {
+    return false;
+  }
+
+  cut(): void {
+    this.connection.socket.destroy();
+  }
+}
+
+/** What a request tells when it ends. */
+export interface RequestOwner {
+  requestEnded(unit: RequestUnit): void;
+}
+
+/** One request, from its parsed head to its response's 'close'. */
+export class RequestUnit implements DrainUnit {
+  readonly startedAt = performance.now();
+  /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
+  ended = false;
+
+  constructor(
+    readonly owner: RequestOwner,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly connection: Connection | undefined,
+  ) {}
+
+  /** The response's 'close' listener. */
+  readonly onClose = (): void => this.owner.requestEnded(this);
+
+  get kind(): WorkKind {
+    return 'http';
+  }
+
+  get name(): string {
+    return `${this.req.method} ${(this.req.url ?? '').split('?')[0]}`;
+  }
+
+  get isWork(): boolean {
+    return true;
+  }
+
+  cut(): void {
+    this.req.socket.destroy();
+  }
+}
