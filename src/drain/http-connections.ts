@@ -133,6 +133,7 @@ export class HttpConnections implements RequestOwner {
     const unit = connection.waiting;
     if (!unit) return;
     connection.waiting = undefined;
+    unit.ended = true;
     this.ledger.end(unit);
   }
 
@@ -158,11 +159,11 @@ export class HttpConnections implements RequestOwner {
    * Destroys the connection after `ms` if `unit` still holds it, and only after a poll
    * phase has run: a request already in the kernel's buffer is then read (and answered,
    * its unit taking over), whereas closing a socket with unread data resets it, and a
-   * stalled process (GC, CPU) has such sockets.
+   * stalled process (GC, CPU) has such sockets. One receiving a request is left to it.
    */
   private destroyLater(unit: ConnectionUnit, ms: number): void {
     const decide = () => {
-      if (unit.connection.waiting !== unit) return;
+      if (unit.connection.waiting !== unit || unit.receiving) return;
       unit.connection.socket.destroy();
       this.stopWaiting(unit.connection);
     };

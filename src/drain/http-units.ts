@@ -28,25 +28,46 @@ const NAMES: Record<ConnectionWait, string> = {
   websocket: 'WebSocket close handshake',
 };
 
-/** A connection with no request in flight that the drain must still wait for. */
+/**
+ * A connection with no request in flight that the drain must still wait for. Once bytes
+ * arrived on it that Node has not yet made a request of (a request still being received),
+ * it is work: it is not closed at the end of its grace, and cutting it loses a request.
+ */
 export class ConnectionUnit implements DrainUnit {
   readonly startedAt = performance.now();
+  /** What the socket had read when this wait began: more since means a request is arriving. */
+  private readonly bytesAtStart: number;
+  /** Set when the wait ends other than by the cut (a request took over, the socket closed). */
+  ended = false;
 
   constructor(
     readonly connection: Connection,
     readonly wait: ConnectionWait,
-  ) {}
+  ) {
+    this.bytesAtStart = connection.socket.bytesRead;
+  }
+
+  /**
+   * Bytes of a request have arrived that Node has not yet parsed into one. Node's HTTP
+   * server keeps its parser on the socket (`socket.parser`) until an upgrade or the close
+   * takes it: an upgraded socket's bytes are not a request.
+   */
+  get receiving(): boolean {
+    const socket = this.connection.socket as Socket & { parser?: unknown };
+    return this.wait !== 'websocket' && socket.parser != null && socket.bytesRead > this.bytesAtStart;
+  }
 
   get kind(): WorkKind {
     return this.wait === 'websocket' ? 'ws' : 'http';
   }
 
   get name(): string {
-    return NAMES[this.wait];
+    return this.receiving ? 'request being received' : NAMES[this.wait];
   }
 
+  /** Never counted as drained (the request it brings is); aborted when cut while receiving. */
   get isWork(): boolean {
-    return false;
+    return !this.ended && this.receiving;
   }
 
   cut(): void {
