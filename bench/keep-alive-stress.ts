@@ -43,6 +43,16 @@ function problems(run: StopRun): string[] {
   return found;
 }
 
+/** What the app logged from the stop on, indented: the sequence of a failed run. */
+function drainLines(output: string): string {
+  const lines = output.split('\n');
+  const from = lines.findIndex((line) => line.includes('stop ('));
+  return lines
+    .slice(Math.max(0, from))
+    .map((line) => `    ${line.replace(/^.*\[Graceful\] /, '')}`)
+    .join('\n');
+}
+
 /** Two processes spinning on the CPU, so the app and the clients fight for the 2 cores. */
 function busyLoops(): ChildProcess[] {
   return [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
         `run ${i + 1}/${runs} ${platform.padEnd(7)} answered ${String(run.ok).padStart(5)}  refused ${run.refused}  ` +
           `exit ${run.exitCode}  stop ${run.stopMs} ms  drained ${drained}  ${found.length === 0 ? 'pass' : `FAIL: ${found.join('; ')}`}`,
       );
+      if (found.length > 0) console.log(drainLines(run.output));
     }
   } finally {
     stopHogs();

@@ -8,6 +8,8 @@ export interface StopRun extends LoadResult {
   stopMs: number;
   /** The app's `stop report {...}` log line, if it printed one. */
   stopReport?: string;
+  /** Everything the app printed, to show what it did in a failed run. */
+  output: string;
 }
 
 /** When the SIGTERM is sent: after a time, or once the load got that many answers. */
@@ -33,7 +35,7 @@ export async function lossUnderStop(platform: BenchPlatform, clients: number, si
     const exit = await app.exited;
     clearTimeout(killer);
     const stopReport = /stop report (\{.*\})/.exec(app.output())?.[1];
-    return { ...result, exitCode: exit.code, stopMs: Math.round(exit.at - sentAt), stopReport };
+    return { ...result, exitCode: exit.code, stopMs: Math.round(exit.at - sentAt), stopReport, output: app.output() };
   } finally {
     app.kill('SIGKILL');
   }

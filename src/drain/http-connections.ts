@@ -6,12 +6,21 @@ import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type Requ
 import { closeWebSocket, webSocketOf } from './websocket-close';
 
 /**
- * How long a connection gets, once the listener is closed and it has no request in
- * flight, to bring its next request (answered with `Connection: close`): a looping
- * keep-alive client sends within microseconds, and an idle connection must not hold up
- * the exit.
+ * The least a connection with no request in flight gets, once the listener is closed, to
+ * bring its next request (answered with `Connection: close`) before it is closed.
  */
 export const IDLE_SOCKET_GRACE_MS = 50;
+
+/**
+ * A keep-alive connection answered (or accepted) less than this long ago may be a client
+ * about to send again: a round trip and the client's own work after our answer, longer
+ * when its process is starved of CPU. Once the listener is closed it gets until this long
+ * after its last answer to bring that request. Closing it sooner races the request: a
+ * reset the client sees as a lost request (measured: 16 of 16 clients of a CPU-starved
+ * process with a 50 ms grace). A connection idle for longer is closed after
+ * {@link IDLE_SOCKET_GRACE_MS}.
+ */
+export const KEEP_ALIVE_WINDOW_MS = 1_000;
 
 /**
  * How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
@@ -24,7 +33,8 @@ export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
  * Puts an HTTP server's connections and requests in the drain ledger, at the server level,
  * so 404s and guard rejections count too and no interceptor runs per request. A connection
  * is a unit from its accept until its first request; each request is one; after the
- * listener closed, a connection between requests is one for its grace. Closes the server
+ * listener closed, a connection between requests is one for its grace (see
+ * {@link KEEP_ALIVE_WINDOW_MS}). Closes the server
  * without the resets Node's `server.close()` causes (LIFECYCLE.md, "Where requests get lost").
  */
 export class HttpConnections implements RequestOwner {
@@ -47,8 +57,8 @@ export class HttpConnections implements RequestOwner {
    * connection once its current request is answered (`Connection: close`). `Connection:
    * close` starts only now, not during `shutdownDelay`: told earlier, looping clients
    * reconnect for every request and keep the accept queue full (measured: 13 resets among
-   * 16 clients). A connection with no request gets {@link IDLE_SOCKET_GRACE_MS} to bring
-   * one; a WebSocket client gets a 1001 close once the handlers running for it have replied.
+   * 16 clients). A connection with no request gets its grace to bring one; a WebSocket
+   * client gets a 1001 close once the handlers running for it have replied.
    */
   closeListener(): void {
     if (this.server.listening) {
@@ -79,6 +89,7 @@ export class HttpConnections implements RequestOwner {
     if (unit.ended) return;
     unit.ended = true;
     const connection = unit.connection;
+    if (connection) connection.lastActiveAt = performance.now();
     if (connection && --connection.active === 0 && this.closing && this.ledger.isOpen(unit) && !connection.socket.destroyed) {
       this.giveGrace(connection);
     }
@@ -137,10 +148,16 @@ export class HttpConnections implements RequestOwner {
     this.ledger.end(unit);
   }
 
-  /** One that just got accepted keeps its 'accepted' unit; the grace runs from now either way. */
+  /**
+   * Until {@link KEEP_ALIVE_WINDOW_MS} after its last answer or its accept, at least
+   * {@link IDLE_SOCKET_GRACE_MS}; only the latter when Node is already closing it (its last
+   * answer said `Connection: close`). One never answered keeps its 'accepted' unit.
+   */
   private giveGrace(connection: Connection): void {
     const unit = connection.waiting ?? this.wait(connection, 'idle');
-    this.destroyLater(unit, IDLE_SOCKET_GRACE_MS);
+    const told = connection.socket.writableEnded;
+    const windowLeft = connection.lastActiveAt + KEEP_ALIVE_WINDOW_MS - performance.now();
+    this.destroyLater(unit, told ? IDLE_SOCKET_GRACE_MS : Math.max(IDLE_SOCKET_GRACE_MS, windowLeft));
   }
 
   /**

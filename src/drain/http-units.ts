@@ -9,6 +9,8 @@ export class Connection {
   active = 0;
   /** The unit that holds the drain open while it has no request: see {@link ConnectionUnit}. */
   waiting?: ConnectionUnit;
+  /** `performance.now()` at its accept, then at the end of each of its responses. */
+  lastActiveAt = performance.now();
 
   constructor(readonly socket: Socket) {}
 }

@@ -61,19 +61,19 @@ describe.each<Platform>(['express', 'fastify'])('a real %s process and a real SI
     expect(await stuck).toBeInstanceOf(Error);
   });
 
-  it('does not let an idle keep-alive connection delay the exit beyond shutdownDelay + 100 ms', async () => {
-    const app = await start(platform, { shutdownDelay: 200 });
+  it('does not let a keep-alive connection idle for longer than its window delay the exit beyond shutdownDelay + 100 ms', async () => {
+    // The delay outlasts KEEP_ALIVE_WINDOW_MS: at phase 5 the connection is idle for longer, so it gets the short grace.
+    const app = await start(platform, { shutdownDelay: 1_000 });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await get(app.port, '/ping', agent)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
     const signalled = performance.now();
     app.kill('SIGTERM');
     const { code, at } = await app.exited;
     agent.destroy();
     expect(code).toBe(0);
     // The stop itself (signal to report) within shutdownDelay + 100 ms; the wall clock adds process exit.
-    expect(reportOf(app.output()).totalMs).toBeLessThan(300);
-    expect(at - signalled).toBeLessThan(450);
+    expect(reportOf(app.output()).totalMs).toBeLessThan(1_100);
+    expect(at - signalled).toBeLessThan(1_250);
   });
 
   it('a second SIGTERM forces the exit; a repeat within the window does not', async () => {

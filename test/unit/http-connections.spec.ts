@@ -3,11 +3,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DrainLedger } from '../../src/drain/drain-ledger';
-import { HttpConnections, IDLE_SOCKET_GRACE_MS, WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-connections';
+import { HttpConnections, IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-connections';
 
 /** A socket as far as the tracker reads it; destroy() closes it in a later tick, as Node does. */
 class FakeSocket extends EventEmitter {
   destroyed = false;
+  /** Node ends it itself after a response that said Connection: close. */
+  writableEnded = false;
   bytesRead = 0;
   /** Node's HTTP parser, until an upgrade takes it. */
   parser: object | null = {};
@@ -58,7 +60,8 @@ const ticks = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
 describe('HttpConnections', () => {
   beforeEach(() => {
-    vi.useFakeTimers();
+    // performance too: the grace is counted from each connection's last answer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -96,17 +99,18 @@ describe('HttpConnections', () => {
     let idleNow = false;
     void idle.then(() => (idleNow = true));
 
-    await vi.advanceTimersByTimeAsync(IDLE_SOCKET_GRACE_MS / 2);
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_WINDOW_MS / 2);
     const res = request(socket, '/slow');
     expect(open()).toEqual(['http GET /slow']);
     expect(res.headers).toEqual({ Connection: 'close' });
-    await vi.advanceTimersByTimeAsync(IDLE_SOCKET_GRACE_MS * 4);
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_WINDOW_MS * 2);
     expect(socket.destroy).not.toHaveBeenCalled();
     expect(idleNow).toBe(false);
 
+    // Node ends a socket whose response said Connection: close; until it closes, a short grace.
+    socket.writableEnded = true;
     res.finish();
     await ticks();
-    // Answered with Connection: close, but until the socket closes it gets a grace of its own.
     expect(open()).toEqual(['http keep-alive connection in its grace']);
     await pastGrace(IDLE_SOCKET_GRACE_MS);
     expect(socket.destroy).toHaveBeenCalledOnce();
@@ -115,12 +119,40 @@ describe('HttpConnections', () => {
     expect(ledger.drained).toBe(1);
   });
 
+  it('phase 5: a connection answered 300 ms before gets until a keep-alive window after that answer', async () => {
+    const { http, connect, request, open } = setup();
+    const socket = connect();
+    request(socket, '/ping').finish();
+    await ticks();
+    await vi.advanceTimersByTimeAsync(300);
+    http.closeListener();
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_WINDOW_MS - 300);
+    expect(socket.destroy).not.toHaveBeenCalled();
+    expect(open()).toEqual(['http keep-alive connection in its grace']);
+    await pastGrace(0);
+    expect(socket.destroy).toHaveBeenCalledOnce();
+    expect(open()).toEqual([]);
+  });
+
+  it('phase 5: a connection idle for longer than the window gets only the short grace', async () => {
+    const { http, connect, request } = setup();
+    const socket = connect();
+    request(socket, '/ping').finish();
+    await ticks();
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_WINDOW_MS * 5);
+    http.closeListener();
+    await vi.advanceTimersByTimeAsync(IDLE_SOCKET_GRACE_MS);
+    expect(socket.destroy).not.toHaveBeenCalled();
+    await pastGrace(0);
+    expect(socket.destroy).toHaveBeenCalledOnce();
+  });
+
   it('destroys a connection in its grace only after a poll phase (an immediate) past the grace', async () => {
     const { http, connect, open } = setup();
     const socket = connect();
     http.closeListener();
     expect(open()).toEqual(['http connection awaiting its first request']);
-    await vi.advanceTimersByTimeAsync(IDLE_SOCKET_GRACE_MS - 1);
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_WINDOW_MS - 1);
     expect(socket.destroy).not.toHaveBeenCalled();
     vi.advanceTimersToNextTimer();
     // The timer ran; the destroy waits for the immediate after it.
@@ -137,7 +169,7 @@ describe('HttpConnections', () => {
     ledger.countFromNow();
     http.closeListener();
     expect(open()).toEqual(['http request being received']);
-    await pastGrace(IDLE_SOCKET_GRACE_MS * 10);
+    await pastGrace(KEEP_ALIVE_WINDOW_MS * 10);
     expect(socket.destroy).not.toHaveBeenCalled();
     expect(ledger.cut()).toEqual([{ kind: 'http', name: 'request being received', ageMs: expect.any(Number) }]);
     expect(socket.destroy).toHaveBeenCalledOnce();
@@ -163,7 +195,7 @@ describe('HttpConnections', () => {
     socket.parser = null;
     http.closeListener();
     expect(open()).toEqual(['http connection awaiting its first request']);
-    await pastGrace(IDLE_SOCKET_GRACE_MS);
+    await pastGrace(KEEP_ALIVE_WINDOW_MS);
     expect(socket.destroy).toHaveBeenCalledOnce();
   });
 
