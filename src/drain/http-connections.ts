@@ -3,6 +3,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { DrainLedger } from './drain-ledger';
 import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units';
+import { loopNow } from './loop-clock';
 import { closeWebSocket, webSocketOf } from './websocket-close';
 
 /**
@@ -89,7 +90,7 @@ export class HttpConnections implements RequestOwner {
     if (unit.ended) return;
     unit.ended = true;
     const connection = unit.connection;
-    if (connection) connection.lastActiveAt = performance.now();
+    if (connection) connection.lastActiveAt = loopNow();
     if (connection && --connection.active === 0 && this.closing && this.ledger.isOpen(unit) && !connection.socket.destroyed) {
       this.giveGrace(connection);
     }

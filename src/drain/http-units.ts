@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { DrainUnit } from './drain-ledger';
+import { DrainUnit } from './drain-ledger';
+import { loopNow } from './loop-clock';
 import type { WorkKind } from './work-unit.interface';
 
 /** What an HTTP server's connection is doing, as its tracker keeps it. */
@@ -35,7 +36,7 @@ const NAMES: Record<ConnectionWait, string> = {
  * arrived on it that Node has not yet made a request of (a request still being received),
  * it is work: it is not closed at the end of its grace, and cutting it loses a request.
  */
-export class ConnectionUnit implements DrainUnit {
+export class ConnectionUnit extends DrainUnit {
   readonly startedAt = performance.now();
   /** What the socket had read when this wait began: more since means a request is arriving. */
   private readonly bytesAtStart: number;
@@ -46,6 +47,7 @@ export class ConnectionUnit implements DrainUnit {
     readonly connection: Connection,
     readonly wait: ConnectionWait,
   ) {
+    super();
     this.bytesAtStart = connection.socket.bytesRead;
   }
 
@@ -72,7 +74,7 @@ export class ConnectionUnit implements DrainUnit {
     return !this.ended && this.receiving;
   }
 
-  cut(): void {
+  override cut(): void {
     this.connection.socket.destroy();
   }
 }
@@ -83,8 +85,8 @@ export interface RequestOwner {
 }
 
 /** One request, from its parsed head to its response's 'close'. */
-export class RequestUnit implements DrainUnit {
-  readonly startedAt = performance.now();
+export class RequestUnit extends DrainUnit {
+  readonly startedAt = loopNow();
   /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
   ended = false;
 
@@ -93,7 +95,9 @@ export class RequestUnit implements DrainUnit {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly connection: Connection | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The response's 'close' listener. */
   readonly onClose = (): void => this.owner.requestEnded(this);
@@ -110,7 +114,7 @@ export class RequestUnit implements DrainUnit {
     return true;
   }
 
-  cut(): void {
+  override cut(): void {
     this.req.socket.destroy();
   }
 }

@@ -1,4 +1,4 @@
-import type { DrainLedger, DrainUnit, StopMoment } from './drain-ledger';
+import { DrainUnit, type DrainLedger, type StopMoment } from './drain-ledger';
 import type { WorkHandle, WorkKind } from './work-unit.interface';
 
 /**
@@ -7,7 +7,7 @@ import type { WorkHandle, WorkKind } from './work-unit.interface';
  * listen add one listener to each of their own signals, never a thousand to a shared one
  * (which Node reports as MaxListenersExceededWarning from the 11th).
  */
-export class TrackedWork implements DrainUnit, WorkHandle {
+export class TrackedWork extends DrainUnit implements WorkHandle {
   readonly startedAt = performance.now();
   private drainingController?: AbortController;
   private abortController?: AbortController;
@@ -16,7 +16,9 @@ export class TrackedWork implements DrainUnit, WorkHandle {
     private readonly ledger: DrainLedger,
     readonly name: string,
     readonly kind: WorkKind,
-  ) {}
+  ) {
+    super();
+  }
 
   get isWork(): boolean {
     return true;
@@ -34,7 +36,7 @@ export class TrackedWork implements DrainUnit, WorkHandle {
     return (this.abortController ??= this.ledger.controllerFor('abort')).signal;
   }
 
-  notify(moment: StopMoment, reason: unknown): void {
+  override notify(moment: StopMoment, reason: unknown): void {
     (moment === 'draining' ? this.drainingController : this.abortController)?.abort(reason);
   }
 }

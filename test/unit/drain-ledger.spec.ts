@@ -1,9 +1,28 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DrainLedger, type DrainUnit } from '../../src/drain/drain-ledger';
+import { DrainLedger, DrainUnit, type StopMoment } from '../../src/drain/drain-ledger';
+import type { WorkKind } from '../../src/drain/work-unit.interface';
 
-function unit(name: string, { isWork = true, startedAt = 0 } = {}): DrainUnit & { cut: ReturnType<typeof vi.fn> } {
-  return { kind: 'background', name, startedAt, isWork, cut: vi.fn() };
+class TestUnit extends DrainUnit {
+  override readonly cut = vi.fn();
+  readonly told: string[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly isWork: boolean,
+    readonly startedAt: number,
+    readonly kind: WorkKind = 'background',
+  ) {
+    super();
+  }
+
+  override notify(moment: StopMoment, reason: unknown): void {
+    this.told.push(`${moment}:${String(reason)}`);
+  }
+}
+
+function unit(name: string, { isWork = true, startedAt = 0, kind = 'background' as WorkKind } = {}): TestUnit {
+  return new TestUnit(name, isWork, startedAt, kind);
 }
 
 /** Tracks whether a promise settled, to assert on it without awaiting it. */
@@ -166,24 +185,36 @@ describe('DrainLedger', () => {
 
   it('notify() tells the open units once per moment; controllerFor() is already aborted after it', () => {
     const ledger = new DrainLedger();
-    const told: string[] = [];
-    const listening: DrainUnit = { ...unit('listening'), notify: (moment, reason) => told.push(`${moment}:${String(reason)}`) };
-    const ended: DrainUnit = { ...unit('ended'), notify: () => told.push('ended') };
+    const listening = unit('listening');
+    const ended = unit('ended');
     ledger.add(listening);
     ledger.add(ended);
     ledger.end(ended);
     expect(ledger.controllerFor('draining').signal.aborted).toBe(false);
     ledger.notify('draining', 'SIGTERM');
     ledger.notify('draining', 'again');
-    expect(told).toEqual(['draining:SIGTERM']);
+    expect(listening.told).toEqual(['draining:SIGTERM']);
+    expect(ended.told).toEqual([]);
     expect(ledger.controllerFor('draining').signal.reason).toBe('SIGTERM');
     expect(ledger.controllerFor('abort').signal.aborted).toBe(false);
+  });
+
+  it('keeps the open units in the order they began, whichever ends', () => {
+    const ledger = new DrainLedger();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => unit(name));
+    for (const u of [a!, b!, c!, d!]) ledger.add(u);
+    ledger.end(b!);
+    ledger.end(d!);
+    ledger.add(b!);
+    ledger.end(a!);
+    expect([...ledger.units()].map((u) => u.name)).toEqual(['c', 'b']);
+    expect(ledger.size).toBe(2);
   });
 
   it('countByKind() counts the open units by kind', () => {
     const ledger = new DrainLedger();
     ledger.add(unit('a'));
-    ledger.add({ ...unit('b'), kind: 'http' });
+    ledger.add(unit('b', { kind: 'http' }));
     ledger.add(unit('c'));
     expect(ledger.countByKind()).toEqual({ background: 2, http: 1 });
   });
