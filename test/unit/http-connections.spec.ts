@@ -52,6 +52,18 @@ function setup() {
   return { server, ledger, http, connect, request, open };
 }
 
+/** The ledger's size right after each unit that ends: a 0 between two units is a gap in the drain. */
+function sizesAfterEachEnd(ledger: DrainLedger): number[] {
+  const sizes: number[] = [];
+  const end = ledger.end.bind(ledger);
+  vi.spyOn(ledger, 'end').mockImplementation((unit) => {
+    const ended = end(unit);
+    sizes.push(ledger.size);
+    return ended;
+  });
+  return sizes;
+}
+
 /** Fake timers run an immediate queued by a timer 1 ms later: past `ms`, then the poll phase's immediate. */
 const pastGrace = (ms: number) => vi.advanceTimersByTimeAsync(ms + 1);
 
@@ -69,13 +81,7 @@ describe('HttpConnections', () => {
 
   it('an accepted connection is a unit until its first request, which takes over before it ends', async () => {
     const { ledger, connect, request, open } = setup();
-    const sizes: number[] = [];
-    const end = ledger.end.bind(ledger);
-    vi.spyOn(ledger, 'end').mockImplementation((unit) => {
-      const ended = end(unit);
-      sizes.push(ledger.size);
-      return ended;
-    });
+    const sizes = sizesAfterEachEnd(ledger);
     const socket = connect();
     expect(open()).toEqual(['http connection awaiting its first request']);
     const res = request(socket, '/slow?ms=1');
@@ -209,13 +215,7 @@ describe('HttpConnections', () => {
     http.closeListener();
     expect(sent.headers).toEqual({});
     expect(unsent.headers).toEqual({ Connection: 'close' });
-    const sizes: number[] = [];
-    const end = ledger.end.bind(ledger);
-    vi.spyOn(ledger, 'end').mockImplementation((unit) => {
-      const ended = end(unit);
-      sizes.push(ledger.size);
-      return ended;
-    });
+    const sizes = sizesAfterEachEnd(ledger);
     sent.finish();
     await ticks();
     expect(open()).toEqual(['http GET /b', 'http keep-alive connection in its grace']);
