@@ -58,9 +58,7 @@ export class DrainService {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
     for (const server of this.servers) server.closeListener();
-    const microserviceListeners = closeMicroserviceListeners(app);
-    if (microserviceListeners > 0) this.logger.log(`stopped accepting on ${microserviceListeners} microservice listener(s)`);
-    return { microserviceListeners };
+    return { microserviceListeners: closeMicroserviceListeners(app) };
   }
 
   /** Phase 6: resolves when nothing is left, or when `signal` fires; never rejects. Logs progress every second. */
@@ -77,7 +75,7 @@ export class DrainService {
 
   /**
    * Phase 7: fires `abort`, waits up to `grace` ms for the units to end, then cuts what is
-   * left (destroying the sockets of requests) and returns the work among it, each logged.
+   * left (destroying the sockets of requests) and returns the work among it.
    */
   async abortRemaining(grace: number): Promise<PendingUnit[]> {
     const reason = 'stopTimeout passed';
@@ -87,9 +85,7 @@ export class DrainService {
     const timer = setTimeout(() => graceOver.abort(), grace);
     await this.ledger.whenIdle(graceOver.signal);
     clearTimeout(timer);
-    const aborted = [...this.ledger.cut()];
-    for (const unit of aborted) this.logger.error(`aborted ${unit.kind} ${unit.name} after ${unit.ageMs} ms`);
-    return aborted;
+    return [...this.ledger.cut()];
   }
 
   /** End of the drain: closes the connections left (none has a request) and TCP microservice connections. */
