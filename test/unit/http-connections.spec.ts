@@ -76,6 +76,8 @@ describe('HttpConnections', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] });
   });
   afterEach(() => {
+    // Runs the immediate that lets the loop clock read the time again, before the fake timers go.
+    vi.runOnlyPendingTimers();
     vi.useRealTimers();
   });
 
