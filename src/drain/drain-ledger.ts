@@ -1,10 +1,10 @@
 import type { PendingUnit, WorkKind } from './work-unit.interface';
 
-/** The two moments a unit is told about: the stop began (phase 1), the deadline passed (phase 7). */
+/** @internal The two moments a unit is told about: the stop began (phase 1), the deadline passed (phase 7). */
 export type StopMoment = 'draining' | 'abort';
 
 /**
- * One thing the drain waits for, known by its identity (the object itself). The ledger
+ * @internal One thing the drain waits for, known by its identity (the object itself). The ledger
  * links its open units through them: adding and ending one allocates nothing and hashes
  * nothing, on every request's path.
  */
@@ -35,7 +35,7 @@ export abstract class DrainUnit {
 }
 
 /**
- * Every unit of in-flight work of one app, by identity: HTTP connections and requests,
+ * @internal Every unit of in-flight work of one app, by identity: HTTP connections and requests,
  * WebSocket closes, handlers, streams and jobs. A hand-off (a connection in its grace that
  * receives a request, a request that begins a job) adds the next unit before it ends the
  * previous one, so the ledger is never empty in between. `drained` and `aborted` are

@@ -7,13 +7,13 @@ import { loopNow } from './loop-clock';
 import { closeWebSocket, webSocketOf } from './websocket-close';
 
 /**
- * The least a connection with no request in flight gets, once the listener is closed, to
+ * @internal The least a connection with no request in flight gets, once the listener is closed, to
  * bring its next request (answered with `Connection: close`) before it is closed.
  */
 export const IDLE_SOCKET_GRACE_MS = 50;
 
 /**
- * A keep-alive connection answered (or accepted) less than this long ago may be a client
+ * @internal A keep-alive connection answered (or accepted) less than this long ago may be a client
  * about to send again: a round trip and the client's own work after our answer, longer
  * when its process is starved of CPU. Once the listener is closed it gets until this long
  * after its last answer to bring that request. Closing it sooner races the request: a
@@ -24,14 +24,14 @@ export const IDLE_SOCKET_GRACE_MS = 50;
 export const KEEP_ALIVE_WINDOW_MS = 1_000;
 
 /**
- * How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
+ * @internal How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
  * before its connection is cut: a live peer answers within a round trip, and one that
  * never does must not hold up the exit.
  */
 export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
 
 /**
- * Puts an HTTP server's connections and requests in the drain ledger, at the server level,
+ * @internal Puts an HTTP server's connections and requests in the drain ledger, at the server level,
  * so 404s and guard rejections count too and no interceptor runs per request. A connection
  * is a unit from its accept until its first request; each request is one; after the
  * listener closed, a connection between requests is one for its grace (see

@@ -4,7 +4,7 @@ import { DrainUnit } from './drain-ledger';
 import { loopNow } from './loop-clock';
 import type { WorkKind } from './work-unit.interface';
 
-/** What an HTTP server's connection is doing, as its tracker keeps it. */
+/** @internal What an HTTP server's connection is doing, as its tracker keeps it. */
 export class Connection {
   /** Requests read on it and not yet answered (more than one when pipelined). */
   active = 0;
@@ -16,7 +16,7 @@ export class Connection {
   constructor(readonly socket: Socket) {}
 }
 
-/** Why a connection with no request in flight holds the drain open. */
+/** @internal Why a connection with no request in flight holds the drain open. */
 export type ConnectionWait =
   /** Accepted, its first request not read yet (or upgraded, until phase 5 says to what). */
   | 'accepted'
@@ -32,7 +32,7 @@ const NAMES: Record<ConnectionWait, string> = {
 };
 
 /**
- * A connection with no request in flight that the drain must still wait for. Once bytes
+ * @internal A connection with no request in flight that the drain must still wait for. Once bytes
  * arrived on it that Node has not yet made a request of (a request still being received),
  * it is work: it is not closed at the end of its grace, and cutting it loses a request.
  */
@@ -79,12 +79,12 @@ export class ConnectionUnit extends DrainUnit {
   }
 }
 
-/** What a request tells when it ends. */
+/** @internal What a request tells when it ends. */
 export interface RequestOwner {
   requestEnded(unit: RequestUnit): void;
 }
 
-/** One request, from its parsed head to its response's 'close'. */
+/** @internal One request, from its parsed head to its response's 'close'. */
 export class RequestUnit extends DrainUnit {
   readonly startedAt = loopNow();
   /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */

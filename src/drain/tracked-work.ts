@@ -2,7 +2,7 @@ import { DrainUnit, type DrainLedger, type StopMoment } from './drain-ledger';
 import type { WorkHandle, WorkKind } from './work-unit.interface';
 
 /**
- * A job, handler or stream in the ledger, and the handle its code holds. Its `draining`
+ * @internal A job, handler or stream in the ledger, and the handle its code holds. Its `draining`
  * and `abort` signals are its own and made on first read: a thousand jobs that each
  * listen add one listener to each of their own signals, never a thousand to a shared one
  * (which Node reports as MaxListenersExceededWarning from the 11th).

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 
+/** @internal */
 export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
@@ -13,7 +14,7 @@ interface Handler {
 const running = new WeakMap<object, Set<Handler>>();
 
 /**
- * Counts a message handler running for a WebSocket client (the object Nest's
+ * @internal Counts a message handler running for a WebSocket client (the object Nest's
  * `switchToWs().getClient()` returns); returns the function that ends it. Lets the
  * 1001 close wait for the reply: Nest's WsAdapter drops a reply to a closing socket.
  */
@@ -29,7 +30,7 @@ export function beginWebSocketHandler(client: object): () => void {
 }
 
 /**
- * The `ws` library (behind Nest's WsAdapter and socket.io) keeps its WebSocket on the
+ * @internal The `ws` library (behind Nest's WsAdapter and socket.io) keeps its WebSocket on the
  * upgraded socket under a symbol named "websocket" (`kWebSocket`). Closing through it
  * sends a proper close frame instead of cutting the TCP connection. Undefined when the
  * socket carries no WebSocket.
@@ -41,7 +42,7 @@ export function webSocketOf(socket: Socket): WebSocketLike | undefined {
 }
 
 /**
- * Sends `ws` a close frame once the handlers already running on that client have ended,
+ * @internal Sends `ws` a close frame once the handlers already running on that client have ended,
  * not waiting for ones begun later, so a chatty client cannot postpone it. `onSent` runs
  * once the frame is sent.
  */

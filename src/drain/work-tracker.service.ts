@@ -9,6 +9,7 @@ import type { PendingUnit, WorkHandle, WorkKind } from './work-unit.interface';
  */
 @Injectable()
 export class WorkTracker {
+  /** @internal */
   constructor(private readonly ledger: DrainLedger) {}
 
   /** Begins a unit of work; the drain waits until `done()` is called. */
