@@ -118,7 +118,7 @@ async function lossSection(): Promise<void> {
     for (const platform of PLATFORMS) {
       // Vary the moment of the SIGTERM a little between runs.
       const sigtermAfterMs = 400 + ((run * 137) % 400);
-      const result: StopRun = await lossUnderStop(platform, STOP_CLIENTS, sigtermAfterMs);
+      const result: StopRun = await lossUnderStop(platform, STOP_CLIENTS, { ms: sigtermAfterMs });
       const total = (totals[platform] ??= { runs: 0, ok: 0, failures: 0, refused: 0, badExits: 0 });
       total.runs++;
       total.ok += result.ok;

@@ -1,17 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INFO } from './app-info/app-info';
 import { buildAppInfo } from './app-info/build-app-info';
+import { DRAIN_PROVIDERS } from './drain/drain.providers';
 import { GracefulInterceptor } from './drain/graceful.interceptor';
-import { WorkTracker } from './drain/work-tracker';
+import { StopSignals } from './drain/stop-signals.service';
+import { WorkTracker } from './drain/work-tracker.service';
 import { GRACEFUL_ASYNC_OPTIONS_TYPE, GRACEFUL_OPTIONS_TYPE, GracefulConfigurableModule, sealSecrets } from './graceful-module-definition';
 import type { ResolvedGracefulOptions } from './graceful-options';
 import { gracefulOptionsProvider } from './graceful-options.provider';
 import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
-import { DrainService } from './drain/drain.service';
 import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
 import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
 import { LifecycleService } from './lifecycle/lifecycle.service';
-import { StopSignals } from './lifecycle/stop-signals';
 
 /**
  * `GracefulModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`:
@@ -25,12 +25,9 @@ import { StopSignals } from './lifecycle/stop-signals';
       inject: [GRACEFUL_OPTIONS],
       useFactory: (options: ResolvedGracefulOptions) => buildAppInfo(options),
     },
-    StopSignals,
-    WorkTracker,
-    DrainService,
+    ...DRAIN_PROVIDERS,
     LifecycleService,
     { provide: GracefulLifecycle, useExisting: LifecycleService },
-    GracefulInterceptor,
     // No import of @nestjs/terminus: moves Terminus' gracefulShutdownTimeoutMs into shutdownDelay when present.
     TerminusShutdownWait,
   ],

@@ -1,80 +1,107 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { StopSignals } from '../lifecycle/stop-signals';
-import { sleep } from '../common/bounded';
+import { DrainLedger } from './drain-ledger';
 import { HttpConnections } from './http-connections';
 import { closeMicroserviceConnections, closeMicroserviceListeners } from './microservice-intake';
-import { WorkTracker } from './work-tracker';
-import type { PendingUnit } from './work-unit';
+import { StopSignals } from './stop-signals.service';
+import type { PendingUnit } from './work-unit.interface';
 
-/** Everything the lifecycle asks of the drain, one per app. */
+/** How often the drain logs what it still waits for. */
+const PROGRESS_EVERY_MS = 1_000;
+
+/**
+ * @internal The drain of one app, as the stop sequence drives it: what it calls at phases 1,
+ * 5, 6 and 7 and at the drain's end. Everything it waits for is in one {@link DrainLedger}.
+ */
 @Injectable()
 export class DrainService {
   private readonly logger = new Logger('Graceful');
-  private http?: HttpConnections;
-  private completedBefore = 0;
-  private cut: PendingUnit[] = [];
+  private readonly servers: HttpConnections[] = [];
 
   constructor(
+    private readonly ledger: DrainLedger,
     private readonly signals: StopSignals,
-    private readonly work: WorkTracker,
   ) {}
 
+  /** Units open now: requests, connections that may bring one, WebSocket closes, handlers, jobs. */
+  get inFlight(): number {
+    return this.ledger.size;
+  }
+
+  /** Work units that finished after the listeners closed, not counting the aborted. */
+  get drained(): number {
+    return this.ledger.drained;
+  }
+
+  /** The work units cut at phase 7. */
+  get aborted(): readonly PendingUnit[] {
+    return this.ledger.aborted;
+  }
+
+  /** At bootstrap, before or after `listen()`: puts the server's connections and requests in the ledger. */
+  trackHttpServer(server: Server): void {
+    this.servers.push(new HttpConnections(server, this.ledger));
+  }
+
+  /** Phase 1, synchronous: fires `draining`, app-wide and on every open unit that listens. */
   beginStop(reason: string): void {
     this.signals.fireDraining(reason);
+    this.ledger.notify('draining', reason);
   }
 
-  trackHttpServer(server: Server): void {
-    this.http = new HttpConnections(server);
-  }
-
+  /**
+   * Phase 5: stops accepting on the HTTP server and on TCP microservice listeners; from
+   * here on, units that end count as drained.
+   */
   async closeListeners(app: unknown): Promise<{ microserviceListeners: number }> {
-    this.completedBefore = this.completed();
-    const [, microserviceListeners] = await Promise.all([this.http?.closeListener(), closeMicroserviceListeners(app)]);
-    return { microserviceListeners };
+    // The check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.ledger.countFromNow();
+    for (const server of this.servers) server.closeListener();
+    return { microserviceListeners: closeMicroserviceListeners(app) };
   }
 
-  get inFlight(): number {
-    return (this.http?.inFlight ?? 0) + this.work.size;
-  }
-
+  /** Phase 6: resolves when nothing is left, or when `signal` fires; never rejects. Logs progress every second. */
   async whenIdle(signal: AbortSignal): Promise<void> {
-    this.logger.log(`draining ${this.inFlight} unit(s) of work`);
-    const progress = setInterval(() => this.logger.log(`still draining: ${this.inFlight} unit(s) in flight`), 1_000);
+    this.logger.log(`draining ${this.describeOpen()}`);
+    const progress = setInterval(() => this.logger.log(`still draining ${this.describeOpen()}`), PROGRESS_EVERY_MS);
     progress.unref();
     try {
-      await Promise.race([Promise.all([this.http?.whenIdle(), this.work.whenIdle()]), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
+      await this.ledger.whenIdle(signal);
     } finally {
       clearInterval(progress);
     }
   }
 
+  /**
+   * Phase 7: fires `abort`, waits up to `grace` ms for the units to end, then cuts what is
+   * left (destroying the sockets of requests) and returns the work among it.
+   */
   async abortRemaining(grace: number): Promise<PendingUnit[]> {
-    this.signals.fireAbort('stopTimeout passed');
-    await Promise.race([sleep(grace), Promise.all([this.http?.whenIdle(), this.work.whenIdle()])]);
-    this.cut = [...(this.http?.pending() ?? []), ...this.work.pending()];
-    this.http?.destroyPending();
-    return this.cut;
+    const reason = 'stopTimeout passed';
+    this.signals.fireAbort(reason);
+    this.ledger.notify('abort', reason);
+    const graceOver = new AbortController();
+    const timer = setTimeout(() => graceOver.abort(), grace);
+    await this.ledger.whenIdle(graceOver.signal);
+    clearTimeout(timer);
+    return [...this.ledger.cut()];
   }
 
+  /** End of the drain: closes the connections left (none has a request) and TCP microservice connections. */
   async finish(app: unknown): Promise<void> {
-    this.http?.destroyAll();
+    for (const server of this.servers) server.destroyAll();
     await closeMicroserviceConnections(app);
   }
 
-  get drained(): number {
-    return this.completed() - this.completedBefore - this.cut.length;
-  }
-
-  get aborted(): readonly PendingUnit[] {
-    return this.cut;
-  }
-
+  /** Removes the listeners put on the HTTP servers. */
   detach(): void {
-    this.http?.detach();
+    for (const server of this.servers) server.detach();
   }
 
-  private completed(): number {
-    return (this.http?.completed ?? 0) + this.work.completed;
+  /** "3 unit(s) (http 2, background 1)". */
+  private describeOpen(): string {
+    const kinds = Object.entries(this.ledger.countByKind()).map(([kind, n]) => `${kind} ${n}`);
+    return `${this.ledger.size} unit(s)${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}`;
   }
 }

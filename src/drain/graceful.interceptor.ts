@@ -1,9 +1,8 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, finalize, takeUntil } from 'rxjs';
-import { StopSignals } from '../lifecycle/stop-signals';
 import { beginWebSocketHandler } from './websocket-close';
-import { WorkTracker } from './work-tracker';
-import type { WorkKind } from './work-unit';
+import { WorkTracker } from './work-tracker.service';
+import type { WorkKind } from './work-unit.interface';
 
 /**
  * Tracks what only an interceptor sees — microservice (RPC) and WebSocket handlers and
@@ -14,10 +13,7 @@ import type { WorkKind } from './work-unit';
  */
 @Injectable()
 export class GracefulInterceptor implements NestInterceptor {
-  constructor(
-    private readonly work: WorkTracker,
-    private readonly signals: StopSignals,
-  ) {}
+  constructor(private readonly work: WorkTracker) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = context.getType<string>();
@@ -26,9 +22,9 @@ export class GracefulInterceptor implements NestInterceptor {
     const handle = this.work.begin(`${context.getClass().name}.${context.getHandler().name}`, kind);
     const endWs = type === 'ws' ? beginWebSocketHandler(context.switchToWs().getClient<object>()) : undefined;
     // A stream still open at the drain deadline is completed so its unit ends; one begun
-    // after it is completed at once.
+    // after it is completed at once. The call's own abort signal: one listener on it.
     return next.handle().pipe(
-      takeUntil(whenAborted(this.signals.abort)),
+      takeUntil(whenAborted(handle.abort)),
       finalize(() => {
         // The reply is already sent (Nest sends on next, before completion); the 1001 close may follow it.
         // Before done(): the close frame is then on its way before the drain can end.

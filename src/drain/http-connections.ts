@@ -1,188 +1,196 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { Server as TlsServer } from 'node:tls';
-import { InFlight } from './in-flight';
-import type { PendingUnit } from './work-unit';
-import { closeWebSocket } from './websocket-close';
+import type { DrainLedger } from './drain-ledger';
+import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units';
+import { loopNow } from './loop-clock';
+import { closeWebSocket, webSocketOf } from './websocket-close';
 
 /**
- * How long a connection gets, after its last response or its accept, to bring its next
- * request once the listener is closed (answered with `Connection: close`): a looping
- * keep-alive client sends within microseconds, and an idle connection must not hold up
- * the exit.
+ * @internal The least a connection with no request in flight gets, once the listener is closed, to
+ * bring its next request (answered with `Connection: close`) before it is closed.
  */
 export const IDLE_SOCKET_GRACE_MS = 50;
 
 /**
- * How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
+ * @internal A keep-alive connection answered (or accepted) less than this long ago may be a client
+ * about to send again: a round trip and the client's own work after our answer, longer
+ * when its process is starved of CPU. Once the listener is closed it gets until this long
+ * after its last answer to bring that request. Closing it sooner races the request: a
+ * reset the client sees as a lost request (measured: 16 of 16 clients of a CPU-starved
+ * process with a 50 ms grace). A connection idle for longer is closed after
+ * {@link IDLE_SOCKET_GRACE_MS}.
+ */
+export const KEEP_ALIVE_WINDOW_MS = 1_000;
+
+/**
+ * @internal How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
  * before its connection is cut: a live peer answers within a round trip, and one that
  * never does must not hold up the exit.
  */
 export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
 
-interface SocketState {
-  active: number;
-  served: number;
-  /** When its last response ended (0 before the first). */
-  idleSince: number;
-}
-
-const START = Symbol('nestjs-graceful:start');
-type TrackedResponse = ServerResponse & { [START]: number };
-
 /**
- * Tracks an HTTP server's connections and in-flight requests at the server level, so
- * 404s and guard rejections count too and no interceptor runs per request. Closes the
- * server without the resets Node's `server.close()` causes (docs/drain.md, "HTTP: closing
- * without resets").
+ * @internal Puts an HTTP server's connections and requests in the drain ledger, at the server level,
+ * so 404s and guard rejections count too and no interceptor runs per request. A connection
+ * is a unit from its accept until its first request; each request is one; after the
+ * listener closed, a connection between requests is one for its grace (see
+ * {@link KEEP_ALIVE_WINDOW_MS}). Closes the server
+ * without the resets Node's `server.close()` causes (docs/drain.md, "HTTP: closing without resets").
  */
-export class HttpConnections {
-  private readonly sockets = new Map<Socket, SocketState>();
-  private readonly requests = new InFlight<TrackedResponse>();
-  private readonly idleSockets = new InFlight<Socket>();
-  private readonly closingWebSockets = new InFlight<Socket>();
+export class HttpConnections implements RequestOwner {
+  private readonly connections = new Map<Socket, Connection>();
   private closing = false;
   private readonly connectionEvent: 'connection' | 'secureConnection';
 
-  constructor(private readonly server: Server) {
+  constructor(
+    private readonly server: Server,
+    private readonly ledger: DrainLedger,
+  ) {
     this.connectionEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
     server.on(this.connectionEvent, this.onConnection);
     server.prependListener('request', this.onRequest);
   }
 
-  get inFlight(): number {
-    return this.requests.size;
-  }
-
-  /** Requests answered (or cut) since the server was attached. */
-  get completed(): number {
-    return this.requests.completed;
-  }
-
-  /** Every response from now on tells the client to close the connection. */
-  private beginClosing(): void {
+  /**
+   * Phase 5, to be called in the check phase, right after the poll phase accepted what the
+   * kernel queued (closing the listener resets the queue): stop accepting, then close every
+   * connection once its current request is answered (`Connection: close`). `Connection:
+   * close` starts only now, not during `shutdownDelay`: told earlier, looping clients
+   * reconnect for every request and keep the accept queue full (measured: 13 resets among
+   * 16 clients). A connection with no request gets its grace to bring one; a WebSocket
+   * client gets a 1001 close once the handlers running for it have replied.
+   */
+  closeListener(): void {
+    // net.Server's close, not http.Server's: the latter destroys just-accepted sockets.
+    if (this.server.listening) NetServer.prototype.close.call(this.server);
+    // A stop before listen() finished: the server must not start serving after it.
+    else this.server.once('listening', this.closeLate);
     this.closing = true;
-    for (const res of this.requests.values()) {
-      if (!res.headersSent) res.setHeader('Connection', 'close');
+    for (const unit of this.ledger.units()) {
+      if (unit instanceof RequestUnit && unit.owner === this && !unit.res.headersSent) unit.res.setHeader('Connection', 'close');
+    }
+    for (const connection of this.connections.values()) {
+      if (connection.active === 0 && !this.closeWebSocket(connection)) this.giveGrace(connection);
     }
   }
 
-  /**
-   * Phase 5: stop accepting, then close every connection once its current request is
-   * answered (`Connection: close`). `Connection: close` starts only now, not during
-   * `shutdownDelay`: told earlier, looping clients reconnect for every request and keep
-   * the kernel's accept queue full, and closing the listener resets what is queued
-   * (measured: 13 resets among 16 clients). Idle connections get
-   * {@link IDLE_SOCKET_GRACE_MS} to bring a request; WebSocket clients get a 1001 close
-   * once the handlers already running for them have replied.
-   */
-  async closeListener(): Promise<void> {
-    // Close in the check phase, right after the poll phase accepted what the kernel queued.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (this.server.listening) {
-      // net.Server's close, not http.Server's: the latter destroys just-accepted sockets.
-      NetServer.prototype.close.call(this.server);
-    }
-    // Only now: a client told earlier reconnects at once into the accept queue, which the close resets.
-    this.beginClosing();
-    for (const [socket, state] of this.sockets) {
-      if (state.active > 0) continue;
-      if (!this.closeWebSocket(socket)) this.giveGrace(socket, state);
-    }
-  }
-
-  /**
-   * Resolves when no request is in flight, no idle connection may still bring one, and
-   * every WebSocket close handshake is over (or its grace passed).
-   */
-  async whenIdle(): Promise<void> {
-    await Promise.all([this.requests.whenEmpty(), this.idleSockets.whenEmpty(), this.closingWebSockets.whenEmpty()]);
-  }
-
-  pending(): PendingUnit[] {
-    const now = performance.now();
-    return [...this.requests.values()].map((res) => {
-      const req = (res as ServerResponse & { req: IncomingMessage }).req;
-      return { kind: 'http', name: `${req.method} ${(req.url ?? '').split('?')[0]}`, ageMs: Math.round(now - res[START]) };
-    });
-  }
-
-  /** Phase 7: cut the connections of requests that outlived the deadline. */
-  destroyPending(): void {
-    for (const res of this.requests.values()) res.socket?.destroy();
-  }
-
-  /** End of the drain: whatever connection is left is idle; close it so the server's close completes. */
+  /** End of the drain: whatever connection is left has no request; close it so the server's close completes. */
   destroyAll(): void {
-    for (const socket of this.sockets.keys()) socket.destroy();
+    for (const socket of this.connections.keys()) socket.destroy();
   }
 
   detach(): void {
+    this.server.off('listening', this.closeLate);
     this.server.off(this.connectionEvent, this.onConnection);
     this.server.off('request', this.onRequest);
+  }
+
+  /** A request ended: after the listener closed, a connection kept open gets its grace before the request's unit ends. */
+  requestEnded(unit: RequestUnit): void {
+    if (unit.ended) return;
+    unit.ended = true;
+    const connection = unit.connection;
+    if (connection) connection.lastActiveAt = loopNow();
+    if (connection && --connection.active === 0 && this.closing && this.ledger.isOpen(unit) && !connection.socket.destroyed) {
+      this.giveGrace(connection);
+    }
+    this.ledger.end(unit);
+  }
+
+  private readonly closeLate = (): void => {
+    NetServer.prototype.close.call(this.server);
+  };
+
+  private readonly onConnection = (socket: Socket): void => {
+    const connection = new Connection(socket);
+    this.connections.set(socket, connection);
+    this.wait(connection, 'accepted');
+    socket.once('close', () => this.onSocketClose(connection));
+    // A TLS handshake that ends after the listener closed.
+    if (this.closing) this.giveGrace(connection);
+  };
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const connection = this.connections.get(req.socket);
+    const unit = new RequestUnit(this, req, res, connection);
+    this.ledger.add(unit);
+    if (connection) {
+      connection.active++;
+      this.stopWaiting(connection);
+    }
+    if (this.closing) res.setHeader('Connection', 'close');
+    res.on('close', unit.onClose);
+  };
+
+  private onSocketClose(connection: Connection): void {
+    this.connections.delete(connection.socket);
+    this.stopWaiting(connection);
+    // Node emits no 'close' for a pipelined response still queued behind another when the socket closes.
+    if (connection.active > 0) process.nextTick(() => this.endRequestsOf(connection));
+  }
+
+  private endRequestsOf(connection: Connection): void {
+    for (const unit of [...this.ledger.units()]) {
+      if (unit instanceof RequestUnit && unit.connection === connection) this.requestEnded(unit);
+    }
+  }
+
+  /** Makes `connection` wait as `why`; the new unit is open before the one it replaces ends. */
+  private wait(connection: Connection, why: ConnectionWait): ConnectionUnit {
+    const previous = connection.waiting;
+    const unit = new ConnectionUnit(connection, why);
+    connection.waiting = unit;
+    this.ledger.add(unit);
+    if (previous) this.ledger.end(previous);
+    return unit;
+  }
+
+  private stopWaiting(connection: Connection): void {
+    const unit = connection.waiting;
+    if (!unit) return;
+    connection.waiting = undefined;
+    unit.ended = true;
+    this.ledger.end(unit);
+  }
+
+  /**
+   * Until {@link KEEP_ALIVE_WINDOW_MS} after its last answer or its accept, at least
+   * {@link IDLE_SOCKET_GRACE_MS}; only the latter when Node is already closing it (its last
+   * answer said `Connection: close`). One never answered keeps its 'accepted' unit.
+   */
+  private giveGrace(connection: Connection): void {
+    const unit = connection.waiting ?? this.wait(connection, 'idle');
+    const told = connection.socket.writableEnded;
+    const windowLeft = connection.lastActiveAt + KEEP_ALIVE_WINDOW_MS - performance.now();
+    this.destroyLater(unit, told ? IDLE_SOCKET_GRACE_MS : Math.max(IDLE_SOCKET_GRACE_MS, windowLeft));
   }
 
   /**
    * The drain waits for the handshake so that `destroyAll()` does not cut the close frame
    * or the reply before it; the grace starts only once the frame is sent.
    */
-  private closeWebSocket(socket: Socket): boolean {
-    const isWebSocket = closeWebSocket(socket, 1001, 'going away', () =>
-      this.destroyLater(socket, WEBSOCKET_CLOSE_GRACE_MS, () => true),
-    );
-    if (!isWebSocket) return false;
-    this.closingWebSockets.add(socket);
-    socket.once('close', () => this.closingWebSockets.delete(socket));
+  private closeWebSocket(connection: Connection): boolean {
+    const ws = webSocketOf(connection.socket);
+    if (!ws) return false;
+    const unit = this.wait(connection, 'websocket');
+    closeWebSocket(ws, 1001, 'going away', () => this.destroyLater(unit, WEBSOCKET_CLOSE_GRACE_MS));
     return true;
   }
 
-  /** A connection idle for longer than the grace is not a looping client and is closed at once, others when it ends. */
-  private giveGrace(socket: Socket, state: SocketState): void {
-    const left = state.served === 0 ? IDLE_SOCKET_GRACE_MS : IDLE_SOCKET_GRACE_MS - (performance.now() - state.idleSince);
-    const servedBefore = state.served;
-    this.idleSockets.add(socket);
-    socket.once('close', () => this.idleSockets.delete(socket));
-    this.destroyLater(socket, left, () => state.active === 0 && state.served === servedBefore, () => this.idleSockets.delete(socket));
-  }
-
   /**
-   * Destroys `socket` after `ms` if `stillIdle()`, and only after a poll phase has run: a
-   * request already in the kernel's buffer is then read (and answered), whereas closing a
-   * socket with unread data resets it, and a stalled process (GC, CPU) has such sockets.
+   * Destroys the connection after `ms` if `unit` still holds it, and only after a poll
+   * phase has run: a request already in the kernel's buffer is then read (and answered,
+   * its unit taking over), whereas closing a socket with unread data resets it, and a
+   * stalled process (GC, CPU) has such sockets. One receiving a request is left to it.
    */
-  private destroyLater(socket: Socket, ms: number, stillIdle: () => boolean, then?: () => void): void {
+  private destroyLater(unit: ConnectionUnit, ms: number): void {
     const decide = () => {
-      if (stillIdle()) socket.destroy();
-      then?.();
+      if (unit.connection.waiting !== unit || unit.receiving) return;
+      unit.connection.socket.destroy();
+      this.stopWaiting(unit.connection);
     };
     // Timers run before the poll phase, immediates after it.
-    const timer = setTimeout(() => setImmediate(decide), Math.max(0, ms));
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    setTimeout(() => setImmediate(decide), ms).unref();
   }
-
-  private readonly onConnection = (socket: Socket): void => {
-    const state: SocketState = { active: 0, served: 0, idleSince: 0 };
-    this.sockets.set(socket, state);
-    socket.once('close', () => this.sockets.delete(socket));
-  };
-
-  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const tracked = res as TrackedResponse;
-    tracked[START] = performance.now();
-    const state = this.sockets.get(req.socket);
-    if (state) state.active++;
-    this.requests.add(tracked);
-    if (this.closing) res.setHeader('Connection', 'close');
-    res.once('close', () => {
-      if (state) {
-        state.active--;
-        state.served++;
-        state.idleSince = performance.now();
-        this.idleSockets.delete(req.socket);
-      }
-      this.requests.delete(tracked);
-    });
-  };
 }

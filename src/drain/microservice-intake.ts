@@ -37,15 +37,14 @@ function tcpTransports(app: unknown): Array<{ transport: TcpTransportLike; serve
 }
 
 /**
- * Phase 5 for a hybrid app's microservices: a TCP server stops accepting connections,
+ * @internal Phase 5 for a hybrid app's microservices: a TCP server stops accepting connections,
  * while the connections already open keep being served so in-flight replies go out.
  * Other transports are left to Nest's close: broker clients (Redis, NATS, MQTT, RMQ,
  * Kafka) take messages and send replies over one connection, and gRPC's shutdown ends
- * the whole server. Returns how many listeners it closed.
+ * the whole server. Returns how many listeners it closed. To be called in the check phase,
+ * right after the poll phase accepted what the kernel queued: closing resets the queue.
  */
-export async function closeMicroserviceListeners(app: unknown): Promise<number> {
-  // In the check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+export function closeMicroserviceListeners(app: unknown): number {
   let closed = 0;
   for (const { transport, server } of tcpTransports(app)) {
     if (!server.listening) continue;
@@ -59,7 +58,7 @@ export async function closeMicroserviceListeners(app: unknown): Promise<number> 
 }
 
 /**
- * End of the drain: the TCP connections still open would otherwise keep dispatching
+ * @internal End of the drain: the TCP connections still open would otherwise keep dispatching
  * messages to handlers until Nest's dispose, which runs after `onModuleDestroy` closed
  * what they use. ServerTCP's own close destroys them; Nest's later close finds nothing left.
  */

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 
-interface WebSocketLike {
+/** @internal */
+export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
@@ -13,7 +14,7 @@ interface Handler {
 const running = new WeakMap<object, Set<Handler>>();
 
 /**
- * Counts a message handler running for a WebSocket client (the object Nest's
+ * @internal Counts a message handler running for a WebSocket client (the object Nest's
  * `switchToWs().getClient()` returns); returns the function that ends it. Lets the
  * 1001 close wait for the reply: Nest's WsAdapter drops a reply to a closing socket.
  */
@@ -29,17 +30,23 @@ export function beginWebSocketHandler(client: object): () => void {
 }
 
 /**
- * The `ws` library (behind Nest's WsAdapter and socket.io) keeps its WebSocket on the
+ * @internal The `ws` library (behind Nest's WsAdapter and socket.io) keeps its WebSocket on the
  * upgraded socket under a symbol named "websocket" (`kWebSocket`). Closing through it
- * sends a proper close frame instead of cutting the TCP connection. The frame waits for
- * the handlers already running on that client, not for ones begun later, so a chatty
- * client cannot postpone it. `onSent` runs once the frame is sent. Returns false when
- * the socket carries no WebSocket.
+ * sends a proper close frame instead of cutting the TCP connection. Undefined when the
+ * socket carries no WebSocket.
  */
-export function closeWebSocket(socket: Socket, code: number, reason: string, onSent?: () => void): boolean {
+export function webSocketOf(socket: Socket): WebSocketLike | undefined {
   const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'websocket');
   const ws = key ? (socket as unknown as Record<symbol, WebSocketLike | undefined>)[key] : undefined;
-  if (!ws || typeof ws.close !== 'function') return false;
+  return ws && typeof ws.close === 'function' ? ws : undefined;
+}
+
+/**
+ * @internal Sends `ws` a close frame once the handlers already running on that client have ended,
+ * not waiting for ones begun later, so a chatty client cannot postpone it. `onSent` runs
+ * once the frame is sent.
+ */
+export function closeWebSocket(ws: WebSocketLike, code: number, reason: string, onSent?: () => void): void {
   const close = () => {
     ws.close(code, reason);
     onSent?.();
@@ -48,5 +55,4 @@ export function closeWebSocket(socket: Socket, code: number, reason: string, onS
   let left = inFlight.length;
   if (left === 0) close();
   for (const handler of inFlight) handler.onEnd.push(() => --left === 0 && close());
-  return true;
 }

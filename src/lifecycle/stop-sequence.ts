@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { bounded, describeError } from '../common/bounded';
 import { MAX_TIMER_MS } from '../common/timers';
-import type { PendingUnit } from '../drain/work-unit';
+import type { PendingUnit } from '../drain/work-unit.interface';
 import { StopRecorder, type PhaseName, type StopReport } from './stop-report';
 
 /** What each phase does; the lifecycle provides them, the sequence orders and bounds them. */

@@ -2,6 +2,7 @@ import { Controller, Injectable, Module, UseInterceptors, type INestApplication,
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo, type Server } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulS
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
+import type { Platform } from '../support/test-app';
 
 const options: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
@@ -60,8 +62,9 @@ describe('hybrid app with a TCP microservice', () => {
     app = undefined;
   });
 
-  async function start(): Promise<{ port: number; listener: Server; db: FakeDbPool; lifecycle: GracefulLifecycle }> {
-    app = await NestFactory.create(HybridAppModule, new ExpressAdapter(), { logger: ['error', 'warn', 'log'] });
+  async function start(platform: Platform = 'express'): Promise<{ port: number; listener: Server; db: FakeDbPool; lifecycle: GracefulLifecycle }> {
+    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+    app = await NestFactory.create(HybridAppModule, adapter, { logger: ['error', 'warn', 'log'] });
     enableGracefulShutdown(app);
     app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } });
     await app.startAllMicroservices();
@@ -87,6 +90,30 @@ describe('hybrid app with a TCP microservice', () => {
     expect(db.closedAt).toBeGreaterThan(doneAt);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
   });
+
+  it.each<Platform>(['express', 'fastify'])(
+    'answers 12 concurrent messages through the stop without a MaxListenersExceededWarning (%s)',
+    async (platform) => {
+      const { db, lifecycle } = await start(platform);
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const replies = Array.from({ length: 12 }, () => lastValueFrom(client!.send<{ row: string }>('slow', { ms: 300 })));
+        await waitFor(() => db.entered === 12, 5_000, 'the 12 handlers');
+        const closing = app!.close();
+        expect((await Promise.all(replies)).map((r) => r.row)).toEqual(Array(12).fill('row'));
+        await closing;
+        // Node emits warnings on the next tick.
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 12, aborted: [] });
+    },
+  );
 
   it('refuses new connections from phase 5 while open connections still get their replies', async () => {
     const { port, listener, db, lifecycle } = await start();

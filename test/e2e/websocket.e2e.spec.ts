@@ -92,12 +92,13 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     const idle = await client(port);
     const started = performance.now();
     await app!.close();
+    // The drain waited for the handshake: the client had read the close frame (and answered it) before the stop ended.
+    expect(idle.ws.readyState).toBeGreaterThanOrEqual(WebSocket.CLOSING);
     const closed = await idle.closed;
     expect(closed).toMatchObject({ code: 1001, reason: 'going away' });
-    expect(closed.at).toBeLessThan(performance.now());
     expect(performance.now() - started).toBeLessThan(500);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
-    expect(lifecycle.report!.phases.map((p) => p.phase)).toContain('close');
+    // A close handshake is waited for, but it is no work: nothing drained, nothing aborted.
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
   });
 
   it('answers a slow message in flight when the stop begins, then closes 1001; the pool closes after its query', async () => {

@@ -8,20 +8,39 @@ export interface LoadResult {
   refused: number;
 }
 
+export interface KeepAliveLoad {
+  /** Resolves once `n` requests were answered, or the load ended first. */
+  answered(n: number): Promise<void>;
+  /** Resolves with the totals once every client stopped. */
+  readonly finished: Promise<LoadResult>;
+}
+
 /**
  * `clients` keep-alive clients, each looping GET `path` on its own connection until the
  * server refuses connections or `maxMs` passes. Bounded in count and time.
  */
-export async function keepAliveLoad(port: number, path: string, clients: number, maxMs: number): Promise<LoadResult> {
+export function keepAliveLoad(port: number, path: string, clients: number, maxMs: number): KeepAliveLoad {
   const result: LoadResult = { ok: 0, failures: [], refused: 0 };
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  let ended = false;
+  const wake = () => {
+    for (const waiter of [...waiters]) {
+      if (ended || result.ok >= waiter.n) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
   const deadline = performance.now() + maxMs;
   const loop = async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       for (let i = 0; i < 100_000 && performance.now() < deadline; i++) {
         const outcome = await once(port, path, agent);
-        if (outcome === 'ok') result.ok++;
-        else if (outcome === 'refused') {
+        if (outcome === 'ok') {
+          result.ok++;
+          wake();
+        } else if (outcome === 'refused') {
           result.refused++;
           return;
         } else result.failures.push(outcome);
@@ -30,8 +49,18 @@ export async function keepAliveLoad(port: number, path: string, clients: number,
       agent.destroy();
     }
   };
-  await Promise.all(Array.from({ length: clients }, loop));
-  return result;
+  const finished = Promise.all(Array.from({ length: clients }, loop)).then(() => {
+    ended = true;
+    wake();
+    return result;
+  });
+  return {
+    answered: (n) => new Promise((resolve) => {
+      waiters.push({ n, resolve });
+      wake();
+    }),
+    finished,
+  };
 }
 
 function once(port: number, path: string, agent: Agent): Promise<string> {

@@ -66,7 +66,8 @@ export async function spawnApp(
       check();
     });
 
-  const line = await waitForLine(/^LISTENING \d+/, 20_000).catch((error: unknown) => {
+  // Generous: a start on a machine whose cores are all busy (npm run stress) can take 20 s.
+  const line = await waitForLine(/^LISTENING \d+/, 60_000).catch((error: unknown) => {
     proc.kill('SIGKILL');
     throw error;
   });

@@ -46,6 +46,31 @@ class SlowController {
     return new Promise(() => undefined);
   }
 
+  /** Queries after `ms`, then tracks a follow-up job of `then` ms that queries too, and answers. */
+  @Get('chained')
+  async chained(@Query('ms') ms = '200', @Query('then') then = '300'): Promise<string> {
+    await this.db.slowQuery(Number(ms));
+    void this.work.track(this.db.slowQuery(Number(then)), 'follow-up');
+    return 'started';
+  }
+
+  /** Begins `n` jobs that never end. */
+  @Get('forever')
+  forever(@Query('n') n = '1'): string {
+    for (let i = 0; i < Number(n); i++) this.work.begin('forever');
+    return 'started';
+  }
+
+  /** Begins `n` pollers as the README shows: each stops on its job's draining signal, after one last query. */
+  @Get('pollers')
+  pollers(@Query('n') n = '1'): string {
+    for (let i = 0; i < Number(n); i++) {
+      const job = this.work.begin('poller');
+      job.draining.addEventListener('abort', () => void this.db.query().finally(job.done));
+    }
+    return 'started';
+  }
+
   /** Starts background work that outlives the response. */
   @Get('background')
   background(@Query('ms') ms = '200'): string {

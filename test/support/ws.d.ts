@@ -3,6 +3,7 @@ declare module 'ws' {
   import { EventEmitter } from 'node:events';
   export class WebSocket extends EventEmitter {
     constructor(address: string);
+    static readonly CLOSING: 2;
     readonly readyState: number;
     send(data: string): void;
     close(code?: number, reason?: string): void;

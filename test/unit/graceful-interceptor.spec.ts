@@ -1,9 +1,9 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { DrainLedger } from '../../src/drain/drain-ledger';
 import { GracefulInterceptor } from '../../src/drain/graceful.interceptor';
-import { WorkTracker } from '../../src/drain/work-tracker';
-import { StopSignals } from '../../src/lifecycle/stop-signals';
+import { WorkTracker } from '../../src/drain/work-tracker.service';
 
 class OrdersController {
   create(): void {}
@@ -21,9 +21,9 @@ const contextOf = (type: string): ExecutionContext =>
 const handlerOf = (source: Observable<unknown>): CallHandler => ({ handle: () => source });
 
 function setup() {
-  const signals = new StopSignals();
-  const work = new WorkTracker(signals);
-  return { signals, work, interceptor: new GracefulInterceptor(work, signals) };
+  const ledger = new DrainLedger();
+  const work = new WorkTracker(ledger);
+  return { ledger, work, interceptor: new GracefulInterceptor(work) };
 }
 
 function record(observable: Observable<unknown>) {
@@ -91,18 +91,18 @@ describe('GracefulInterceptor', () => {
   });
 
   it('completes a multi-value stream when the abort signal fires, not when draining fires', () => {
-    const { work, signals, interceptor } = setup();
+    const { work, ledger, interceptor } = setup();
     const source = new Subject<number>();
     const { seen } = record(interceptor.intercept(contextOf('rpc'), handlerOf(source)));
     source.next(1);
     source.next(2);
 
-    signals.fireDraining('SIGTERM');
+    ledger.notify('draining', 'SIGTERM');
     source.next(3);
     expect(seen.completed).toBe(false);
     expect(work.size).toBe(1);
 
-    signals.fireAbort('stopTimeout passed');
+    ledger.notify('abort', 'stopTimeout passed');
     expect(seen.completed).toBe(true);
     expect(work.size).toBe(0);
     expect(source.observed).toBe(false);
@@ -111,8 +111,8 @@ describe('GracefulInterceptor', () => {
   });
 
   it('completes at once a stream begun after the abort signal fired, so its unit cannot outlive the deadline', () => {
-    const { work, signals, interceptor } = setup();
-    signals.fireAbort('stopTimeout passed');
+    const { work, ledger, interceptor } = setup();
+    ledger.notify('abort', 'stopTimeout passed');
     const source = new Subject<number>();
     const { seen } = record(interceptor.intercept(contextOf('rpc'), handlerOf(source)));
     expect(seen.completed).toBe(true);

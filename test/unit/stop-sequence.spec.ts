@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PendingUnit } from '../../src/drain/work-unit';
+import type { PendingUnit } from '../../src/drain/work-unit.interface';
 import { StopSequence, type StopBounds, type StopSteps } from '../../src/lifecycle/stop-sequence';
 
 const bounds: StopBounds = { deregister: 1_000, drain: 5_000, teardown: 2_000, release: 1_000 };

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { beginWebSocketHandler, closeWebSocket } from '../../src/drain/websocket-close';
+import { beginWebSocketHandler, closeWebSocket, webSocketOf } from '../../src/drain/websocket-close';
 
 /** An upgraded socket as `ws` leaves it: its WebSocket under a symbol named "websocket" (ws' kWebSocket). */
 function upgraded() {
@@ -9,25 +9,33 @@ function upgraded() {
   return { ws, socket };
 }
 
-describe('closeWebSocket', () => {
-  it('returns false for a socket that carries no WebSocket', () => {
-    expect(closeWebSocket({} as Socket, 1001, 'going away')).toBe(false);
+describe('webSocketOf', () => {
+  it('finds the WebSocket ws keeps on an upgraded socket', () => {
+    const { ws, socket } = upgraded();
+    expect(webSocketOf(socket)).toBe(ws);
   });
 
+  it('is undefined for a socket that carries no WebSocket', () => {
+    expect(webSocketOf({} as Socket)).toBeUndefined();
+    expect(webSocketOf({ [Symbol('websocket')]: {} } as unknown as Socket)).toBeUndefined();
+  });
+});
+
+describe('closeWebSocket', () => {
   it('closes an idle WebSocket at once and says so', () => {
-    const { ws, socket } = upgraded();
+    const { ws } = upgraded();
     const onSent = vi.fn();
-    expect(closeWebSocket(socket, 1001, 'going away', onSent)).toBe(true);
+    closeWebSocket(ws, 1001, 'going away', onSent);
     expect(ws.close).toHaveBeenCalledWith(1001, 'going away');
     expect(onSent).toHaveBeenCalledOnce();
   });
 
   it('waits for the handlers already running on that client, not for ones begun later', () => {
-    const { ws, socket } = upgraded();
+    const { ws } = upgraded();
     const endA = beginWebSocketHandler(ws);
     const endB = beginWebSocketHandler(ws);
     const onSent = vi.fn();
-    closeWebSocket(socket, 1001, 'going away', onSent);
+    closeWebSocket(ws, 1001, 'going away', onSent);
     const endLater = beginWebSocketHandler(ws);
     endA();
     endA();
@@ -40,9 +48,9 @@ describe('closeWebSocket', () => {
   });
 
   it('does not wait for handlers on another client', () => {
-    const { ws, socket } = upgraded();
+    const { ws } = upgraded();
     beginWebSocketHandler({});
-    closeWebSocket(socket, 1001, 'going away');
+    closeWebSocket(ws, 1001, 'going away');
     expect(ws.close).toHaveBeenCalledOnce();
   });
 });

@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InFlight } from '../../src/drain/in-flight';
-import { WorkTracker } from '../../src/drain/work-tracker';
-import { StopSignals } from '../../src/lifecycle/stop-signals';
+import { DrainLedger } from '../../src/drain/drain-ledger';
+import { WorkTracker } from '../../src/drain/work-tracker.service';
 
 /** Resolves once the microtasks queued so far ran. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -23,7 +22,7 @@ describe('WorkTracker', () => {
   });
 
   it('begin() counts a unit until done(); done() again does nothing', () => {
-    const work = new WorkTracker(new StopSignals());
+    const work = new WorkTracker(new DrainLedger());
     const a = work.begin('job-a');
     const b = work.begin('job-b');
     expect(work.size).toBe(2);
@@ -37,7 +36,7 @@ describe('WorkTracker', () => {
   });
 
   it('two begin() with the same name are two units', () => {
-    const work = new WorkTracker(new StopSignals());
+    const work = new WorkTracker(new DrainLedger());
     const first = work.begin('same');
     work.begin('same');
     first.done();
@@ -45,7 +44,7 @@ describe('WorkTracker', () => {
   });
 
   it('track() ends the unit when the promise resolves and returns the same promise', async () => {
-    const work = new WorkTracker(new StopSignals());
+    const work = new WorkTracker(new DrainLedger());
     const job = deferred<number>();
     const tracked = work.track(job.promise, 'import');
     expect(tracked).toBe(job.promise);
@@ -58,7 +57,7 @@ describe('WorkTracker', () => {
   });
 
   it('track() ends the unit when the promise rejects, without an unhandled rejection of its own', async () => {
-    const work = new WorkTracker(new StopSignals());
+    const work = new WorkTracker(new DrainLedger());
     const job = deferred();
     const tracked = work.track(job.promise);
     const caught = Promise.resolve(tracked).catch((error: unknown) => error);
@@ -68,18 +67,18 @@ describe('WorkTracker', () => {
     expect(work.size).toBe(0);
   });
 
-  it('whenIdle() resolves at once when idle, else when the last unit ends', async () => {
-    const work = new WorkTracker(new StopSignals());
-    await work.whenIdle();
-
+  it('its units are in the ledger, which waits for the last one', async () => {
+    const ledger = new DrainLedger();
+    const work = new WorkTracker(ledger);
     const a = work.begin();
     const b = work.begin();
     let idle = false;
-    void work.whenIdle().then(() => (idle = true));
+    void ledger.whenIdle().then(() => (idle = true));
     a.done();
     await tick();
     expect(idle).toBe(false);
     b.done();
+    await tick();
     await tick();
     expect(idle).toBe(true);
   });
@@ -88,7 +87,7 @@ describe('WorkTracker', () => {
     // WorkTracker reads the clock through node:perf_hooks, which vitest's fake timers do not replace.
     let now = 10_000;
     vi.spyOn(performance, 'now').mockImplementation(() => now);
-    const work = new WorkTracker(new StopSignals());
+    const work = new WorkTracker(new DrainLedger());
     const job = work.begin('nightly-report');
     now += 1_200;
     work.begin('OrdersController.create', 'rpc');
@@ -102,46 +101,45 @@ describe('WorkTracker', () => {
   });
 
   it('begin() defaults to a background unit named "background"', () => {
-    const work = new WorkTracker(new StopSignals());
+    const work = new WorkTracker(new DrainLedger());
     work.begin();
     expect(work.pending()).toEqual([{ kind: 'background', name: 'background', ageMs: expect.any(Number) }]);
   });
 
-  it('handles expose the draining and abort signals, which fire with the stop signals', () => {
-    const signals = new StopSignals();
-    const work = new WorkTracker(signals);
-    const handle = work.begin('stream');
-    expect(handle.draining.aborted).toBe(false);
-    expect(handle.abort.aborted).toBe(false);
+  it('each handle has its own draining and abort signals, fired by the ledger, made only when read', () => {
+    const ledger = new DrainLedger();
+    const work = new WorkTracker(ledger);
+    const first = work.begin('stream');
+    const second = work.begin('poller');
+    const ended = work.begin('ended');
+    const endedDraining = ended.draining;
+    ended.done();
+    expect(first.draining).not.toBe(second.draining);
+    expect(first.draining).toBe(first.draining);
+    expect(first.draining.aborted).toBe(false);
+    expect(first.abort.aborted).toBe(false);
 
-    signals.fireDraining('SIGTERM');
-    expect(handle.draining.aborted).toBe(true);
-    expect(handle.draining.reason).toBe('SIGTERM');
-    expect(handle.abort.aborted).toBe(false);
+    ledger.notify('draining', 'SIGTERM');
+    expect(first.draining.aborted).toBe(true);
+    expect(first.draining.reason).toBe('SIGTERM');
+    expect(second.draining.aborted).toBe(true);
+    expect(first.abort.aborted).toBe(false);
+    // A unit that ended before the stop is not told.
+    expect(endedDraining.aborted).toBe(false);
 
-    signals.fireAbort('stopTimeout passed');
-    expect(handle.abort.aborted).toBe(true);
-    expect(handle.abort.reason).toBe('stopTimeout passed');
-    // a unit begun after the stop sees the signals already fired
-    expect(work.begin().draining.aborted).toBe(true);
+    ledger.notify('abort', 'stopTimeout passed');
+    expect(first.abort.aborted).toBe(true);
+    expect(first.abort.reason).toBe('stopTimeout passed');
+    // A unit begun after the stop sees both already fired, with their reasons.
+    const late = work.begin();
+    expect(late.draining.reason).toBe('SIGTERM');
+    expect(late.abort.reason).toBe('stopTimeout passed');
   });
-});
 
-describe('InFlight', () => {
-  it('wakes every waiter once, only when the set becomes empty', async () => {
-    const set = new InFlight<string>();
-    set.add('a');
-    const woken: number[] = [];
-    void set.whenEmpty().then(() => woken.push(1));
-    void set.whenEmpty().then(() => woken.push(2));
-    set.delete('missing');
-    set.add('b');
-    set.delete('a');
-    await tick();
-    expect(woken).toEqual([]);
-    set.delete('b');
-    await tick();
-    expect(woken).toEqual([1, 2]);
-    expect([...set.values()]).toEqual([]);
+  it('done may be passed around unbound', async () => {
+    const work = new WorkTracker(new DrainLedger());
+    const { done } = work.begin();
+    await Promise.resolve().then(done);
+    expect(work.size).toBe(0);
   });
 });

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { DrainUnit } from './drain-ledger';
+import { loopNow } from './loop-clock';
+import type { WorkKind } from './work-unit.interface';
+
+/** @internal What an HTTP server's connection is doing, as its tracker keeps it. */
+export class Connection {
+  /** Requests read on it and not yet answered (more than one when pipelined). */
+  active = 0;
+  /** The unit that holds the drain open while it has no request: see {@link ConnectionUnit}. */
+  waiting?: ConnectionUnit;
+  /** `performance.now()` at its accept, then at the end of each of its responses. */
+  lastActiveAt = performance.now();
+
+  constructor(readonly socket: Socket) {}
+}
+
+/** @internal Why a connection with no request in flight holds the drain open. */
+export type ConnectionWait =
+  /** Accepted, its first request not read yet (or upgraded, until phase 5 says to what). */
+  | 'accepted'
+  /** Between requests after the listener closed: it may still bring one (its grace). */
+  | 'idle'
+  /** Its WebSocket was sent the 1001 close; waiting for the peer's answer. */
+  | 'websocket';
+
+const NAMES: Record<ConnectionWait, string> = {
+  accepted: 'connection awaiting its first request',
+  idle: 'keep-alive connection in its grace',
+  websocket: 'WebSocket close handshake',
+};
+
+/**
+ * @internal A connection with no request in flight that the drain must still wait for. Once bytes
+ * arrived on it that Node has not yet made a request of (a request still being received),
+ * it is work: it is not closed at the end of its grace, and cutting it loses a request.
+ */
+export class ConnectionUnit extends DrainUnit {
+  readonly startedAt = performance.now();
+  /** What the socket had read when this wait began: more since means a request is arriving. */
+  private readonly bytesAtStart: number;
+  /** Set when the wait ends other than by the cut (a request took over, the socket closed). */
+  ended = false;
+
+  constructor(
+    readonly connection: Connection,
+    readonly wait: ConnectionWait,
+  ) {
+    super();
+    this.bytesAtStart = connection.socket.bytesRead;
+  }
+
+  /**
+   * Bytes of a request have arrived that Node has not yet parsed into one. Node's HTTP
+   * server keeps its parser on the socket (`socket.parser`) until an upgrade or the close
+   * takes it: an upgraded socket's bytes are not a request.
+   */
+  get receiving(): boolean {
+    const socket = this.connection.socket as Socket & { parser?: unknown };
+    return this.wait !== 'websocket' && socket.parser != null && socket.bytesRead > this.bytesAtStart;
+  }
+
+  get kind(): WorkKind {
+    return this.wait === 'websocket' ? 'ws' : 'http';
+  }
+
+  get name(): string {
+    return this.receiving ? 'request being received' : NAMES[this.wait];
+  }
+
+  /** Never counted as drained (the request it brings is); aborted when cut while receiving. */
+  get isWork(): boolean {
+    return !this.ended && this.receiving;
+  }
+
+  override cut(): void {
+    this.connection.socket.destroy();
+  }
+}
+
+/** @internal What a request tells when it ends. */
+export interface RequestOwner {
+  requestEnded(unit: RequestUnit): void;
+}
+
+/** @internal One request, from its parsed head to its response's 'close'. */
+export class RequestUnit extends DrainUnit {
+  readonly startedAt = loopNow();
+  /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
+  ended = false;
+
+  constructor(
+    readonly owner: RequestOwner,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly connection: Connection | undefined,
+  ) {
+    super();
+  }
+
+  /** The response's 'close' listener. */
+  readonly onClose = (): void => this.owner.requestEnded(this);
+
+  get kind(): WorkKind {
+    return 'http';
+  }
+
+  get name(): string {
+    return `${this.req.method} ${(this.req.url ?? '').split('?')[0]}`;
+  }
+
+  get isWork(): boolean {
+    return true;
+  }
+
+  override cut(): void {
+    this.req.socket.destroy();
+  }
+}

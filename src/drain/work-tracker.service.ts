@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { DrainLedger } from './drain-ledger';
+import { TrackedWork } from './tracked-work';
+import type { PendingUnit, WorkHandle, WorkKind } from './work-unit.interface';
+
+/**
+ * Work the drain waits for besides HTTP requests: background jobs the app registers,
+ * and handlers and streams seen by {@link GracefulInterceptor}.
+ */
+@Injectable()
+export class WorkTracker {
+  /** @internal */
+  constructor(private readonly ledger: DrainLedger) {}
+
+  /** Begins a unit of work; the drain waits until `done()` is called. */
+  begin(name = 'background', kind: WorkKind = 'background'): WorkHandle {
+    const unit = new TrackedWork(this.ledger, name, kind);
+    this.ledger.add(unit);
+    return unit;
+  }
+
+  /** Tracks a promise until it settles; returns the same promise. */
+  track<T>(promise: PromiseLike<T>, name = 'background'): PromiseLike<T> {
+    const handle = this.begin(name);
+    promise.then(handle.done, handle.done);
+    return promise;
+  }
+
+  /** Units begun here and not yet done. */
+  get size(): number {
+    return this.tracked().length;
+  }
+
+  /** The units begun here and not yet done: kind, name and age. */
+  pending(): PendingUnit[] {
+    const now = performance.now();
+    return this.tracked().map((u) => ({ kind: u.kind, name: u.name, ageMs: Math.round(now - u.startedAt) }));
+  }
+
+  private tracked(): TrackedWork[] {
+    return [...this.ledger.units()].filter((unit): unit is TrackedWork => unit instanceof TrackedWork);
+  }
+}
