@@ -124,4 +124,31 @@ describe('a hybrid app with a gRPC microservice (grpc-js client)', () => {
     expect(await stuck).toMatchObject({ code: 1 });
     expect(lifecycle.report).toMatchObject({ exitCode: 1, aborted: [expect.objectContaining({ kind: 'rpc', name: 'gRPC /orders.Orders/Get' })] });
   });
+
+  it('a microservice-only app (createMicroservice) watched before listen(): health and in-flight calls alike', async () => {
+    started = await createGrpcApp({ ...base }, { standalone: true });
+    client = grpcClient(`127.0.0.1:${started.grpcPort}`);
+    const { app, db } = started;
+    const lifecycle = app.get(GracefulLifecycle);
+    expect(await client.check('orders.Orders')).toBe('SERVING');
+    const unary = client.get({ id: 3, ms: 300 });
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
+    const closing = app.close();
+    expect(await unary).toMatchObject({ id: 3, row: 'row' });
+    await closing;
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+  });
+
+  it('a transport not watched at start: phase 5 drains its calls by connection, and they complete', async () => {
+    started = await createGrpcApp({ ...base }, { watch: false });
+    client = grpcClient(`127.0.0.1:${started.grpcPort}`);
+    const { app, db } = started;
+    const unary = client.get({ id: 4, ms: 300 });
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
+    await app.close();
+    expect(await unary).toMatchObject({ id: 4, row: 'row' });
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(app.get(GracefulLifecycle).report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
 });

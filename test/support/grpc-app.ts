@@ -66,17 +66,20 @@ export class OrdersGrpc {
 }
 
 export interface GrpcApp {
+  /** The hybrid app, or the microservice-only app (which has no HTTP server). */
   readonly app: INestApplication;
   readonly grpcPort: number;
   readonly db: FakeDbPool;
 }
 
 /**
- * A hybrid app (Express + a gRPC microservice serving orders.Orders) on 127.0.0.1. With
+ * A hybrid app (Express + a gRPC microservice serving orders.Orders) on 127.0.0.1, or with
+ * `standalone` a microservice-only app (`NestFactory.createMicroservice()`). With
  * `options`, nestjs-graceful drives it; with `false`, it is plain Nest with
- * `enableShutdownHooks()`, for comparison.
+ * `enableShutdownHooks()`, for comparison. `watch: false` leaves the transport unwatched
+ * at start, as an app started in an order the library does not see would be.
  */
-export async function createGrpcApp(options: GracefulOptions | false): Promise<GrpcApp> {
+export async function createGrpcApp(options: GracefulOptions | false, { standalone = false, watch = true } = {}): Promise<GrpcApp> {
   const grpcPort = await freePort();
   let app: INestApplication | undefined;
   const graceful = options === false ? [] : [GracefulModule.forRoot({
@@ -87,15 +90,26 @@ export async function createGrpcApp(options: GracefulOptions | false): Promise<G
   @Module({ imports: graceful, controllers: [OrdersGrpc], providers: [FakeDbPool] })
   class GrpcAppModule {}
   const module: DynamicModule = { module: GrpcAppModule };
-  app = await NestFactory.create(module, new ExpressAdapter(), { logger: ['error', 'warn', 'log'], abortOnError: false });
-  if (options === false) app.enableShutdownHooks();
-  else enableGracefulShutdown(app);
-  app.connectMicroservice({
+  const microservice = {
     transport: Transport.GRPC,
     options: { package: 'orders', protoPath: join(PROTO_DIR, 'orders.proto'), url: `127.0.0.1:${grpcPort}` },
-  });
+  } as const;
+  const logger = ['error', 'warn', 'log'] as const;
+  if (standalone) {
+    const only = await NestFactory.createMicroservice(module, { ...microservice, logger: [...logger] });
+    app = only as unknown as INestApplication;
+    enableGracefulShutdown(only);
+    // Before listen(): the transport is watched once it listens.
+    watchMicroserviceTransports(only);
+    await only.listen();
+    return { app, grpcPort, db: app.get(FakeDbPool) };
+  }
+  app = await NestFactory.create(module, new ExpressAdapter(), { logger: [...logger], abortOnError: false });
+  if (options === false) app.enableShutdownHooks();
+  else enableGracefulShutdown(app);
+  app.connectMicroservice(microservice);
   await app.startAllMicroservices();
-  if (options !== false) watchMicroserviceTransports(app);
+  if (options !== false && watch) watchMicroserviceTransports(app);
   await app.listen(0, '127.0.0.1');
   return { app, grpcPort, db: app.get(FakeDbPool) };
 }
