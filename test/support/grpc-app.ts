@@ -79,8 +79,11 @@ export interface GrpcApp {
  * `enableShutdownHooks()`, for comparison. `watch: false` leaves the transport unwatched
  * at start, as an app started in an order the library does not see would be.
  */
-export async function createGrpcApp(options: GracefulOptions | false, { standalone = false, watch = true } = {}): Promise<GrpcApp> {
-  const grpcPort = await freePort();
+export async function createGrpcApp(
+  options: GracefulOptions | false,
+  { standalone = false, watch = true, grpcPort: chosenPort }: { standalone?: boolean; watch?: boolean; grpcPort?: number } = {},
+): Promise<GrpcApp> {
+  const grpcPort = chosenPort ?? (await freePort());
   let app: INestApplication | undefined;
   const graceful = options === false ? [] : [GracefulModule.forRoot({
     ...options,

@@ -209,3 +209,34 @@ describe('consul error translation', () => {
     expect(err.message).toBe('Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "a" or is invalid');
   });
 });
+
+describe("consul's gRPC check", () => {
+  const instance = { id: 'o-1', name: 'orders', version: '1.0.0', metadata: {}, endpoints: ['http://10.0.0.5:3000', 'grpc://10.0.0.5:5000'] };
+
+  it('defaults to the whole server on the grpc:// endpoint, polled like the HTTP check', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc' } }, {});
+    expect(options.check).toEqual({ type: 'grpc', target: undefined, service: '', tls: false, interval: 10_000, timeout: 5_000, tlsSkipVerify: false, syncInterval: 10_000 });
+    expect(buildServiceRegistration(instance, options).check).toMatchObject({ grpc: '10.0.0.5:5000', grpcusetls: false, interval: '10s', timeout: '5s' });
+  });
+
+  it('checks one service on a given target, over TLS if asked', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc', target: 'grpc.local:50051', service: 'orders.Orders', tls: true } }, {});
+    expect(buildServiceRegistration(instance, options).check).toMatchObject({ grpc: 'grpc.local:50051/orders.Orders', grpcusetls: true });
+  });
+
+  it('names every bad field at once', () => {
+    expect(problemsOf({ check: { type: 'grpc', target: 'http://x:1', service: 'a b', tls: 'yes', interval: 10 } })).toEqual([
+      expect.stringMatching(/^consul\.check\.interval is 10; .*from 1000/),
+      expect.stringMatching(/^consul\.check\.target is "http:\/\/x:1"; it must be host:port/),
+      expect.stringMatching(/^consul\.check\.service is "a b"; it must be a gRPC service name/),
+      expect.stringMatching(/^consul\.check\.tls is "yes"; it must be true or false/),
+    ]);
+  });
+
+  it('without a target, needs a grpc:// endpoint and says so', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc' } }, {});
+    expect(() => buildServiceRegistration({ ...instance, endpoints: ['http://10.0.0.5:3000'] }, options)).toThrow(
+      /a gRPC check needs consul\.check\.target, or a grpc:\/\/host:port endpoint/,
+    );
+  });
+});

@@ -27,6 +27,27 @@ export interface ConsulHttpCheckOptions {
   syncInterval?: number;
 }
 
+/**
+ * Consul's native gRPC check: the agent calls `grpc.health.v1.Health/Check` on the
+ * instance's gRPC server, which nestjs-graceful serves (SERVING while ready). Durations in ms.
+ */
+export interface ConsulGrpcCheckOptions {
+  type: 'grpc';
+  /** `host:port` of the gRPC server. Default: the instance's `grpc://` endpoint (see the `endpoints` option). */
+  target?: string;
+  /** The service to check, e.g. `orders.Orders`. Default `""`: the whole server. */
+  service?: string;
+  /** Default 10 000. */
+  interval?: number;
+  /** Default 5 000; at most `interval`. */
+  timeout?: number;
+  /** Call the server over TLS. Default false. */
+  tls?: boolean;
+  tlsSkipVerify?: boolean;
+  /** How often the registrar looks whether the agent still knows the service (and registers it again if not). Default 10 000. */
+  syncInterval?: number;
+}
+
 export interface ConsulRegistrarLogger {
   warn(message: string): void;
   debug?(message: string): void;
@@ -45,7 +66,7 @@ export interface ConsulRegistrarOptions {
   cert?: string | Buffer;
   key?: string | Buffer;
   tags?: readonly string[];
-  check?: ConsulTtlCheckOptions | ConsulHttpCheckOptions;
+  check?: ConsulTtlCheckOptions | ConsulHttpCheckOptions | ConsulGrpcCheckOptions;
   /** Consul removes a service whose check stayed critical this long (ms). Default and minimum 60 000. */
   deregisterCriticalServiceAfter?: number;
   /** Where heartbeat trouble is reported. Default: `console`. */
@@ -54,7 +75,17 @@ export interface ConsulRegistrarOptions {
 
 export type ResolvedCheck =
   | { type: 'ttl'; ttl: number; heartbeatInterval: number }
-  | { type: 'http'; url?: string; path: string; interval: number; timeout: number; tlsSkipVerify: boolean; syncInterval: number };
+  | { type: 'http'; url?: string; path: string; interval: number; timeout: number; tlsSkipVerify: boolean; syncInterval: number }
+  | {
+      type: 'grpc';
+      target?: string;
+      service: string;
+      tls: boolean;
+      interval: number;
+      timeout: number;
+      tlsSkipVerify: boolean;
+      syncInterval: number;
+    };
 
 export interface ResolvedConsulRegistrarOptions {
   address: ConsulAddress;
@@ -270,9 +301,9 @@ function loadPem(value: unknown, name: string, mayShow: boolean, problems: strin
 
 function resolveCheck(check: ConsulRegistrarOptions['check'], problems: string[]): ResolvedCheck | undefined {
   const c = check ?? { type: 'ttl' };
-  if (typeof c !== 'object' || c === null || (c.type !== 'ttl' && c.type !== 'http')) {
+  if (typeof c !== 'object' || c === null || (c.type !== 'ttl' && c.type !== 'http' && c.type !== 'grpc')) {
     problems.push(
-      `consul.check is ${show(c)}; it must be { type: 'ttl', ttl?, heartbeatInterval? } or { type: 'http', url? or path?, interval?, timeout?, syncInterval? }`,
+      `consul.check is ${show(c)}; it must be { type: 'ttl', ttl?, heartbeatInterval? }, { type: 'http', url? or path?, interval?, timeout?, syncInterval? } or { type: 'grpc', target?, service?, interval?, timeout?, tls?, syncInterval? }`,
     );
     return undefined;
   }
@@ -293,6 +324,20 @@ function resolveCheck(check: ConsulRegistrarOptions['check'], problems: string[]
     }
     return problems.length === before ? { type: 'ttl', ttl, heartbeatInterval } : undefined;
   }
+  const interval = duration('interval', c.interval, CONSUL_DEFAULTS.httpInterval, 1_000);
+  const timeout = duration('timeout', c.timeout, Math.min(CONSUL_DEFAULTS.httpTimeout, interval));
+  const syncInterval = duration('syncInterval', c.syncInterval, CONSUL_DEFAULTS.syncInterval, 100);
+  const polled = { interval, timeout, tlsSkipVerify: c.tlsSkipVerify ?? false, syncInterval };
+  if (c.tlsSkipVerify !== undefined && typeof c.tlsSkipVerify !== 'boolean') {
+    problems.push(`consul.check.tlsSkipVerify is ${show(c.tlsSkipVerify)}; it must be true or false`);
+  }
+  if (problems.length === before && timeout > interval) {
+    problems.push(`consul.check.timeout is ${timeout}; it must be at most consul.check.interval (${interval})`);
+  }
+  if (c.type === 'grpc') {
+    const grpc = resolveGrpcTarget(c, problems);
+    return problems.length === before ? { type: 'grpc', ...grpc, ...polled } : undefined;
+  }
   if (c.url !== undefined && (typeof c.url !== 'string' || !/^https?:\/\//i.test(c.url) || !URL.canParse(c.url))) {
     problems.push(`consul.check.url is ${show(c.url)}; it must be an http(s) URL such as "http://10.0.0.5:3000/health/ready"`);
   }
@@ -300,16 +345,19 @@ function resolveCheck(check: ConsulRegistrarOptions['check'], problems: string[]
   if (typeof path !== 'string' || !/^\/[^\s#]*$/.test(path)) {
     problems.push(`consul.check.path is ${show(path)}; it must be a path starting with "/", such as "/health/ready"`);
   }
-  const interval = duration('interval', c.interval, CONSUL_DEFAULTS.httpInterval, 1_000);
-  const timeout = duration('timeout', c.timeout, Math.min(CONSUL_DEFAULTS.httpTimeout, interval));
-  const syncInterval = duration('syncInterval', c.syncInterval, CONSUL_DEFAULTS.syncInterval, 100);
-  if (c.tlsSkipVerify !== undefined && typeof c.tlsSkipVerify !== 'boolean') {
-    problems.push(`consul.check.tlsSkipVerify is ${show(c.tlsSkipVerify)}; it must be true or false`);
+  return problems.length === before ? { type: 'http', url: c.url, path, ...polled } : undefined;
+}
+
+function resolveGrpcTarget(c: ConsulGrpcCheckOptions, problems: string[]): { target?: string; service: string; tls: boolean } {
+  if (c.target !== undefined && (typeof c.target !== 'string' || !/^[^\s/]+:\d{1,5}$/.test(c.target))) {
+    problems.push(`consul.check.target is ${show(c.target)}; it must be host:port of the gRPC server, such as "10.0.0.5:50051"`);
   }
-  if (problems.length === before && timeout > interval) {
-    problems.push(`consul.check.timeout is ${timeout}; it must be at most consul.check.interval (${interval})`);
+  const service = c.service ?? '';
+  if (typeof service !== 'string' || /[\s/]/.test(service)) {
+    problems.push(`consul.check.service is ${show(service)}; it must be a gRPC service name such as "orders.Orders", or "" for the whole server`);
   }
-  return problems.length === before
-    ? { type: 'http', url: c.url, path, interval, timeout, tlsSkipVerify: c.tlsSkipVerify ?? false, syncInterval }
-    : undefined;
+  if (c.tls !== undefined && typeof c.tls !== 'boolean') {
+    problems.push(`consul.check.tls is ${show(c.tls)}; it must be true or false`);
+  }
+  return { target: c.target, service, tls: c.tls ?? false };
 }

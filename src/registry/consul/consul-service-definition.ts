@@ -20,6 +20,8 @@ export interface ConsulCheckRegistration {
   name: string;
   ttl?: string;
   http?: string;
+  grpc?: string;
+  grpcusetls?: boolean;
   interval?: string;
   timeout: string;
   tlsskipverify?: boolean;
@@ -76,14 +78,31 @@ function buildCheck(
     // The client's typings require a timeout although Consul ignores it for TTL checks.
     return { ...common, name: `${instance.name} heartbeat`, ttl: goDuration(check.ttl), timeout: goDuration(check.ttl) };
   }
-  return {
+  const polled = {
     ...common,
     name: `${instance.name} readiness`,
-    http: check.url ?? readinessUrl(instance.endpoints, check.path),
     interval: goDuration(check.interval),
     timeout: goDuration(check.timeout),
     tlsskipverify: check.tlsSkipVerify,
   };
+  if (check.type === 'grpc') {
+    const target = check.target ?? grpcTarget(instance.endpoints);
+    // Consul's syntax: host:port, then /service for one service's status.
+    return { ...polled, grpc: check.service === '' ? target : `${target}/${check.service}`, grpcusetls: check.tls };
+  }
+  return { ...polled, http: check.url ?? readinessUrl(instance.endpoints, check.path) };
+}
+
+/** host:port of the instance's `grpc://` (or `grpcs://`) endpoint. */
+function grpcTarget(endpoints: readonly string[]): string {
+  const endpoint = endpoints.find((e) => schemeOf(e) === 'grpc' || schemeOf(e) === 'grpcs');
+  const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (!url || url.port === '') {
+    throw new ConsulServiceDefinitionError(
+      `a gRPC check needs consul.check.target, or a grpc://host:port endpoint (the endpoints option); the instance has ${JSON.stringify(endpoints)}`,
+    );
+  }
+  return url.host;
 }
 
 /** kratos-style: version, the caller's metadata, and every endpoint under `endpoint_<scheme>`. */

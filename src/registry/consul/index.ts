@@ -1,6 +1,7 @@
 export { ConsulRegistrar } from './consul-registrar';
 export {
   CONSUL_DEFAULTS,
+  type ConsulGrpcCheckOptions,
   type ConsulHttpCheckOptions,
   type ConsulRegistrarLogger,
   type ConsulRegistrarOptions,
