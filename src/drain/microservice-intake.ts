@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Server as NetServer } from 'node:net';
 import { StopSignals } from '../lifecycle/stop-signals';
+import { closeBrokerConnections, stopConsuming } from './transports/broker-transports';
 import { closeGrpcConnections, closeGrpcListeners, setGrpcServing, watchGrpcTransports } from './transports/grpc-transport';
 import { TRANSPORT, transportsOf } from './transports/nest-transports';
 import { WorkTracker } from './work-tracker';
@@ -56,8 +57,9 @@ export function setMicroservicesServing(app: unknown, serving: boolean): void {
 /**
  * Phase 5 for an app's microservices: a TCP server stops accepting connections, while
  * the connections already open keep being served so in-flight replies go out; a gRPC
- * server stops listening and sends GOAWAY (see closeGrpcListeners). Returns how many
- * listeners it closed.
+ * server stops listening and sends GOAWAY (see closeGrpcListeners); a message broker's
+ * transport stops consuming (see stopConsuming). Returns how many listeners and
+ * consumers it closed.
  */
 export async function closeMicroserviceListeners(app: unknown): Promise<number> {
   // In the check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
@@ -71,14 +73,15 @@ export async function closeMicroserviceListeners(app: unknown): Promise<number> 
     server.close();
     closed++;
   }
-  return closed + closeGrpcListeners(app, provider(app, WorkTracker));
+  return closed + closeGrpcListeners(app, provider(app, WorkTracker)) + (await stopConsuming(app));
 }
 
 /**
  * End of the drain: the TCP connections still open would otherwise keep dispatching
  * messages to handlers until Nest's dispose, which runs after `onModuleDestroy` closed
  * what they use. ServerTCP's own close destroys them; Nest's later close finds nothing left.
- * gRPC calls still open are cancelled (see closeGrpcConnections).
+ * gRPC calls still open are cancelled (see closeGrpcConnections), and broker connections
+ * are closed (see closeBrokerConnections).
  */
 export async function closeMicroserviceConnections(app: unknown): Promise<void> {
   // Nest writes a TCP reply on process.nextTick after the handler's Observable completed,
@@ -87,4 +90,5 @@ export async function closeMicroserviceConnections(app: unknown): Promise<void> 
   await new Promise<void>((resolve) => setImmediate(resolve));
   for (const { transport } of tcpTransports(app)) transport.close();
   closeGrpcConnections(app);
+  await closeBrokerConnections(app);
 }
