@@ -1,23 +1,12 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { createGrpcApp, grpcClient, type GrpcApp, type GrpcTestClient, type ServingStatusName } from '../support/grpc-app';
 import { waitFor } from '../support/http-client';
+import { tryConnect } from '../support/server-process';
 
 const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
 
-/** Resolves with the error code of a connection attempt, or 'connected'. */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
 
 /** Every status a Watch stream receives, and a way to wait for one. */
 function watch(client: GrpcTestClient, service = '') {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
+import { tryConnect } from '../support/server-process';
 
 const options: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
 
@@ -37,17 +38,6 @@ class TeardownProbe implements OnModuleDestroy {
 @Module({ imports: [GracefulModule.forRoot(options)], controllers: [SlowMessages], providers: [FakeDbPool, TeardownProbe] })
 class HybridAppModule {}
 
-/** Resolves with the error code of a connection attempt, or 'connected'. */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
 
 describe('hybrid app with a TCP microservice', () => {
   let app: INestApplication | undefined;

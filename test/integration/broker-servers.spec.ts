@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNats, startRabbitMq, startRedis, type Broker } from '../support/broker-servers';
+import { tryConnect } from '../support/server-process';
 
 /** The first bytes a server sends on a new connection (NATS and Redis speak first or answer PING). */
 function exchange(port: number, send: string | Buffer, until: RegExp): Promise<string> {
@@ -19,16 +20,6 @@ function exchange(port: number, send: string | Buffer, until: RegExp): Promise<s
   });
 }
 
-function refused(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
 
 describe('the brokers the transport tests start', () => {
   let broker: Broker | undefined;
@@ -41,14 +32,14 @@ describe('the brokers the transport tests start', () => {
     broker = await startNats();
     expect(await exchange(broker.port, '', /^INFO /)).toMatch(/"port":\d+/);
     await broker.stop();
-    expect(await refused(broker.port)).toBe('ECONNREFUSED');
+    expect(await tryConnect(broker.port)).toBe('ECONNREFUSED');
   });
 
   it('redis-server answers PING on a free port and is gone after stop', async () => {
     broker = await startRedis();
     expect(await exchange(broker.port, 'PING\r\n', /\r\n/)).toBe('+PONG\r\n');
     await broker.stop();
-    expect(await refused(broker.port)).toBe('ECONNREFUSED');
+    expect(await tryConnect(broker.port)).toBe('ECONNREFUSED');
   });
 
   it('rabbitmq-server answers the AMQP 0-9-1 handshake on a free port and is gone after stop', async () => {
@@ -57,7 +48,7 @@ describe('the brokers the transport tests start', () => {
     const reply = await exchange(broker.port, Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'), /RabbitMQ/);
     expect(reply.charCodeAt(0)).toBe(1);
     await broker.stop();
-    expect(await refused(broker.port)).toBe('ECONNREFUSED');
+    expect(await tryConnect(broker.port)).toBe('ECONNREFUSED');
     // A cold Erlang VM boots in 10–40 s on a loaded 2-core machine.
   }, 180_000);
 });

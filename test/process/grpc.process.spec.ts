@@ -1,8 +1,8 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { grpcClient, type GrpcTestClient, type ServingStatusName } from '../support/grpc-app';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app';
+import { tryConnect } from '../support/server-process';
 
 const running = new Set<SpawnedApp>();
 const clients = new Set<GrpcTestClient>();
@@ -27,16 +27,6 @@ async function start(config: object): Promise<{ app: SpawnedApp; grpcPort: numbe
 const reportOf = (output: string) =>
   JSON.parse(/stop report (\{.*\})/.exec(output)![1]!) as { exitCode: number; drained: number; aborted: unknown[] };
 
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
 
 describe('a real process with a gRPC microservice and a real SIGTERM', () => {
   it('unary and server-streaming calls in flight at SIGTERM all complete; the pool closes after them; exit 0', async () => {

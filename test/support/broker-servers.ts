@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { freePort, freePorts, startServerProcess, type ServerProcess } from './server-process';
+import { join } from 'node:path';
+import { binaryFrom, freePort, freePorts, startServerProcess, type ServerProcess } from './server-process';
 
 /** A broker started for a test on 127.0.0.1, stopped by PID. */
 export interface Broker {
@@ -12,23 +11,9 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
-
-let natsBinary: string | undefined;
-
 /** `$NATS_SERVER_BIN`, else what `scripts/nats-server.sh` finds or builds from tools/nats. */
 export function natsServerBinary(): string {
-  if (natsBinary) return natsBinary;
-  if (process.env.NATS_SERVER_BIN) return (natsBinary = process.env.NATS_SERVER_BIN);
-  const out = execFileSync(resolve(REPO_ROOT, 'scripts', 'nats-server.sh'), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // A cold build takes a minute or two; a cached one answers at once.
-    timeout: 20 * 60_000,
-  });
-  const path = out.trim().split('\n').pop();
-  if (!path) throw new Error('scripts/nats-server.sh printed no binary path');
-  return (natsBinary = path);
+  return binaryFrom('NATS_SERVER_BIN', 'nats-server.sh');
 }
 
 /** Core NATS (no JetStream), as Nest's NATS transport uses it. */

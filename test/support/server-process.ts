@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
+import { resolve } from 'node:path';
 
 /** A real server process started for a test (NATS, Redis, RabbitMQ, epmd); stopped by PID. */
 export interface ServerProcess {
@@ -26,21 +27,42 @@ export interface StartServerOptions {
   readyTimeoutMs?: number;
 }
 
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const binaries = new Map<string, string>();
+
+/** The binary named by `$envVar`, else the path that `scripts/<script>` prints (it may build it once). */
+export function binaryFrom(envVar: string, script: string): string {
+  const known = process.env[envVar] || binaries.get(script);
+  if (known) return known;
+  const out = execFileSync(resolve(REPO_ROOT, 'scripts', script), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // A cold build takes minutes; a cached one answers at once.
+    timeout: 20 * 60_000,
+  });
+  const path = out.trim().split('\n').pop();
+  if (!path) throw new Error(`scripts/${script} printed no binary path`);
+  binaries.set(script, path);
+  return path;
+}
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** A test run that dies mid-way must not leave servers holding ports. */
-function installExitHook(): void {
+/** Kills `child` (by PID) if the test process exits first: a run that dies mid-way must not leave servers holding ports. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of running) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+    for (const c of running) {
+      if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+      try {
+        process.kill(c.pid, 'SIGCONT'); // a paused (SIGSTOP) process would not die
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
       }
     }
   });
@@ -72,26 +94,26 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-function portAccepts(port: number): Promise<boolean> {
+/** Resolves with the error code of a connection attempt to 127.0.0.1:`port`, or 'connected'. */
+export function tryConnect(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
       socket.destroy();
-      resolve(true);
+      resolve('connected');
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
 
 /** Starts a server process and resolves once it is ready (its `ready` line or port). */
 export async function startServerProcess(options: StartServerOptions): Promise<ServerProcess> {
-  installExitHook();
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  killOnExit(child);
   let text = '';
   let wake: (() => void) | undefined;
   const onData = (chunk: Buffer) => {
@@ -102,7 +124,6 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
   child.stderr!.on('data', onData);
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {
-      running.delete(child);
       wake?.();
       resolve();
     }),
@@ -125,7 +146,7 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
   try {
     for (;;) {
       if (options.ready?.test(text)) break;
-      if (options.readyPort !== undefined && (await portAccepts(options.readyPort))) break;
+      if (options.readyPort !== undefined && (await tryConnect(options.readyPort)) === 'connected') break;
       if (!alive()) throw new Error(`${options.name} exited (code ${child.exitCode}) before it was ready:\n${text.slice(-3_000)}`);
       if (performance.now() > deadline) throw new Error(`${options.name} was not ready within ${timeoutMs} ms:\n${text.slice(-3_000)}`);
       // Woken by its output or exit; the port has no event to wait for, so it is polled.
