@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { hostname, networkInterfaces } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { bracketHost } from '../common/host';
-import type { ResolvedGracefulOptions } from '../graceful-options';
+import type { Registrar } from '../registry/registrar.interface';
 import { type AppPackage, findAppPackage } from './app-package';
 import { serviceIdentity } from './service-identity';
 
@@ -16,12 +17,22 @@ export interface MutableAppInfo {
   endpoints: string[];
 }
 
+/** What the identity is built from: the options' identity fields. */
+export interface AppInfoOptions {
+  readonly id?: string;
+  readonly name?: string;
+  readonly version?: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly endpoints?: readonly string[];
+  readonly registrar?: Registrar;
+}
+
 /**
  * The instance, name and version from the options or the app's package.json; logs where
  * they came from when it was not the options, and warns when there was nothing to take.
  */
 export function buildAppInfo(
-  options: ResolvedGracefulOptions,
+  options: AppInfoOptions,
   logger: Pick<Logger, 'log' | 'warn'> = new Logger('Graceful'),
   findPackage: () => AppPackage = findAppPackage,
 ): MutableAppInfo {
@@ -63,4 +74,11 @@ export function endpointFor(
     warning = `no non-internal network interface found; advertising ${host}. Set the "advertiseHost" option to the address others reach this instance at.`;
   }
   return { url: `${scheme}://${bracketHost(host)}:${address.port}`, warning };
+}
+
+/** The endpoint of a server that listens on a port (`http://` or `https://`), or undefined. */
+export function serverEndpoint(server: Server | undefined, advertiseHost: string | undefined): { url: string; warning?: string } | undefined {
+  const address = server?.address();
+  if (!address || typeof address === 'string') return undefined;
+  return endpointFor(server instanceof TlsServer ? 'https' : 'http', address, advertiseHost);
 }

@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { DrainLedger } from './drain-ledger';
 import { HttpConnections } from './http-connections';
-import { closeMicroserviceConnections, closeMicroserviceListeners } from './microservice-intake';
+import {
+  closeMicroserviceConnections,
+  closeMicroserviceListeners,
+  setMicroservicesServing,
+  watchMicroserviceTransports,
+} from './microservice-intake';
 import { StopSignals } from './stop-signals.service';
 import type { PendingUnit } from './work-unit.interface';
 
@@ -43,6 +48,16 @@ export class DrainService {
     this.servers.push(new HttpConnections(server, this.ledger));
   }
 
+  /** At start (again once attached; repeats do nothing): gRPC calls become units one by one, and gRPC servers get the health service. */
+  watchTransports(app: unknown): void {
+    watchMicroserviceTransports(app);
+  }
+
+  /** The app became ready: the gRPC health service says SERVING (phase 1 turns it to NOT_SERVING). */
+  setServing(app: unknown): void {
+    setMicroservicesServing(app, true);
+  }
+
   /** Phase 1, synchronous: fires `draining`, app-wide and on every open unit that listens. */
   beginStop(reason: string): void {
     this.signals.fireDraining(reason);
@@ -58,7 +73,7 @@ export class DrainService {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
     for (const server of this.servers) server.closeListener();
-    return { microserviceListeners: closeMicroserviceListeners(app) };
+    return { microserviceListeners: await closeMicroserviceListeners(app) };
   }
 
   /** Phase 6: resolves when nothing is left, or when `signal` fires; never rejects. Logs progress every second. */

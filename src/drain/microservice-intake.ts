@@ -1,14 +1,11 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { Server as NetServer } from 'node:net';
+import { StopSignals } from './stop-signals.service';
+import { closeBrokerConnections, stopConsuming } from './transports/broker-transports';
+import { closeGrpcConnections, closeGrpcListeners, setGrpcServing, watchGrpcTransports } from './transports/grpc-transport';
+import { TRANSPORT, transportsOf } from './transports/nest-transports';
+import { WorkTracker } from './work-tracker.service';
 
-/** Nest's `Transport.TCP`, without importing @nestjs/microservices (not a dependency). */
-const TRANSPORT_TCP = 0;
-
-/** What is read here of Nest's NestMicroservice and its transport server. */
-interface MicroserviceLike {
-  getTransportServer?(): unknown;
-  /** The same object, on versions without `getTransportServer()`. */
-  serverInstance?: unknown;
-}
 interface TcpTransportLike {
   transportId?: unknown;
   unwrap(): unknown;
@@ -18,33 +15,54 @@ interface TcpTransportLike {
 
 /** The TCP transports of a hybrid app's microservices that were started, with their listener. */
 function tcpTransports(app: unknown): Array<{ transport: TcpTransportLike; server: NetServer }> {
-  const microservices = (app as { getMicroservices?(): unknown[] } | undefined)?.getMicroservices?.() ?? [];
   const found: Array<{ transport: TcpTransportLike; server: NetServer }> = [];
-  for (const microservice of microservices as MicroserviceLike[]) {
-    const transport = (microservice.getTransportServer?.() ?? microservice.serverInstance) as Partial<TcpTransportLike> | undefined;
-    if (transport?.transportId !== TRANSPORT_TCP || typeof transport.unwrap !== 'function' || typeof transport.close !== 'function') {
-      continue;
-    }
+  for (const transport of transportsOf<TcpTransportLike>(app, TRANSPORT.TCP)) {
+    if (typeof transport.unwrap !== 'function') continue;
     let server: unknown;
     try {
       server = transport.unwrap();
     } catch {
       continue; // never started
     }
-    if (server instanceof NetServer) found.push({ transport: transport as TcpTransportLike, server });
+    if (server instanceof NetServer) found.push({ transport, server });
   }
   return found;
 }
 
+/** The app's own provider, or undefined (an app without GracefulModule, or a stand-in in a test). */
+function provider<T>(app: unknown, token: abstract new (...args: never[]) => T): T | undefined {
+  try {
+    return (app as Partial<INestApplicationContext> | undefined)?.get?.(token, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * @internal Phase 5 for a hybrid app's microservices: a TCP server stops accepting connections,
- * while the connections already open keep being served so in-flight replies go out.
- * Other transports are left to Nest's close: broker clients (Redis, NATS, MQTT, RMQ,
- * Kafka) take messages and send replies over one connection, and gRPC's shutdown ends
- * the whole server. Returns how many listeners it closed. To be called in the check phase,
- * right after the poll phase accepted what the kernel queued: closing resets the queue.
+ * At start, once the app's microservices were created (calling it again does nothing):
+ * gRPC calls become units of work one by one, and the gRPC health service is added
+ * (NOT_SERVING until {@link setMicroservicesServing}).
  */
-export function closeMicroserviceListeners(app: unknown): number {
+export function watchMicroserviceTransports(app: unknown): void {
+  const work = provider(app, WorkTracker);
+  const signals = provider(app, StopSignals);
+  if (work && signals) watchGrpcTransports(app, work, signals.draining);
+}
+
+/** The app became ready (or not): the gRPC health service reports it; the stop's phase 1 overrides it. */
+export function setMicroservicesServing(app: unknown, serving: boolean): void {
+  setGrpcServing(app, serving);
+}
+
+/**
+ * Phase 5 for an app's microservices: a TCP server stops accepting connections, while
+ * the connections already open keep being served so in-flight replies go out; a gRPC
+ * server stops listening and sends GOAWAY (see closeGrpcListeners); a message broker's
+ * transport stops consuming (see stopConsuming). Returns how many listeners and
+ * consumers it closed. To be called in the check phase, right after the poll phase
+ * accepted what the kernel queued: closing resets the queue.
+ */
+export async function closeMicroserviceListeners(app: unknown): Promise<number> {
   let closed = 0;
   for (const { transport, server } of tcpTransports(app)) {
     if (!server.listening) continue;
@@ -54,19 +72,22 @@ export function closeMicroserviceListeners(app: unknown): number {
     server.close();
     closed++;
   }
-  return closed;
+  return closed + closeGrpcListeners(app, provider(app, WorkTracker)) + (await stopConsuming(app));
 }
 
 /**
  * @internal End of the drain: the TCP connections still open would otherwise keep dispatching
  * messages to handlers until Nest's dispose, which runs after `onModuleDestroy` closed
  * what they use. ServerTCP's own close destroys them; Nest's later close finds nothing left.
+ * gRPC calls still open are cancelled (see closeGrpcConnections), and broker connections
+ * are closed (see closeBrokerConnections).
  */
 export async function closeMicroserviceConnections(app: unknown): Promise<void> {
-  const transports = tcpTransports(app);
-  if (transports.length === 0) return;
-  // Nest writes a reply on process.nextTick after the handler's Observable completed, i.e.
-  // after the drain saw the unit end: let it reach the socket before the socket goes.
+  // Nest writes a TCP reply on process.nextTick after the handler's Observable completed,
+  // i.e. after the drain saw the unit end, and a gRPC Watch stream ended at phase 5 writes
+  // its status on a later tick: let them reach the socket before the socket goes.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  for (const { transport } of transports) transport.close();
+  for (const { transport } of tcpTransports(app)) transport.close();
+  closeGrpcConnections(app);
+  await closeBrokerConnections(app);
 }

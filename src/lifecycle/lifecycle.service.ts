@@ -9,10 +9,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server as TlsServer } from 'node:tls';
 import { APP_INFO } from '../app-info/app-info';
-import { endpointFor, type MutableAppInfo } from '../app-info/build-app-info';
+import { serverEndpoint, type MutableAppInfo } from '../app-info/build-app-info';
 import { sleep } from '../common/bounded';
 import { DrainService } from '../drain/drain.service';
 import { Registration } from '../registry/registration';
@@ -59,12 +57,8 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   ) {
     super();
     this.registration = new Registration(options.registrar, options, this.logger);
-    const bounds = {
-      deregister: options.registrar ? options.registrarTimeout : undefined,
-      drain: options.stopTimeout,
-      teardown: options.teardownTimeout,
-      release: options.registrarTimeout,
-    };
+    const { registrar, registrarTimeout, stopTimeout, teardownTimeout } = options;
+    const bounds = { deregister: registrar ? registrarTimeout : undefined, drain: stopTimeout, teardown: teardownTimeout, release: registrarTimeout };
     this.sequence = new StopSequence(this.steps(), bounds, info.name, this.logger);
   }
 
@@ -96,6 +90,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     if (this.app) return;
     this.app = app;
     this.nestClose = replaceClose(app, (signal) => this.stop(signal ?? 'app.close()'));
+    this.drain.watchTransports(app);
     if (this.options.signals.length === 0) return;
     this.signalTarget = {
       name: this.info.name,
@@ -123,6 +118,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     const server = adapter?.getHttpServer() as Server | undefined;
     const problem = closeSeamProblem(this.app, server !== undefined);
     if (problem) throw new Error(problem);
+    this.drain.watchTransports(this.app);
     if (!adapter || !server) return this.start(undefined);
     this.drain.trackHttpServer(server);
     drainBeforeClose(adapter, () => this.sequence.drain('app.close()'));
@@ -232,6 +228,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
       if (this.stateValue !== 'starting') return;
       this.stateValue = 'ready';
       this.notReadyReason = undefined;
+      this.drain.setServing(this.app);
       void runHooks('afterStart', this.options.afterStart, context, this.options.hookTimeout, this.logger);
     };
     if (this.registration.enabled && this.options.readiness === 'registered') {
@@ -244,11 +241,8 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   }
 
   private fillEndpoints(server: Server | undefined): void {
-    const address = server?.address();
-    if (this.options.endpoints || !address || typeof address === 'string') return;
-    const scheme = server instanceof TlsServer ? 'https' : 'http';
-    const { url, warning } = endpointFor(scheme, address as AddressInfo, this.options.advertiseHost);
-    if (warning) this.logger.warn(warning);
-    this.info.endpoints.push(url);
+    const endpoint = this.options.endpoints ? undefined : serverEndpoint(server, this.options.advertiseHost);
+    if (endpoint?.warning) this.logger.warn(endpoint.warning);
+    if (endpoint) this.info.endpoints.push(endpoint.url);
   }
 }

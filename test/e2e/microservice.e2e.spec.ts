@@ -11,6 +11,7 @@ import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
 import type { Platform } from '../support/test-app';
+import { tryConnect } from '../support/server-process';
 
 const options: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
@@ -40,17 +41,6 @@ class TeardownProbe implements OnModuleDestroy {
 @Module({ imports: [GracefulModule.forRoot(options)], controllers: [SlowMessages], providers: [FakeDbPool, TeardownProbe] })
 class HybridAppModule {}
 
-/** Resolves with the error code of a connection attempt, or 'connected'. */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
-}
 
 describe('hybrid app with a TCP microservice', () => {
   let app: INestApplication | undefined;

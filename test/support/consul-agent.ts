@@ -1,8 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import { binaryFrom, killOnExit } from './server-process';
 
 /** A real `consul agent -dev` on 127.0.0.1, every port its own, for integration tests. */
 export interface ConsulAgent {
@@ -47,46 +47,11 @@ export interface ConsulPorts {
   grpc: number;
 }
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
 const LOG_LINES_KEPT = 200;
-
-let cachedBinary: string | undefined;
 
 /** The binary from `$CONSUL_BIN`, else what `scripts/consul-agent.sh` finds or builds. */
 export function consulBinary(): string {
-  if (cachedBinary) return cachedBinary;
-  const fromEnv = process.env.CONSUL_BIN;
-  if (fromEnv) return (cachedBinary = fromEnv);
-  const out = execFileSync(resolve(REPO_ROOT, 'scripts', 'consul-agent.sh'), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // A cold build takes minutes; a cached one answers at once.
-    timeout: 20 * 60_000,
-  });
-  const path = out.trim().split('\n').pop();
-  if (!path) throw new Error('scripts/consul-agent.sh printed no binary path');
-  return (cachedBinary = path);
-}
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test run that dies mid-way must not leave agents holding ports.
-  process.on('exit', () => {
-    for (const child of running) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(child.pid, 'SIGCONT');
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-  });
+  return binaryFrom('CONSUL_BIN', 'consul-agent.sh');
 }
 
 async function listenTcp(port: number): Promise<Server> {
@@ -173,7 +138,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts an agent and resolves once it has a leader. */
 export async function startConsul(options: StartConsulOptions = {}): Promise<ConsulAgent> {
-  installExitHook();
   const binary = consulBinary();
   const ports: ConsulPorts = options.ports ? { ...options.ports } : await reserveConsulPorts();
   const args = ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-hcl', buildHcl(ports, options)];
@@ -225,10 +189,9 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
   const spawnAgent = async () => {
     const c = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    running.add(c);
+    killOnExit(c);
     c.stdout?.on('data', pushLog);
     c.stderr?.on('data', pushLog);
-    c.once('exit', () => running.delete(c));
     await new Promise<void>((res, rej) => {
       c.once('spawn', () => res());
       c.once('error', (err) => rej(new Error(`cannot run ${binary}: ${err.message}`)));
