@@ -9,7 +9,7 @@ export class Connection {
   active = 0;
   /** The unit that holds the drain open while it has no request: see {@link ConnectionUnit}. */
   waiting?: ConnectionUnit;
-  /** `performance.now()` at its accept, then at the end of each of its responses. */
+  /** When it was accepted, then when each of its responses ended (to 10 ms: the tracker's coarse clock). */
   lastActiveAt = performance.now();
 
   constructor(readonly socket: Socket) {}
