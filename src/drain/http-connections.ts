@@ -3,7 +3,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { DrainLedger } from './drain-ledger';
 import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units';
-import { loopNow } from './loop-clock';
+import { CoarseClock } from './coarse-clock';
 import { closeWebSocket, webSocketOf } from './websocket-close';
 
 /**
@@ -41,6 +41,7 @@ export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
 export class HttpConnections implements RequestOwner {
   private readonly connections = new Map<Socket, Connection>();
   private closing = false;
+  private readonly clock = new CoarseClock();
   private readonly connectionEvent: 'connection' | 'secureConnection';
 
   constructor(
@@ -84,6 +85,7 @@ export class HttpConnections implements RequestOwner {
     this.server.off('listening', this.closeLate);
     this.server.off(this.connectionEvent, this.onConnection);
     this.server.off('request', this.onRequest);
+    this.clock.stop();
   }
 
   /** A request ended: after the listener closed, a connection kept open gets its grace before the request's unit ends. */
@@ -91,7 +93,7 @@ export class HttpConnections implements RequestOwner {
     if (unit.ended) return;
     unit.ended = true;
     const connection = unit.connection;
-    if (connection) connection.lastActiveAt = loopNow();
+    if (connection) connection.lastActiveAt = this.clock.now;
     if (connection && --connection.active === 0 && this.closing && this.ledger.isOpen(unit) && !connection.socket.destroyed) {
       this.giveGrace(connection);
     }
@@ -113,7 +115,7 @@ export class HttpConnections implements RequestOwner {
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const connection = this.connections.get(req.socket);
-    const unit = new RequestUnit(this, req, res, connection);
+    const unit = new RequestUnit(this, req, res, connection, this.clock.now);
     this.ledger.add(unit);
     if (connection) {
       connection.active++;

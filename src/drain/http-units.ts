@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { DrainUnit } from './drain-ledger';
-import { loopNow } from './loop-clock';
 import type { WorkKind } from './work-unit.interface';
 
 /** @internal What an HTTP server's connection is doing, as its tracker keeps it. */
@@ -10,7 +9,7 @@ export class Connection {
   active = 0;
   /** The unit that holds the drain open while it has no request: see {@link ConnectionUnit}. */
   waiting?: ConnectionUnit;
-  /** `performance.now()` at its accept, then at the end of each of its responses. */
+  /** When it was accepted, then when each of its responses ended (to 10 ms: the tracker's coarse clock). */
   lastActiveAt = performance.now();
 
   constructor(readonly socket: Socket) {}
@@ -86,7 +85,6 @@ export interface RequestOwner {
 
 /** @internal One request, from its parsed head to its response's 'close'. */
 export class RequestUnit extends DrainUnit {
-  readonly startedAt = loopNow();
   /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
   ended = false;
 
@@ -95,6 +93,7 @@ export class RequestUnit extends DrainUnit {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly connection: Connection | undefined,
+    readonly startedAt: number,
   ) {
     super();
   }

@@ -72,12 +72,10 @@ const ticks = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
 describe('HttpConnections', () => {
   beforeEach(() => {
-    // performance too: the grace is counted from each connection's last answer.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] });
+    // performance and the coarse clock's interval too: the grace is counted from each connection's last answer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'performance'] });
   });
   afterEach(() => {
-    // Runs the immediate that lets the loop clock read the time again, before the fake timers go.
-    vi.runOnlyPendingTimers();
     vi.useRealTimers();
   });
 
