@@ -10,6 +10,7 @@ import {
   abortedError,
   type ConsulOperation,
   ConsulRegistrarError,
+  isError,
   scrub,
   statusCodeOf,
   translateClientError,
@@ -98,7 +99,7 @@ export class ConsulRegistrar implements Registrar {
     const heartbeat = new Heartbeat(interval, Math.min(interval, MAX_BEAT_TIMEOUT_MS), beat, (err) =>
       this.options.logger.warn(
         `nestjs-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" failed: ${
-          err instanceof Error ? scrub(err.message, this.options.token) : 'unknown error'
+          isError(err) ? scrub(err.message, this.options.token) : 'unknown error'
         }`,
       ),
     );
