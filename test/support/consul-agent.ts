@@ -1,8 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { inject } from 'vitest';
 
 /** A real `consul agent -dev` on 127.0.0.1, every port its own, for integration tests. */
 export interface ConsulAgent {
@@ -47,25 +49,17 @@ export interface ConsulPorts {
   grpc: number;
 }
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
 const LOG_LINES_KEPT = 200;
 
-let cachedBinary: string | undefined;
-
-/** The binary from `$CONSUL_BIN`, else what `scripts/consul-agent.sh` finds or builds. */
-export function consulBinary(): string {
-  if (cachedBinary) return cachedBinary;
-  const fromEnv = process.env.CONSUL_BIN;
-  if (fromEnv) return (cachedBinary = fromEnv);
-  const out = execFileSync(resolve(REPO_ROOT, 'scripts', 'consul-agent.sh'), {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // A cold build takes minutes; a cached one answers at once.
-    timeout: 20 * 60_000,
-  });
-  const path = out.trim().split('\n').pop();
-  if (!path) throw new Error('scripts/consul-agent.sh printed no binary path');
-  return (cachedBinary = path);
+/** The binary the vitest global setup (consul-agent.global-setup.ts) found or built. */
+function consulBinary(): string {
+  const binary = inject('consulBin');
+  if (!binary) {
+    throw new Error(
+      'no Consul agent binary: this test file must run in a vitest project whose globalSetup is test/support/consul-agent.global-setup.ts (see vitest.config.ts)',
+    );
+  }
+  return binary;
 }
 
 const running = new Set<ChildProcess>();
@@ -228,10 +222,16 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
     running.add(c);
     c.stdout?.on('data', pushLog);
     c.stderr?.on('data', pushLog);
-    c.once('exit', () => running.delete(c));
     await new Promise<void>((res, rej) => {
       c.once('spawn', () => res());
       c.once('error', (err) => rej(new Error(`cannot run ${binary}: ${err.message}`)));
+    });
+    // Recorded for the global teardown, which kills what a dead worker left running.
+    const pidFile = join(inject('consulRunDir'), String(c.pid));
+    writeFileSync(pidFile, '');
+    c.once('exit', () => {
+      running.delete(c);
+      rmSync(pidFile, { force: true });
     });
     try {
       await waitForLeader();
