@@ -23,6 +23,17 @@ export default defineConfig({
         extends: true,
         test: { name: 'consul', include: ['test/integration/**/*.spec.ts'], globalSetup: [CONSUL] },
       },
+      {
+        // Apps generated from test/consumer/apps install the packed tarball: npm ci takes minutes on a cold cache.
+        extends: true,
+        test: {
+          name: 'consumer',
+          include: ['test/consumer/**/*.spec.ts'],
+          globalSetup: [CONSUL, 'test/consumer/pack.global-setup.ts'],
+          hookTimeout: 15 * 60_000,
+          testTimeout: 5 * 60_000,
+        },
+      },
     ],
   },
 });

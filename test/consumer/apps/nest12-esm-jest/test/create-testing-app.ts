@@ -1,0 +1,15 @@
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GracefulModule, enableGracefulShutdown } from 'nestjs-graceful';
+import { GracefulHealthModule } from 'nestjs-graceful/health';
+import { SlowController } from '../src/slow.controller.js';
+
+export async function createTestingApp(): Promise<NestFastifyApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [GracefulModule.forRoot({ signals: [], exit: false, shutdownDelay: 0 }), GracefulHealthModule.forRoot()],
+    controllers: [SlowController],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  enableGracefulShutdown(app);
+  return app;
+}

@@ -1,0 +1,15 @@
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GracefulModule, enableGracefulShutdown } from 'nestjs-graceful';
+import { ReadinessController } from '../src/readiness.controller.js';
+import { SlowController } from '../src/slow.controller.js';
+
+export async function createTestingApp(): Promise<NestFastifyApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [GracefulModule.forRoot({ signals: [], exit: false, shutdownDelay: 0 })],
+    controllers: [SlowController, ReadinessController],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  enableGracefulShutdown(app);
+  return app;
+}

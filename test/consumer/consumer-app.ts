@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+
+const APPS = join(__dirname, 'apps');
+
+/** The consumer apps under test/consumer/apps/, each completed with files from apps/shared/. */
+export type ConsumerName = 'nest11-cjs-jest' | 'nest12-esm-vitest' | 'nest12-esm-jest';
+
+const SHARED: Record<ConsumerName, string[]> = {
+  'nest11-cjs-jest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],
+  'nest12-esm-vitest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts'],
+  'nest12-esm-jest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],
+};
+
+export interface CommandResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+export interface ConsumerApp {
+  readonly name: ConsumerName;
+  /** The generated app, in a temporary directory. */
+  readonly dir: string;
+  /** Runs a command in the app with the Node running the tests; resolves when it has exited. */
+  run(command: string, args: string[], env?: Record<string, string>): Promise<CommandResult>;
+  /** Removes the app (kept when KEEP_CONSUMERS=1, to look into a failure). */
+  remove(): void;
+}
+
+const log = (name: string, message: string) => console.log(`[consumer ${name}] ${message}`);
+
+function run(dir: string, command: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: dir,
+      env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, output }));
+  });
+}
+
+/** Runs a setup step, logs its duration, and throws with its output when it fails. */
+async function step(name: string, what: string, command: Promise<CommandResult>): Promise<void> {
+  const started = performance.now();
+  const result = await command;
+  if (result.code !== 0) throw new Error(`${name}: ${what} failed (exit ${result.code ?? result.signal}):\n${result.output}`);
+  log(name, `${what} in ${Math.round((performance.now() - started) / 1000)} s`);
+}
+
+/**
+ * Generates the app in a temporary directory, installs its locked dependencies and then the
+ * packed nestjs-graceful tarball (from the consumer project's global setup), as a user would.
+ */
+export async function generateConsumer(name: ConsumerName): Promise<ConsumerApp> {
+  const dir = mkdtempSync(join(tmpdir(), `nestjs-graceful-${name}-`));
+  cpSync(join(APPS, name), dir, { recursive: true });
+  for (const file of SHARED[name]) cpSync(join(APPS, 'shared', file), join(dir, file));
+  log(name, `generated in ${dir}`);
+  const npm = (...args: string[]) => run(dir, 'npm', [...args, '--no-audit', '--no-fund', '--prefer-offline']);
+  await step(name, 'npm ci (locked dependencies)', npm('ci'));
+  await step(name, 'npm install of the packed tarball', npm('install', '--no-save', inject('tarball')));
+  return {
+    name,
+    dir,
+    run: (command, args, env) => run(dir, command, args, env),
+    remove: () => {
+      if (process.env.KEEP_CONSUMERS === '1') log(name, `kept in ${dir}`);
+      else if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
