@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { GracefulOptions } from './graceful-options';
+import type { GracefulOptions } from './graceful-options.js';
 
 export const {
   ConfigurableModuleClass: GracefulConfigurableModule,

@@ -1,6 +1,6 @@
-import type { LifecycleHook } from './lifecycle/hooks.interface';
-import type { ConsulRegistrarOptions } from './registry/consul/consul-registrar-options';
-import type { Registrar } from './registry/registrar.interface';
+import type { LifecycleHook } from './lifecycle/hooks.interface.js';
+import type { ConsulRegistrarOptions } from './registry/consul/consul-registrar-options.js';
+import type { Registrar } from './registry/registrar.interface.js';
 
 /** Everything `GracefulModule.forRoot()` accepts. Every field is optional; see README for each. */
 export interface GracefulOptions {

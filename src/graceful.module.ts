@@ -1,18 +1,18 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_INFO } from './app-info/app-info';
-import { buildAppInfo } from './app-info/build-app-info';
-import { GracefulInterceptor } from './drain/graceful.interceptor';
-import { WorkTracker } from './drain/work-tracker';
-import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition';
-import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options';
-import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
-import { DrainService } from './drain/drain.service';
-import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
-import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
-import { LifecycleService } from './lifecycle/lifecycle.service';
-import { ConsulRegistrar } from './registry/consul/consul-registrar';
-import { StopSignals } from './lifecycle/stop-signals';
-import { validateOptions } from './validate-options';
+import { APP_INFO } from './app-info/app-info.js';
+import { buildAppInfo } from './app-info/build-app-info.js';
+import { GracefulInterceptor } from './drain/graceful.interceptor.js';
+import { WorkTracker } from './drain/work-tracker.js';
+import { GracefulConfigurableModule, RAW_GRACEFUL_OPTIONS } from './graceful-module-definition.js';
+import type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options.js';
+import { TerminusShutdownWait } from './health/terminus-shutdown-wait.js';
+import { DrainService } from './drain/drain.service.js';
+import { GracefulLifecycle } from './lifecycle/graceful-lifecycle.js';
+import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
+import { ConsulRegistrar } from './registry/consul/consul-registrar.js';
+import { StopSignals } from './lifecycle/stop-signals.js';
+import { validateOptions } from './validate-options.js';
 
 /**
  * `GracefulModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`:

@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS, type GracefulOptions, type ResolvedGracefulOptions } from './graceful-options';
+import { DEFAULT_OPTIONS, type GracefulOptions, type ResolvedGracefulOptions } from './graceful-options.js';
 
 /** Thrown at bootstrap when an option is wrong; the message says which, what it was and what is allowed. */
 export class GracefulOptionsError extends Error {

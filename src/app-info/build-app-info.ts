@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { ResolvedGracefulOptions } from '../graceful-options';
+import type { ResolvedGracefulOptions } from '../graceful-options.js';
 
 /** Mutable on purpose: endpoints arrive after `listen()`, and the injected object stays the same. */
 export interface MutableAppInfo {

@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { StopSignals } from '../lifecycle/stop-signals';
-import { sleep } from '../common/bounded';
-import { HttpConnections } from './http-connections';
-import { closeMicroserviceConnections, closeMicroserviceListeners } from './microservice-intake';
-import { WorkTracker } from './work-tracker';
-import type { PendingUnit } from './work-unit';
+import { StopSignals } from '../lifecycle/stop-signals.js';
+import { sleep } from '../common/bounded.js';
+import { HttpConnections } from './http-connections.js';
+import { closeMicroserviceConnections, closeMicroserviceListeners } from './microservice-intake.js';
+import { WorkTracker } from './work-tracker.js';
+import type { PendingUnit } from './work-unit.js';
 
 /** Everything the lifecycle asks of the drain, one per app. */
 @Injectable()

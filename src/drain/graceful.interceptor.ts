@@ -1,9 +1,9 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, finalize, takeUntil } from 'rxjs';
-import { StopSignals } from '../lifecycle/stop-signals';
-import { beginWebSocketHandler } from './websocket-close';
-import { WorkTracker } from './work-tracker';
-import type { WorkKind } from './work-unit';
+import { StopSignals } from '../lifecycle/stop-signals.js';
+import { beginWebSocketHandler } from './websocket-close.js';
+import { WorkTracker } from './work-tracker.js';
+import type { WorkKind } from './work-unit.js';
 
 /**
  * Tracks what only an interceptor sees — microservice (RPC) and WebSocket handlers and

@@ -2,9 +2,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Server as TlsServer } from 'node:tls';
-import { InFlight } from './in-flight';
-import type { PendingUnit } from './work-unit';
-import { closeWebSocket } from './websocket-close';
+import { InFlight } from './in-flight.js';
+import type { PendingUnit } from './work-unit.js';
+import { closeWebSocket } from './websocket-close.js';
 
 /**
  * How long a connection gets, after its last response or its accept, to bring its next

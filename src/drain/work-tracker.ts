@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { StopSignals } from '../lifecycle/stop-signals';
-import { InFlight } from './in-flight';
-import type { PendingUnit, WorkKind } from './work-unit';
+import { StopSignals } from '../lifecycle/stop-signals.js';
+import { InFlight } from './in-flight.js';
+import type { PendingUnit, WorkKind } from './work-unit.js';
 
 /** A unit of work begun with {@link WorkTracker.begin}: call `done()` when it ends (like `sync.WaitGroup.Done`). */
 export interface WorkHandle {

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { createGracefulHealthController } from './graceful-health.controller';
-import { GracefulHealthIndicator } from './graceful-health.indicator';
-import { validateHealthOptions, type GracefulHealthOptions } from './health-options';
+import { createGracefulHealthController } from './graceful-health.controller.js';
+import { GracefulHealthIndicator } from './graceful-health.indicator.js';
+import { validateHealthOptions, type GracefulHealthOptions } from './health-options.js';
 
 // Our own Terminus instance, silent: a readiness probe answered 503 while starting or draining
 // is expected, not an error to log on every poll (the lifecycle logs its own transitions).

@@ -1,4 +1,4 @@
-import { GracefulOptionsError } from '../validate-options';
+import { GracefulOptionsError } from '../validate-options.js';
 
 /** The ready-made controller's routes (relative to a global prefix, if the app sets one). */
 export interface GracefulHealthPaths {

@@ -1,5 +1,5 @@
-import type { Registrar } from '../registry/registrar.interface';
-import type { LifecycleHook } from './hooks.interface';
+import type { Registrar } from '../registry/registrar.interface.js';
+import type { LifecycleHook } from './hooks.interface.js';
 
 /** What the lifecycle reads of the validated options (the module face adds identity fields). */
 export interface LifecycleOptions {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type ConsulAddress, parseConsulAddress } from './consul-address';
-import { MAX_TIMER_MS } from '../../common/timers';
+import { type ConsulAddress, parseConsulAddress } from './consul-address.js';
+import { MAX_TIMER_MS } from '../../common/timers.js';
 
 /** A TTL check the registrar keeps passing with a heartbeat (the default). Durations in ms. */
 export interface ConsulTtlCheckOptions {

@@ -1,5 +1,5 @@
-import type { ServiceInstance } from '../service-instance.interface';
-import type { ResolvedConsulRegistrarOptions } from './consul-registrar-options';
+import type { ServiceInstance } from '../service-instance.interface.js';
+import type { ResolvedConsulRegistrarOptions } from './consul-registrar-options.js';
 
 /**
  * The body of `PUT /v1/agent/service/register`, in the lower-case keys the `consul` npm client

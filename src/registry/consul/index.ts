@@ -1,4 +1,4 @@
-export { ConsulRegistrar } from './consul-registrar';
+export { ConsulRegistrar } from './consul-registrar.js';
 export {
   CONSUL_DEFAULTS,
   type ConsulHttpCheckOptions,
@@ -7,6 +7,6 @@ export {
   ConsulRegistrarOptionsError,
   type ConsulTtlCheckOptions,
   resolveConsulRegistrarOptions,
-} from './consul-registrar-options';
-export { ConsulRegistrarError, type ConsulOperation } from './consul-errors';
-export { ConsulServiceDefinitionError } from './consul-service-definition';
+} from './consul-registrar-options.js';
+export { ConsulRegistrarError, type ConsulOperation } from './consul-errors.js';
+export { ConsulServiceDefinitionError } from './consul-service-definition.js';
