@@ -10,7 +10,7 @@ import { DrainService } from './drain/drain.service.js';
 import { GracefulLifecycle } from './lifecycle/graceful-lifecycle.js';
 import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
-import { ConsulRegistrar } from './registry/consul/consul-registrar.js';
+import { createConsulRegistrar } from './registry/consul/load-consul-registrar.js';
 import { StopSignals } from './lifecycle/stop-signals.js';
 import { validateOptions } from './validate-options.js';
 
@@ -23,9 +23,10 @@ import { validateOptions } from './validate-options.js';
     {
       provide: GRACEFUL_OPTIONS,
       inject: [RAW_GRACEFUL_OPTIONS],
-      useFactory: (raw: GracefulOptions): ResolvedGracefulOptions => {
+      // Async: the `consul` option loads the Consul registrar and its client only when set.
+      useFactory: async (raw: GracefulOptions): Promise<ResolvedGracefulOptions> => {
         const options = validateOptions(raw);
-        if (raw?.consul) options.registrar = new ConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
+        if (raw?.consul) options.registrar = await createConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
         return options;
       },
     },

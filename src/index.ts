@@ -1,3 +1,6 @@
+// The main entry. It loads neither `consul` nor `@nestjs/terminus` (optional peers): their parts
+// have their own entries, nestjs-graceful/consul (src/registry/consul) and nestjs-graceful/health
+// (src/health). The `consul` option loads the Consul registrar only when it is set.
 export { GracefulModule } from './graceful.module.js';
 export { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants.js';
 export type { GracefulOptions, ResolvedGracefulOptions } from './graceful-options.js';
@@ -15,6 +18,4 @@ export { WorkTracker, type WorkHandle } from './drain/work-tracker.js';
 export { GracefulInterceptor } from './drain/graceful.interceptor.js';
 export type { PendingUnit, WorkKind } from './drain/work-unit.js';
 export type { Registrar } from './registry/registrar.interface.js';
-export * from './registry/consul/index.js';
 export type { ServiceInstance } from './registry/service-instance.interface.js';
-export * from './health/index.js';

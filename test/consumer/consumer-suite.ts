@@ -9,6 +9,8 @@ interface ConsumerTraits {
   runner: 'jest' | 'vitest';
   /** Whether the app's e2e suite has the Consul tests (it installs `consul`). */
   consul: boolean;
+  /** How many tests its own e2e suite has. */
+  e2eTests: number;
 }
 
 function expectSuccess(result: CommandResult): void {
@@ -77,7 +79,7 @@ export function describeConsumer(name: ConsumerName, traits: ConsumerTraits): vo
     it(`passes its own ${traits.runner} e2e suite, which exits by itself`, async () => {
       const env: Record<string, string> = agent ? { CONSUL_HTTP_ADDR: agent.httpAddr } : {};
       const result = await app.run('npm', ['run', 'test:e2e'], env);
-      expectSuiteExitedByItself(result, traits.runner, traits.consul ? 4 : 2);
+      expectSuiteExitedByItself(result, traits.runner, traits.e2eTests);
     });
   });
 }

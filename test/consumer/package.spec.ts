@@ -75,6 +75,28 @@ describe('the installed package', () => {
     });
   });
 
+  it.each(['require', 'import'])('loads consul only through nestjs-graceful/consul and Terminus only through nestjs-graceful/health (%s)', (how) => {
+    // Every file Node loads, through require() or import, passes the load hook (Node 22.15+).
+    const result = node(`
+      import { createRequire, registerHooks } from 'node:module';
+      const loaded = new Set();
+      registerHooks({ load(url, context, nextLoad) { loaded.add(url); return nextLoad(url, context); } });
+      const load = ${how === 'require' ? 'createRequire(import.meta.url)' : '(entry) => import(entry)'};
+      const peers = () => ['consul', 'papi', '@nestjs/terminus'].filter((name) => [...loaded].some((url) => url.includes('/node_modules/' + name + '/')));
+      const out = {};
+      for (const entry of ['nestjs-graceful', 'nestjs-graceful/consul', 'nestjs-graceful/health']) {
+        await load(entry);
+        out[entry] = peers();
+      }
+      console.log(JSON.stringify(out));`);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      'nestjs-graceful': [],
+      'nestjs-graceful/consul': ['consul', 'papi'],
+      'nestjs-graceful/health': ['consul', 'papi', '@nestjs/terminus'],
+    });
+  });
+
   it('refuses deep imports of dist/ files', () => {
     const result = node(`
       import { createRequire } from 'node:module';

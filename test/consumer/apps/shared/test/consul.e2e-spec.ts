@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
+import { GracefulLifecycle } from 'nestjs-graceful';
 import { ConsulRegistrar } from 'nestjs-graceful/consul';
+import { createTestingApp } from './create-testing-app.js';
 
 const instance = {
   id: `consumer-${process.pid}`,
@@ -30,6 +32,16 @@ describe('ConsulRegistrar inside the test runner', () => {
     await expect(registrar.register(instance, AbortSignal.timeout(20_000))).rejects.toThrow(/refused the connection \(ECONNREFUSED\)/);
     await expect(registrar.deregister(instance, AbortSignal.timeout(20_000))).rejects.toThrow(/refused the connection \(ECONNREFUSED\)/);
     await registrar.close();
+  });
+
+  it('the consul option marks the registration failed, not registered, when the agent is unreachable', async () => {
+    const app = await createTestingApp({ consul: { address: `127.0.0.1:${await closedPort()}` }, registerRetryDelay: 60_000, registerRetryMaxDelay: 60_000 });
+    await app.listen(0, '127.0.0.1');
+    const lifecycle = app.get(GracefulLifecycle);
+    while (lifecycle.registrationStatus === 'pending') await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lifecycle.registrationStatus).toBe('failed');
+    expect(lifecycle.registrationError).toMatch(/ECONNREFUSED/);
+    await app.close();
   });
 
   it('registers with the real agent and deregisters from it', async () => {
