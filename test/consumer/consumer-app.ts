@@ -25,7 +25,7 @@ export interface ConsumerApp {
   readonly name: ConsumerName;
   /** The generated app, in a temporary directory. */
   readonly dir: string;
-  /** Runs a command in the app with the Node running the tests; resolves when it has exited. */
+  /** Runs a command in the app (npm and its scripts run the `node` on PATH); resolves once it has exited. */
   run(command: string, args: string[], env?: Record<string, string>): Promise<CommandResult>;
   /** Removes the app (kept when KEEP_CONSUMERS=1, to look into a failure). */
   remove(): void;
@@ -33,19 +33,40 @@ export interface ConsumerApp {
 
 const log = (name: string, message: string) => console.log(`[consumer ${name}] ${message}`);
 
+/** Process groups of the commands still running. */
+const running = new Set<number>();
+
 function run(dir: string, command: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: dir,
       env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: npm runs the command under a shell, and Jest and Vitest start workers.
+      detached: true,
     });
+    running.add(child.pid!);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, output }));
+    child.once('close', (code, signal) => {
+      running.delete(child.pid!);
+      resolve({ code, signal, output });
+    });
   });
+}
+
+/** Ends every command of the consumer apps still running (a test that timed out leaves its command). */
+export function endConsumerCommands(): void {
+  for (const group of running) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
 }
 
 /** Runs a setup step, logs its duration, and throws with its output when it fails. */

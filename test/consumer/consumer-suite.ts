@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsulAgent, startConsul } from '../support/consul-agent';
 import { get } from '../support/http-client';
 import { spawnProcess } from '../support/spawn-app';
-import { type CommandResult, type ConsumerApp, type ConsumerName, generateConsumer } from './consumer-app';
+import { type CommandResult, type ConsumerApp, type ConsumerName, endConsumerCommands, generateConsumer } from './consumer-app';
 
 interface ConsumerTraits {
   title: string;
@@ -64,6 +64,7 @@ export function describeConsumer(name: ConsumerName, traits: ConsumerTraits): vo
     });
 
     afterAll(async () => {
+      endConsumerCommands();
       await agent?.stop();
       app?.remove();
     });

@@ -96,28 +96,47 @@ function runs(pid: number, binary: string): boolean {
   }
 }
 
+const RUN_DIR_PREFIX = 'nestjs-graceful-consul-';
+
+/** Kills the agents recorded in `runDir` that still run, then removes it. */
+function endRecordedAgents(runDir: string, binary: string, why: string): void {
+  for (const name of readdirSync(runDir)) {
+    const pid = Number(name);
+    if (!runs(pid, binary)) continue;
+    try {
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, 'SIGKILL');
+      log(`killed agent ${pid}, ${why}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  rmSync(runDir, { recursive: true, force: true });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export default async function setup(project: TestProject): Promise<() => void> {
   const limitMs = Number(process.env.CONSUL_BUILD_TIMEOUT_MS ?? DEFAULT_LIMIT_MS);
   if (!Number.isInteger(limitMs) || limitMs <= 0) {
     throw new Error(`CONSUL_BUILD_TIMEOUT_MS is ${process.env.CONSUL_BUILD_TIMEOUT_MS}; it must be a whole number of milliseconds above 0`);
   }
   const binary = await locateConsul(limitMs);
-  const runDir = mkdtempSync(join(tmpdir(), 'nestjs-graceful-consul-'));
+  // A run that crashed skipped its teardown: its directory names its vitest PID, now dead.
+  for (const name of readdirSync(tmpdir())) {
+    const owner = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (owner && !alive(Number(owner))) endRecordedAgents(join(tmpdir(), name), binary, `left running by a crashed test run (${owner})`);
+  }
+  const runDir = mkdtempSync(join(tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
   project.provide('consulBin', binary);
   project.provide('consulRunDir', runDir);
-  return () => {
-    // An agent still running now belongs to a test worker that died before stopping it.
-    for (const name of readdirSync(runDir)) {
-      const pid = Number(name);
-      if (!runs(pid, binary)) continue;
-      try {
-        process.kill(pid, 'SIGCONT');
-        process.kill(pid, 'SIGKILL');
-        log(`killed agent ${pid}, left running by a test worker`);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    rmSync(runDir, { recursive: true, force: true });
-  };
+  // An agent still running at the teardown belongs to a test worker that died before stopping it.
+  return () => endRecordedAgents(runDir, binary, 'left running by a test worker');
 }

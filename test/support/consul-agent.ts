@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -50,6 +50,12 @@ export interface ConsulPorts {
 }
 
 const LOG_LINES_KEPT = 200;
+/**
+ * Linux: the agent gets SIGKILL when the test worker that started it dies, however it dies
+ * (no exit handler runs on SIGKILL, and vitest skips the global teardown when a worker crashes).
+ * setpriv execs the agent, so the child's PID stays the agent's.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 /** The binary the vitest global setup (consul-agent.global-setup.ts) found or built. */
 function consulBinary(): string {
@@ -217,7 +223,9 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
   };
 
   const spawnAgent = async () => {
-    const c = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = SETPRIV
+      ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     running.add(c);
     c.stdout?.on('data', pushLog);
