@@ -1,9 +1,11 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Query } from '@nestjs/common';
 import { WorkTracker } from '../src';
 import { OrdersRepository } from './orders.repository';
 
 @Controller('orders')
 export class OrdersController {
+  private readonly logger = new Logger(OrdersController.name);
+
   constructor(
     private readonly orders: OrdersRepository,
     private readonly work: WorkTracker,
@@ -12,6 +14,7 @@ export class OrdersController {
   /** A slow request: send SIGTERM while it runs and it still gets its answer. */
   @Get(':id')
   async find(@Param('id') id: string, @Query('delay') delay = '2000'): Promise<{ id: string; status: string }> {
+    this.logger.log(`order ${id}: answering in ${delay} ms`);
     await new Promise((resolve) => setTimeout(resolve, Number(delay)));
     return this.orders.find(id);
   }

@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
-import { Sealed } from './common/sealed';
-import type { GracefulOptions } from './graceful-options';
+import { Sealed } from './common/sealed.js';
+import type { GracefulOptions } from './graceful-options.js';
 
 export const {
   ConfigurableModuleClass: GracefulConfigurableModule,

@@ -1,8 +1,8 @@
-import { deepFreeze } from './common/deep-freeze';
-import type { LifecycleHook } from './lifecycle/hooks.interface';
-import type { ReadinessPolicy } from './lifecycle/lifecycle-options.interface';
-import type { ConsulRegistrarOptions } from './registry/consul/consul-registrar-options';
-import type { Registrar } from './registry/registrar.interface';
+import { deepFreeze } from './common/deep-freeze.js';
+import type { LifecycleHook } from './lifecycle/hooks.interface.js';
+import type { ReadinessPolicy } from './lifecycle/lifecycle-options.interface.js';
+import type { ConsulRegistrarOptions } from './registry/consul/consul-registrar-options.js';
+import type { Registrar } from './registry/registrar.interface.js';
 
 export type { ReadinessPolicy };
 

@@ -1,17 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INFO } from './app-info/app-info';
-import { buildAppInfo } from './app-info/build-app-info';
-import { DRAIN_PROVIDERS } from './drain/drain.providers';
-import { GracefulInterceptor } from './drain/graceful.interceptor';
-import { StopSignals } from './drain/stop-signals.service';
-import { WorkTracker } from './drain/work-tracker.service';
-import { GRACEFUL_ASYNC_OPTIONS_TYPE, GRACEFUL_OPTIONS_TYPE, GracefulConfigurableModule, sealSecrets } from './graceful-module-definition';
-import type { ResolvedGracefulOptions } from './graceful-options';
-import { gracefulOptionsProvider } from './graceful-options.provider';
-import { TerminusShutdownWait } from './health/terminus-shutdown-wait';
-import { GracefulLifecycle } from './lifecycle/graceful-lifecycle';
-import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants';
-import { LifecycleService } from './lifecycle/lifecycle.service';
+import { APP_INFO } from './app-info/app-info.js';
+import { buildAppInfo } from './app-info/build-app-info.js';
+import { DRAIN_PROVIDERS } from './drain/drain.providers.js';
+import { GracefulInterceptor } from './drain/graceful.interceptor.js';
+import { StopSignals } from './drain/stop-signals.service.js';
+import { WorkTracker } from './drain/work-tracker.service.js';
+import { GRACEFUL_ASYNC_OPTIONS_TYPE, GRACEFUL_OPTIONS_TYPE, GracefulConfigurableModule, sealSecrets } from './graceful-module-definition.js';
+import type { ResolvedGracefulOptions } from './graceful-options.js';
+import { gracefulOptionsProvider } from './graceful-options.provider.js';
+import { TerminusShutdownWait } from './health/terminus-shutdown-wait.js';
+import { GracefulLifecycle } from './lifecycle/graceful-lifecycle.js';
+import { GRACEFUL_OPTIONS } from './lifecycle/lifecycle.constants.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
 
 /**
  * `GracefulModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`:

@@ -1,8 +1,8 @@
-import { describeValue } from './common/describe-value';
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from './common/option-problem';
-import { DEFAULT_OPTIONS, type GracefulOptions, type ResolvedGracefulOptions } from './graceful-options';
-import * as check from './option-checks';
-import { checkConsulRegistrarOptions } from './registry/consul/consul-registrar-options';
+import { describeValue } from './common/describe-value.js';
+import { formatOptionProblem, formatProblemList, unknownOptionProblem } from './common/option-problem.js';
+import { DEFAULT_OPTIONS, type GracefulOptions, type ResolvedGracefulOptions } from './graceful-options.js';
+import * as check from './option-checks.js';
+import { checkConsulRegistrarOptions } from './registry/consul/consul-registrar-options.js';
 
 /**
  * Thrown at bootstrap when an option is wrong. `problems` lists every problem at once, those

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GracefulHealthModule, GracefulModule } from '../../src';
+import { GracefulModule } from '../../src';
+import { GracefulHealthModule } from '../../src/health';
 import { GracefulDiscoveryModule } from '../../src/discovery';
 import { CheckoutController } from './checkout.controller';
 

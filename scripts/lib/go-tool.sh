@@ -62,12 +62,14 @@ find_or_build_go_tool() {
   tmp="$(mktemp "$bin.tmp.XXXXXX")"
   # shellcheck disable=SC2064 # the path is fixed now, on purpose
   trap "rm -f '$tmp'" EXIT
-  log "building $module $version into $bin (takes minutes on a cold Go build cache)"
+  # A caller's time limit ends the build with SIGTERM: still remove the partial binary.
+  trap 'exit 143' TERM INT HUP
+  log "building $module $version into $bin (minutes on 2 cores with a cold Go build cache; go build -v lists each package it compiles)"
   start=$SECONDS
   (
     cd "$mod_dir"
     GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly \
-      go build -trimpath -ldflags='-s -w' -o "$tmp" "$module"
+      go build -v -trimpath -ldflags='-s -w' -o "$tmp" "$module"
   ) >&2
   log "built in $((SECONDS - start))s ($(du -h "$tmp" | cut -f1))"
 

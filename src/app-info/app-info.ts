@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import type { ServiceInstance } from '../registry/service-instance.interface';
+import type { ServiceInstance } from '../registry/service-instance.interface.js';
 
 /**
  * The running instance (kratos `AppInfo`). `endpoints` is filled in once the HTTP server

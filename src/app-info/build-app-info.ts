@@ -3,10 +3,10 @@ import { Logger } from '@nestjs/common';
 import { hostname, networkInterfaces } from 'node:os';
 import type { AddressInfo, Server } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
-import { bracketHost } from '../common/host';
-import type { Registrar } from '../registry/registrar.interface';
-import { type AppPackage, findAppPackage } from './app-package';
-import { serviceIdentity } from './service-identity';
+import { bracketHost } from '../common/host.js';
+import type { Registrar } from '../registry/registrar.interface.js';
+import { type AppPackage, findAppPackage } from './app-package.js';
+import { serviceIdentity } from './service-identity.js';
 
 /** Mutable on purpose: endpoints arrive after `listen()`, and the injected object stays the same. */
 export interface MutableAppInfo {

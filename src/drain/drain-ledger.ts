@@ -1,4 +1,4 @@
-import type { PendingUnit, WorkKind } from './work-unit.interface';
+import type { PendingUnit, WorkKind } from './work-unit.interface.js';
 
 /** @internal The two moments a unit is told about: the stop began (phase 1), the deadline passed (phase 7). */
 export type StopMoment = 'draining' | 'abort';

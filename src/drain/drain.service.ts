@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { DrainLedger } from './drain-ledger';
-import { HttpConnections } from './http-connections';
+import { DrainLedger } from './drain-ledger.js';
+import { HttpConnections } from './http-connections.js';
 import {
   closeMicroserviceConnections,
   closeMicroserviceListeners,
   setMicroservicesServing,
   watchMicroserviceTransports,
-} from './microservice-intake';
-import { StopSignals } from './stop-signals.service';
-import type { PendingUnit } from './work-unit.interface';
+} from './microservice-intake.js';
+import { StopSignals } from './stop-signals.service.js';
+import type { PendingUnit } from './work-unit.interface.js';
 
 /** How often the drain logs what it still waits for. */
 const PROGRESS_EVERY_MS = 1_000;

@@ -1,8 +1,8 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable, finalize, takeUntil } from 'rxjs';
-import { beginWebSocketHandler } from './websocket-close';
-import { WorkTracker } from './work-tracker.service';
-import type { WorkKind } from './work-unit.interface';
+import { beginWebSocketHandler } from './websocket-close.js';
+import { WorkTracker } from './work-tracker.service.js';
+import type { WorkKind } from './work-unit.interface.js';
 
 /**
  * Tracks what only an interceptor sees — microservice (RPC) and WebSocket handlers and

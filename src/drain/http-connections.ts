@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
-import type { DrainLedger } from './drain-ledger';
-import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units';
-import { CoarseClock } from './coarse-clock';
-import { closeWebSocket, webSocketOf } from './websocket-close';
+import type { DrainLedger } from './drain-ledger.js';
+import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units.js';
+import { CoarseClock } from './coarse-clock.js';
+import { closeWebSocket, webSocketOf } from './websocket-close.js';
 
 /**
  * @internal The least a connection with no request in flight gets, once the listener is closed, to

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { DrainUnit } from './drain-ledger';
-import type { WorkKind } from './work-unit.interface';
+import { DrainUnit } from './drain-ledger.js';
+import type { WorkKind } from './work-unit.interface.js';
 
 /** @internal What an HTTP server's connection is doing, as its tracker keeps it. */
 export class Connection {

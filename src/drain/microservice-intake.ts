@@ -1,10 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Server as NetServer } from 'node:net';
-import { StopSignals } from './stop-signals.service';
-import { closeBrokerConnections, stopConsuming } from './transports/broker-transports';
-import { closeGrpcConnections, closeGrpcListeners, setGrpcServing, watchGrpcTransports } from './transports/grpc-transport';
-import { TRANSPORT, transportsOf } from './transports/nest-transports';
-import { WorkTracker } from './work-tracker.service';
+import { StopSignals } from './stop-signals.service.js';
+import { closeBrokerConnections, stopConsuming } from './transports/broker-transports.js';
+import { closeGrpcConnections, closeGrpcListeners, setGrpcServing, watchGrpcTransports } from './transports/grpc-transport.js';
+import { TRANSPORT, transportsOf } from './transports/nest-transports.js';
+import { WorkTracker } from './work-tracker.service.js';
 
 interface TcpTransportLike {
   transportId?: unknown;

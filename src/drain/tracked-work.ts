@@ -1,5 +1,5 @@
-import { DrainUnit, type DrainLedger, type StopMoment } from './drain-ledger';
-import type { WorkHandle, WorkKind } from './work-unit.interface';
+import { DrainUnit, type DrainLedger, type StopMoment } from './drain-ledger.js';
+import type { WorkHandle, WorkKind } from './work-unit.interface.js';
 
 /**
  * @internal A job, handler or stream in the ledger, and the handle its code holds. Its `draining`

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DrainLedger } from './drain-ledger';
-import { TrackedWork } from './tracked-work';
-import type { PendingUnit, WorkHandle, WorkKind } from './work-unit.interface';
+import { DrainLedger } from './drain-ledger.js';
+import { TrackedWork } from './tracked-work.js';
+import type { PendingUnit, WorkHandle, WorkKind } from './work-unit.interface.js';
 
 /**
  * Work the drain waits for besides HTTP requests: background jobs the app registers,

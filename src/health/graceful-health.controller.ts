@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, type Type } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
-import { GracefulHealthIndicator } from './graceful-health.indicator';
-import type { ResolvedGracefulHealthOptions } from './health-options';
+import { GracefulHealthIndicator } from './graceful-health.indicator.js';
+import type { ResolvedGracefulHealthOptions } from './health-options.js';
 
 /**
  * The ready-made controller of `GracefulHealthModule.forRoot()`. Nest reads routes from

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { GracefulLifecycle } from '../lifecycle/graceful-lifecycle';
-import { livenessOf, readinessOf, type LifecycleVerdict } from './health-details';
+import { GracefulLifecycle } from '../lifecycle/graceful-lifecycle.js';
+import { livenessOf, readinessOf, type LifecycleVerdict } from './health-details.js';
 
 /**
  * A Terminus indicator that follows the lifecycle (README, "Health"). Use it in your own

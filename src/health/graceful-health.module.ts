@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { HEALTH_OPTION_PROBLEMS } from './health.constants';
-import { createGracefulHealthController } from './graceful-health.controller';
-import { GracefulHealthIndicator } from './graceful-health.indicator';
-import { checkHealthOptions, type GracefulHealthOptions } from './health-options';
+import { HEALTH_OPTION_PROBLEMS } from './health.constants.js';
+import { createGracefulHealthController } from './graceful-health.controller.js';
+import { GracefulHealthIndicator } from './graceful-health.indicator.js';
+import { checkHealthOptions, type GracefulHealthOptions } from './health-options.js';
 
 // Our own Terminus instance, silent: a readiness probe answered 503 while starting or draining
 // is expected, not an error to log on every poll (the lifecycle logs its own transitions).

@@ -1,5 +1,5 @@
-import type { LifecycleState } from '../lifecycle/lifecycle-state.interface';
-import type { RegistrationStatus } from '../registry/registration-status.interface';
+import type { LifecycleState } from '../lifecycle/lifecycle-state.interface.js';
+import type { RegistrationStatus } from '../registry/registration-status.interface.js';
 
 /** What the indicator reads from the lifecycle: its public getters, nothing else. */
 export interface LifecycleView {

@@ -1,6 +1,6 @@
-import { deepFreeze } from '../common/deep-freeze';
-import { describeValue } from '../common/describe-value';
-import { formatOptionProblem, unknownOptionProblem } from '../common/option-problem';
+import { deepFreeze } from '../common/deep-freeze.js';
+import { describeValue } from '../common/describe-value.js';
+import { formatOptionProblem, unknownOptionProblem } from '../common/option-problem.js';
 
 /** The ready-made controller's routes (relative to a global prefix, if the app sets one). */
 export interface GracefulHealthPaths {

@@ -1,4 +1,6 @@
-export { GracefulHealthModule } from './graceful-health.module';
-export { GracefulHealthIndicator } from './graceful-health.indicator';
-export { DEFAULT_HEALTH_PATHS, type GracefulHealthOptions, type GracefulHealthPaths } from './health-options';
-export type { LifecycleHealthDetails } from './health-details';
+// The nestjs-graceful/health entry: the Terminus indicator and the ready-made health module. It
+// loads `@nestjs/terminus`, an optional peer dependency (the main entry never does).
+export { GracefulHealthModule } from './graceful-health.module.js';
+export { GracefulHealthIndicator } from './graceful-health.indicator.js';
+export { DEFAULT_HEALTH_PATHS, type GracefulHealthOptions, type GracefulHealthPaths } from './health-options.js';
+export type { LifecycleHealthDetails } from './health-details.js';

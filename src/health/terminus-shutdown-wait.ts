@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { GRACEFUL_OPTIONS } from '../lifecycle/lifecycle.constants';
-import type { ResolvedGracefulOptions } from '../graceful-options';
+import { GRACEFUL_OPTIONS } from '../lifecycle/lifecycle.constants.js';
+import type { ResolvedGracefulOptions } from '../graceful-options.js';
 
 /** Terminus' token for its module options ('TERMINUS:MODULE_OPTIONS' in v11 and v12); a string, so no import of terminus. */
 const TERMINUS_MODULE_OPTIONS = 'TERMINUS:MODULE_OPTIONS';

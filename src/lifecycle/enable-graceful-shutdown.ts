@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { GracefulLifecycle } from './graceful-lifecycle';
-import { LifecycleService } from './lifecycle.service';
+import type { GracefulLifecycle } from './graceful-lifecycle.js';
+import { LifecycleService } from './lifecycle.service.js';
 
 /**
  * The one line in main.ts, in place of `app.enableShutdownHooks()`: installs the

@@ -1,6 +1,6 @@
-import type { RegistrationStatus } from '../registry/registration-status.interface';
-import type { LifecycleState } from './lifecycle-state.interface';
-import type { StopReport } from './stop-report';
+import type { RegistrationStatus } from '../registry/registration-status.interface.js';
+import type { LifecycleState } from './lifecycle-state.interface.js';
+import type { StopReport } from './stop-report.js';
 
 /**
  * The app's lifecycle (kratos `App`), read-only, and the one way to stop it from code.

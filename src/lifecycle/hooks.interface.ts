@@ -1,4 +1,4 @@
-import type { AppInfo } from '../app-info/app-info';
+import type { AppInfo } from '../app-info/app-info.js';
 
 export interface HookContext {
   readonly app: AppInfo;

@@ -1,5 +1,5 @@
-import type { Registrar } from '../registry/registrar.interface';
-import type { LifecycleHook } from './hooks.interface';
+import type { Registrar } from '../registry/registrar.interface.js';
+import type { LifecycleHook } from './hooks.interface.js';
 
 /**
  * What readiness waits for at start (and what it answers while the registry is unreachable):

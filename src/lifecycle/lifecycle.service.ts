@@ -9,24 +9,24 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { APP_INFO } from '../app-info/app-info';
-import { serverEndpoint, type MutableAppInfo } from '../app-info/build-app-info';
-import { sleep } from '../common/bounded';
-import { DrainService } from '../drain/drain.service';
-import { Registration } from '../registry/registration';
-import type { RegistrationStatus } from '../registry/registration-status.interface';
-import { GracefulLifecycle } from './graceful-lifecycle';
-import type { HookName } from './hooks.interface';
-import { GRACEFUL_OPTIONS } from './lifecycle.constants';
-import type { LifecycleOptions } from './lifecycle-options.interface';
-import type { LifecycleState } from './lifecycle-state.interface';
-import { closeSeamProblem, drainBeforeClose, replaceClose, type NestClose } from './nest-close-seam';
-import { processSignals, type SignalTarget } from './process-signals';
-import { runHooks } from './run-hooks';
-import { stopBudget, WATCHDOG_SLACK_MS } from './stop-budget';
-import type { StopReport } from './stop-report';
-import { StopSequence, type StopSteps } from './stop-sequence';
-import { Watchdog } from './watchdog';
+import { APP_INFO } from '../app-info/app-info.js';
+import { serverEndpoint, type MutableAppInfo } from '../app-info/build-app-info.js';
+import { sleep } from '../common/bounded.js';
+import { DrainService } from '../drain/drain.service.js';
+import { Registration } from '../registry/registration.js';
+import type { RegistrationStatus } from '../registry/registration-status.interface.js';
+import { GracefulLifecycle } from './graceful-lifecycle.js';
+import type { HookName } from './hooks.interface.js';
+import { GRACEFUL_OPTIONS } from './lifecycle.constants.js';
+import type { LifecycleOptions } from './lifecycle-options.interface.js';
+import type { LifecycleState } from './lifecycle-state.interface.js';
+import { closeSeamProblem, drainBeforeClose, replaceClose, type NestClose } from './nest-close-seam.js';
+import { processSignals, type SignalTarget } from './process-signals.js';
+import { runHooks } from './run-hooks.js';
+import { stopBudget, WATCHDOG_SLACK_MS } from './stop-budget.js';
+import type { StopReport } from './stop-report.js';
+import { StopSequence, type StopSteps } from './stop-sequence.js';
+import { Watchdog } from './watchdog.js';
 
 /**
  * @internal The lifecycle of one Nest app: starts it (register once the server listens)

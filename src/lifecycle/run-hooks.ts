@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { bounded, describeError } from '../common/bounded';
-import type { HookContext, HookName, LifecycleHook } from './hooks.interface';
+import { bounded, describeError } from '../common/bounded.js';
+import type { HookContext, HookName, LifecycleHook } from './hooks.interface.js';
 
 /** Runs hooks one after another, each bounded by `timeout`; returns the first failure, if any. */
 export async function runHooks(

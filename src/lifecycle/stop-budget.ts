@@ -1,4 +1,4 @@
-import type { LifecycleOptions } from './lifecycle-options.interface';
+import type { LifecycleOptions } from './lifecycle-options.interface.js';
 
 /**
  * How long the watchdog lets the stop run past its budget before it gives up: slack for an

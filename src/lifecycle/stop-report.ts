@@ -1,4 +1,4 @@
-import type { PendingUnit } from '../drain/work-unit.interface';
+import type { PendingUnit } from '../drain/work-unit.interface.js';
 
 /** The stop's phases, in the order they run (docs/lifecycle.md describes each). */
 export type PhaseName =

@@ -1,8 +1,8 @@
 import type { Logger } from '@nestjs/common';
-import { bounded, describeError } from '../common/bounded';
-import { MAX_TIMER_MS } from '../common/timers';
-import type { PendingUnit } from '../drain/work-unit.interface';
-import { StopRecorder, type PhaseName, type StopReport } from './stop-report';
+import { bounded, describeError } from '../common/bounded.js';
+import { MAX_TIMER_MS } from '../common/timers.js';
+import type { PendingUnit } from '../drain/work-unit.interface.js';
+import { StopRecorder, type PhaseName, type StopReport } from './stop-report.js';
 
 /** What each phase does; the lifecycle provides them, the sequence orders and bounds them. */
 export interface StopSteps {

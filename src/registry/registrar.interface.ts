@@ -1,4 +1,4 @@
-import type { ServiceInstance } from './service-instance.interface';
+import type { ServiceInstance } from './service-instance.interface.js';
 
 /**
  * A service registry the lifecycle registers the instance in after the HTTP server

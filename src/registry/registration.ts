@@ -1,9 +1,9 @@
 import type { Logger } from '@nestjs/common';
-import { bounded, describeError, sleep } from '../common/bounded';
-import type { Registrar } from './registrar.interface';
-import type { RegistrationStatus } from './registration-status.interface';
-import { mayHaveRegistered } from './registration-outcome';
-import type { ServiceInstance } from './service-instance.interface';
+import { bounded, describeError, sleep } from '../common/bounded.js';
+import type { Registrar } from './registrar.interface.js';
+import type { RegistrationStatus } from './registration-status.interface.js';
+import { mayHaveRegistered } from './registration-outcome.js';
+import type { ServiceInstance } from './service-instance.interface.js';
 
 export interface RegistrationOptions {
   readonly registrarTimeout: number;

@@ -27,7 +27,7 @@ export function gracefulTestingOptions(options: GracefulOptions = {}): GracefulO
 
 /** What `overrideProvider(token).useFactory()` of `@nestjs/testing` takes. */
 export interface GracefulTestingFactory {
-  factory: (raw: GracefulOptions | undefined, healthProblems?: readonly string[]) => ResolvedGracefulOptions;
+  factory: (raw: GracefulOptions | undefined, healthProblems?: readonly string[]) => Promise<ResolvedGracefulOptions>;
   inject: unknown[];
 }
 
@@ -48,9 +48,9 @@ export interface GracefulTestingFactory {
 export function gracefulTestingFactory(overrides: GracefulOptions = {}): GracefulTestingFactory {
   return {
     inject: OPTIONS_PROVIDER_INJECT,
-    factory: (raw, healthProblems) => {
+    factory: async (raw, healthProblems) => {
       const { consul: _consul, registrar: _registrar, ...app } = openSecrets(raw) ?? {};
-      const options = resolveModuleOptions({ ...app, ...gracefulTestingOptions(overrides) }, healthProblems);
+      const options = await resolveModuleOptions({ ...app, ...gracefulTestingOptions(overrides) }, healthProblems);
       options.testing = true;
       return options;
     },

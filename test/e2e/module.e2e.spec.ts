@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import {
   GracefulLifecycle,
   GracefulModule,
-  GracefulHealthModule,
   GracefulOptionsError,
   InjectAppInfo,
   enableGracefulShutdown,
   type AppInfo,
 } from '../../src';
+import { GracefulHealthModule } from '../../src/health';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { createTestApp } from '../support/test-app';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
-import { type ConsulAgent, consulBinary, reserveConsulPorts, startConsul } from '../support/consul-agent';
+import { type ConsulAgent, reserveConsulPorts, startConsul } from '../support/consul-agent';
 import { healthEntries, refused, sleep, waitForPassing, whenGone, whenRefused, eventually } from '../support/consul-watch';
 import { get } from '../support/http-client';
 import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
@@ -51,7 +51,6 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
   };
 
   beforeAll(async () => {
-    consulBinary();
     agent = await startConsul();
   }, 60_000);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
+import { type ConsulAgent, startConsul } from '../support/consul-agent';
 import { eventually, healthEntries, waitForPassing } from '../support/consul-watch';
 import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
 
@@ -14,7 +14,6 @@ describe('an app killed with SIGKILL, against a real Consul agent', () => {
   let app: SpawnedApp | undefined;
 
   beforeAll(async () => {
-    consulBinary();
     agent = await startConsul();
   }, 60_000);
 

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ConsulRegistrar, ConsulRegistrarError, type ConsulRegistrarOptions } from '../../src/registry/consul';
 import type { ServiceInstance } from '../../src/registry/service-instance.interface';
-import { type ConsulAgent, consulBinary, startConsul } from '../support/consul-agent';
+import { type ConsulAgent, startConsul } from '../support/consul-agent';
 import { eventually, sleep, type HealthEntry } from '../support/consul-watch';
 
 const never = () => new AbortController().signal;
@@ -45,9 +45,8 @@ describe('ConsulRegistrar against a real Consul agent', () => {
   };
 
   beforeAll(async () => {
-    consulBinary(); // may build it once (minutes on a cold Go cache)
     agent = await startConsul();
-  }, 20 * 60_000);
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all(registrars.map((r) => r.close()));

@@ -14,17 +14,23 @@ export interface SpawnedApp {
   kill(signal?: NodeJS.Signals): void;
 }
 
+export interface SpawnedProcess extends Omit<SpawnedApp, 'port'> {
+  /** The line that matched `ready`. */
+  readonly readyLine: string;
+}
+
 /**
- * Spawns a compiled app (built by `npm run build:test` into build/) as a child process
- * and waits until it prints `LISTENING <port>`.
+ * Spawns `command` and waits until it prints a line matching `ready` (SIGKILLs it if it
+ * does not within `readyTimeoutMs`: generous, since a start on a machine whose cores are all
+ * busy, as under npm run stress, can take 20 s).
  */
-export async function spawnApp(
-  script: string,
-  env: Record<string, string>,
-  { nodeBinary = process.execPath, root = ROOT }: { nodeBinary?: string; root?: string } = {},
-): Promise<SpawnedApp> {
-  const proc = spawn(nodeBinary, [join(root, 'build', script)], {
-    cwd: root,
+export async function spawnProcess(
+  command: string,
+  args: string[],
+  { cwd, env = {}, ready, readyTimeoutMs = 60_000 }: { cwd: string; env?: Record<string, string>; ready: RegExp; readyTimeoutMs?: number },
+): Promise<SpawnedProcess> {
+  const proc = spawn(command, args, {
+    cwd,
     env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,14 +72,13 @@ export async function spawnApp(
       check();
     });
 
-  // Generous: a start on a machine whose cores are all busy (npm run stress) can take 20 s.
-  const line = await waitForLine(/^LISTENING \d+/, 60_000).catch((error: unknown) => {
+  const readyLine = await waitForLine(ready, readyTimeoutMs).catch((error: unknown) => {
     proc.kill('SIGKILL');
     throw error;
   });
   return {
     proc,
-    port: Number(line.split(' ')[1]),
+    readyLine,
     output: () => text,
     waitForLine,
     exited,
@@ -81,6 +86,19 @@ export async function spawnApp(
       if (!dead) proc.kill(signal);
     },
   };
+}
+
+/**
+ * Spawns a compiled app (built by `npm run build:test` into build/) as a child process
+ * and waits until it prints `LISTENING <port>`.
+ */
+export async function spawnApp(
+  script: string,
+  env: Record<string, string>,
+  { nodeBinary = process.execPath, root = ROOT }: { nodeBinary?: string; root?: string } = {},
+): Promise<SpawnedApp> {
+  const app = await spawnProcess(nodeBinary, [join(root, 'build', script)], { cwd: root, env, ready: /^LISTENING \d+/ });
+  return { ...app, port: Number(app.readyLine.split(' ')[1]) };
 }
 
 /** Spawns the fixture server (test/fixtures/server.ts) with a config; `root` holds build/ and node_modules/. */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_HEALTH_PATHS, DEFAULT_OPTIONS, type GracefulHealthOptions, type ResolvedGracefulOptions } from '../../src';
+import { DEFAULT_OPTIONS, type ResolvedGracefulOptions } from '../../src';
+import { DEFAULT_HEALTH_PATHS, type GracefulHealthOptions } from '../../src/health';
 import { checkHealthOptions } from '../../src/health/health-options';
 
 /** The resolved options; fails the test on any problem. */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { TRANSPORT, transportsOf, type TransportServerLike } from './nest-transports';
+import { TRANSPORT, transportsOf, type TransportServerLike } from './nest-transports.js';
 
 const logger = new Logger('Graceful');
 

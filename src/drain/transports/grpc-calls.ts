@@ -1,6 +1,6 @@
-import type { WorkTracker } from '../work-tracker.service';
-import { HEALTH_CHECK_PATH } from './grpc-health-codec';
-import type { GrpcServerLike } from './grpc-server-like';
+import type { WorkTracker } from '../work-tracker.service.js';
+import { HEALTH_CHECK_PATH } from './grpc-health-codec.js';
+import type { GrpcServerLike } from './grpc-server-like.js';
 
 /**
  * One unit of work per gRPC call, from the moment its HTTP/2 stream opens to its close,

@@ -1,5 +1,5 @@
-import { HEALTH_SERVICE_DEFINITION, ServingStatus, type HealthCheckRequest, type HealthCheckResponse } from './grpc-health-codec';
-import type { GrpcCallLike, GrpcServerLike } from './grpc-server-like';
+import { HEALTH_SERVICE_DEFINITION, ServingStatus, type HealthCheckRequest, type HealthCheckResponse } from './grpc-health-codec.js';
+import type { GrpcCallLike, GrpcServerLike } from './grpc-server-like.js';
 
 /** gRPC's NOT_FOUND status code, which the health protocol answers for an unknown service. */
 const STATUS_NOT_FOUND = 5;

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { WorkTracker } from '../work-tracker.service';
-import { trackGrpcCalls, trackGrpcSessions } from './grpc-calls';
-import { GrpcHealth } from './grpc-health';
-import type { GrpcServerLike, GrpcTransportLike } from './grpc-server-like';
-import { TRANSPORT, transportsOf } from './nest-transports';
+import type { WorkTracker } from '../work-tracker.service.js';
+import { trackGrpcCalls, trackGrpcSessions } from './grpc-calls.js';
+import { GrpcHealth } from './grpc-health.js';
+import type { GrpcServerLike, GrpcTransportLike } from './grpc-server-like.js';
+import { TRANSPORT, transportsOf } from './nest-transports.js';
 
 const logger = new Logger('Graceful');
 

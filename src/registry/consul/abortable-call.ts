@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isError } from './consul-errors.js';
 
 /**
  * Runs one `consul` client call under an AbortSignal.
@@ -23,9 +24,12 @@ export async function abortableCall<T>(
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+  const failed = (error: unknown) => ({ ok: false as const, aborted: false as const, error });
   const attempt = call(ctx).then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, aborted: false as const, error }),
+    // papi resolves with a failed request's error when `instanceof Error` is false for it, as for
+    // Node's socket errors under Jest (another realm): an unreachable agent would count as success.
+    (value) => (isError(value) ? failed(value) : { ok: true as const, value }),
+    failed,
   );
   try {
     const result = await Promise.race([attempt, aborted]);

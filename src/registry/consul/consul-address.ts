@@ -1,5 +1,5 @@
-import { bracketHost, stripBrackets } from '../../common/host';
-import { formatOptionProblem } from '../../common/option-problem';
+import { bracketHost, stripBrackets } from '../../common/host.js';
+import { formatOptionProblem } from '../../common/option-problem.js';
 
 /** Where the Consul agent's HTTP API listens. */
 export interface ConsulAddress {

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 export type ConsulOperation = 'registration' | 'deregistration' | 'heartbeat' | 'service lookup';
 
 /**
@@ -32,6 +34,15 @@ export class ConsulRegistrarError extends Error {
   get aborted(): boolean {
     return this.details.aborted === true;
   }
+}
+
+/**
+ * Whether `value` is an Error made in any realm. `instanceof Error` is false for an error from
+ * another realm, such as Node's own errors seen from inside Jest's sandbox.
+ */
+export function isError(value: unknown): value is Error {
+  const isErrorOfAnyRealm = (Error as { isError?: (v: unknown) => boolean }).isError; // Node 24+
+  return value instanceof Error || (isErrorOfAnyRealm ? isErrorOfAnyRealm(value) : types.isNativeError(value));
 }
 
 /** Replaces every occurrence of the secret; the token may echo back in a URL, a body or a header dump. */
@@ -144,7 +155,7 @@ export function translateClientError(err: unknown, ctx: TranslateContext): Consu
 }
 
 export function abortedError(ctx: TranslateContext, reason: unknown, elapsedMs: number): ConsulRegistrarError {
-  const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : reason === undefined ? 'aborted' : String(reason);
+  const why = isError(reason) ? `${reason.name}: ${reason.message}` : reason === undefined ? 'aborted' : String(reason);
   return new ConsulRegistrarError(
     `the ${OPERATION_VERB[ctx.operation]} of "${ctx.serviceId}" with the Consul agent at ${ctx.agent} was abandoned after ${elapsedMs} ms (${scrub(why, ctx.token)})`,
     ctx.operation,

@@ -1,10 +1,10 @@
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../../common/option-problem';
-import { MAX_TIMER_MS } from '../../common/timers';
-import { type ConsulAddress, resolveConsulAddress } from './consul-address';
-import { type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options';
-import { CONSUL_DEFAULTS } from './consul-defaults';
-import { resolveConsulToken } from './consul-token';
-import { type ConsulTls, resolveConsulTls } from './consul-tls';
+import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../../common/option-problem.js';
+import { MAX_TIMER_MS } from '../../common/timers.js';
+import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
+import { type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options.js';
+import { CONSUL_DEFAULTS } from './consul-defaults.js';
+import { resolveConsulToken } from './consul-token.js';
+import { type ConsulTls, resolveConsulTls } from './consul-tls.js';
 
 export type { ConsulHttpCheckOptions, ConsulTtlCheckOptions, ResolvedCheck };
 

@@ -2,26 +2,27 @@ import type { EventEmitter } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
-import type { Registrar } from '../registrar.interface';
-import type { ServiceInstance } from '../service-instance.interface';
-import { abortableCall } from './abortable-call';
-import { formatConsulAddress } from './consul-address';
+import type { Registrar } from '../registrar.interface.js';
+import type { ServiceInstance } from '../service-instance.interface.js';
+import { abortableCall } from './abortable-call.js';
+import { formatConsulAddress } from './consul-address.js';
 import {
   abortedError,
   type ConsulOperation,
   ConsulRegistrarError,
+  isError,
   scrub,
   statusCodeOf,
   translateClientError,
   type TranslateContext,
-} from './consul-errors';
+} from './consul-errors.js';
 import {
   type ConsulRegistrarOptions,
   type ResolvedConsulRegistrarOptions,
   resolveConsulRegistrarOptions,
-} from './consul-registrar-options';
-import { buildServiceRegistration, checkIdOf, type ConsulServiceRegistration } from './consul-service-definition';
-import { Heartbeat } from './heartbeat';
+} from './consul-registrar-options.js';
+import { buildServiceRegistration, checkIdOf, type ConsulServiceRegistration } from './consul-service-definition.js';
+import { Heartbeat } from './heartbeat.js';
 
 /** Beats and looks of the heartbeat get at most this long, and never longer than their interval. */
 const MAX_BEAT_TIMEOUT_MS = 5_000;
@@ -100,7 +101,7 @@ export class ConsulRegistrar implements Registrar {
     const heartbeat = new Heartbeat(interval, Math.min(interval, MAX_BEAT_TIMEOUT_MS), beat, (err) =>
       this.#options.logger.warn(
         `nestjs-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" failed: ${
-          err instanceof Error ? scrub(err.message, this.#options.token) : 'unknown error'
+          isError(err) ? scrub(err.message, this.#options.token) : 'unknown error'
         }`,
       ),
     );

@@ -1,6 +1,6 @@
-import { stripBrackets } from '../../common/host';
-import type { ServiceInstance } from '../service-instance.interface';
-import type { ResolvedConsulRegistrarOptions } from './consul-registrar-options';
+import { stripBrackets } from '../../common/host.js';
+import type { ServiceInstance } from '../service-instance.interface.js';
+import type { ResolvedConsulRegistrarOptions } from './consul-registrar-options.js';
 
 /**
  * The body of `PUT /v1/agent/service/register`, in the lower-case keys the `consul` npm client

@@ -1,11 +1,11 @@
-export { ConsulRegistrar } from './consul-registrar';
-export { CONSUL_DEFAULTS } from './consul-defaults';
+export { ConsulRegistrar } from './consul-registrar.js';
+export { CONSUL_DEFAULTS } from './consul-defaults.js';
 export {
   type ConsulHttpCheckOptions,
   type ConsulRegistrarLogger,
   type ConsulRegistrarOptions,
   ConsulRegistrarOptionsError,
   type ConsulTtlCheckOptions,
-} from './consul-registrar-options';
-export { ConsulRegistrarError, type ConsulOperation } from './consul-errors';
-export { ConsulServiceDefinitionError } from './consul-service-definition';
+} from './consul-registrar-options.js';
+export { ConsulRegistrarError, type ConsulOperation } from './consul-errors.js';
+export { ConsulServiceDefinitionError } from './consul-service-definition.js';
