@@ -68,10 +68,14 @@ describe.each<Platform>(['express', 'fastify'])('drain ledger on %s', (platform)
   });
 
   it('waits for a job that a request in flight when the drain begins tracks later', async () => {
-    const { port, db, lifecycle } = await listen();
-    const reply = get(port, '/chained?ms=200&then=300');
+    const { server, port, db, lifecycle } = await listen();
+    const reply = get(port, '/chained?then=300');
     await waitFor(() => db.entered === 1, 5_000, 'the request in its handler');
-    await app!.close();
+    const closing = app!.close();
+    // The request ends, and its job begins, only once the drain is under way.
+    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    db.open();
+    await closing;
     expect((await reply).body).toBe('started');
     expect(db.queries).toBe(2);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
@@ -79,12 +83,15 @@ describe.each<Platform>(['express', 'fastify'])('drain ledger on %s', (platform)
   });
 
   it('reports one served request as drained and the stuck one as aborted', async () => {
-    const { port, db, lifecycle } = await listen({ stopTimeout: 500, abortGrace: 50 });
+    const { server, port, db, lifecycle } = await listen({ stopTimeout: 500, abortGrace: 50 });
     const ledger = app!.get(DrainLedger);
-    const served = get(port, '/slow?ms=100');
+    const served = get(port, '/gated');
     const stuck = get(port, '/stuck').catch((error: Error) => error);
     await waitFor(() => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'), 5_000, 'both requests');
-    await app!.close();
+    const closing = app!.close();
+    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    db.open();
+    await closing;
     expect((await served).status).toBe(200);
     expect(await stuck).toBeInstanceOf(Error);
     expect(lifecycle.report).toMatchObject({

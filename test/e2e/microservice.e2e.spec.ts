@@ -25,6 +25,12 @@ class SlowMessages {
   async slow(@Payload() body: { ms?: number } | undefined): Promise<{ row: string; doneAt: number }> {
     return { row: await this.db.slowQuery(body?.ms ?? 300), doneAt: performance.now() };
   }
+
+  /** Held until the test opens the pool's gate, then queries it. */
+  @MessagePattern('gated')
+  async gated(): Promise<{ row: string }> {
+    return { row: await this.db.gatedQuery() };
+  }
 }
 
 /** Sees what Nest's teardown sees: connections still able to dispatch messages while the pool closes. */
@@ -84,14 +90,17 @@ describe('hybrid app with a TCP microservice', () => {
   it.each<Platform>(['express', 'fastify'])(
     'answers 12 concurrent messages through the stop without a MaxListenersExceededWarning (%s)',
     async (platform) => {
-      const { db, lifecycle } = await start(platform);
+      const { listener, db, lifecycle } = await start(platform);
       const warnings: Error[] = [];
       const onWarning = (warning: Error) => warnings.push(warning);
       process.on('warning', onWarning);
       try {
-        const replies = Array.from({ length: 12 }, () => lastValueFrom(client!.send<{ row: string }>('slow', { ms: 300 })));
+        const replies = Array.from({ length: 12 }, () => lastValueFrom(client!.send<{ row: string }>('gated', {})));
         await waitFor(() => db.entered === 12, 5_000, 'the 12 handlers');
         const closing = app!.close();
+        // Held until the listener closed: all 12 end during the drain, so all 12 count as drained.
+        await waitFor(() => !listener.listening, 5_000, 'phase 5 to close the listener');
+        db.open();
         expect((await Promise.all(replies)).map((r) => r.row)).toEqual(Array(12).fill('row'));
         await closing;
         // Node emits warnings on the next tick.

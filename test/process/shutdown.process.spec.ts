@@ -29,9 +29,12 @@ const reportOf = (output: string) =>
 describe.each<Platform>(['express', 'fastify'])('a real %s process and a real SIGTERM', (platform) => {
   it('lets 100 concurrent slow requests finish with 200 before onModuleDestroy', async () => {
     const app = await start(platform, {});
-    const replies = Array.from({ length: 100 }, () => get(app.port, '/slow?ms=1000'));
+    const replies = Array.from({ length: 100 }, () => get(app.port, '/gated'));
     await app.waitForLine(/^EVENT entered 100$/, 5_000);
     app.kill('SIGTERM');
+    // Held until the listener closed: all 100 end during the drain, so all 100 count as drained.
+    await app.waitForLine(/close done in \d+ ms/);
+    app.kill('SIGUSR2');
     const results = await Promise.all(replies);
     const { code } = await app.exited;
     expect(results.filter((r) => r.status !== 200)).toEqual([]);

@@ -8,6 +8,9 @@ export class FakeDbPool implements OnModuleDestroy {
   /** Handlers that entered and will query later. */
   entered = 0;
   lastQueryAt?: number;
+  private openGate!: () => void;
+  /** Holds gatedQuery() until the test calls open() (the fixture app: on SIGUSR2). */
+  private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
 
   async query(): Promise<string> {
     if (this.closedAt !== undefined) throw new Error('pool is closed');
@@ -22,6 +25,17 @@ export class FakeDbPool implements OnModuleDestroy {
     console.log(`EVENT entered ${++this.entered}`);
     await new Promise((resolve) => setTimeout(resolve, ms));
     return this.query();
+  }
+
+  /** A handler's work that waits for the test: enter, wait until open(), then query. */
+  async gatedQuery(): Promise<string> {
+    console.log(`EVENT entered ${++this.entered}`);
+    await this.gate;
+    return this.query();
+  }
+
+  open(): void {
+    this.openGate();
   }
 
   onModuleDestroy(): void {

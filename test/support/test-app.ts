@@ -34,6 +34,12 @@ class SlowController {
     return { row: await this.db.slowQuery(Number(ms)) };
   }
 
+  /** Held until the test opens the pool's gate, then queries it. */
+  @Get('gated')
+  async gated(): Promise<{ row: string }> {
+    return { row: await this.db.gatedQuery() };
+  }
+
   @Get('guarded')
   @UseGuards(SlowDenyGuard)
   guarded(): string {
@@ -46,10 +52,10 @@ class SlowController {
     return new Promise(() => undefined);
   }
 
-  /** Queries after `ms`, then tracks a follow-up job of `then` ms that queries too, and answers. */
+  /** Held until the test opens the pool's gate, then tracks a follow-up job of `then` ms that queries too, and answers. */
   @Get('chained')
-  async chained(@Query('ms') ms = '200', @Query('then') then = '300'): Promise<string> {
-    await this.db.slowQuery(Number(ms));
+  async chained(@Query('then') then = '300'): Promise<string> {
+    await this.db.gatedQuery();
     void this.work.track(this.db.slowQuery(Number(then)), 'follow-up');
     return 'started';
   }
