@@ -1,18 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { get } from '../support/http-client';
+import { alive } from '../support/server-process';
 import { spawnProcess, type SpawnedProcess } from '../support/spawn-app';
 
 const ROOT = join(__dirname, '..', '..');
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 let npm: SpawnedProcess | undefined;
 let appPid: number | undefined;

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { alive } from './server-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** A cold build takes 6–9 minutes on 2 cores; the limit leaves room for a busy machine. */
@@ -113,15 +114,6 @@ function endRecordedAgents(runDir: string, binary: string, why: string): void {
   }
   rmSync(runDir, { recursive: true, force: true });
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const limitMs = Number(process.env.CONSUL_BUILD_TIMEOUT_MS ?? DEFAULT_LIMIT_MS);

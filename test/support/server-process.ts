@@ -49,6 +49,16 @@ export function binaryFrom(envVar: string, script: string): string {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+/** Whether a process with this PID is still running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Kills `child` (by PID) if the test process exits first: a run that dies mid-way must not leave servers holding ports. */
 export function killOnExit(child: ChildProcess): void {
   running.add(child);
