@@ -2,10 +2,13 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const CONSUL = 'test/support/consul-agent.global-setup.ts';
+const BROKERS = 'test/integration/broker-*.spec.ts';
 
 // SWC rather than esbuild: Nest's DI by type needs emitDecoratorMetadata.
-// Projects by what their files need, so each global setup runs only when one of its files does:
-// `npx vitest run test/unit/x.spec.ts` never builds the Consul agent.
+// Projects by what their files need: a global setup runs only when a file of its project does,
+// so `npx vitest run test/unit/x.spec.ts` never builds the Consul agent. Each setup finds or
+// builds its servers before any test, with its own limit and progress lines (locate-tool.ts).
+// `forks`, not threads: servers die with the process that started them (server-process.ts).
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
@@ -21,7 +24,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'consul', include: ['test/integration/**/*.spec.ts'], globalSetup: [CONSUL] },
+        test: { name: 'consul', include: ['test/integration/**/*.spec.ts'], exclude: ['**/node_modules/**', BROKERS], globalSetup: [CONSUL] },
+      },
+      {
+        extends: true,
+        test: { name: 'brokers', include: [BROKERS], globalSetup: ['test/support/brokers.global-setup.ts'] },
       },
       {
         // Apps generated from test/consumer/apps install the packed tarball: npm ci takes minutes on a cold cache.

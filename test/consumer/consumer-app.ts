@@ -11,8 +11,15 @@ export type ConsumerName = 'nest11-cjs-jest' | 'nest12-esm-vitest' | 'nest12-esm
 
 const SHARED: Record<ConsumerName, string[]> = {
   'nest11-cjs-jest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],
-  'nest12-esm-vitest': ['src/main.ts', 'src/slow.controller.ts', 'src/graceful-from-config.ts', 'test/app.e2e-spec.ts'],
-  'nest12-esm-jest': ['src/main.ts', 'src/slow.controller.ts', 'src/graceful-from-config.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],
+  'nest12-esm-vitest': ['src/main.ts', 'src/slow.controller.ts', 'src/graceful-from-config.ts', 'test/app.e2e-spec.ts', 'test/create-testing-app.ts'],
+  'nest12-esm-jest': [
+    'src/main.ts',
+    'src/slow.controller.ts',
+    'src/graceful-from-config.ts',
+    'test/app.e2e-spec.ts',
+    'test/consul.e2e-spec.ts',
+    'test/create-testing-app.ts',
+  ],
 };
 
 export interface CommandResult {

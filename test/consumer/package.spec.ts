@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 
 const ROOT = resolve(__dirname, '..', '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
-const ENTRIES = ['', 'registry/consul/', 'health/'];
+const ENTRIES = ['', 'registry/consul/', 'health/', 'testing/', 'discovery/'];
 const TOP_LEVEL = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 
 describe('the packed tarball', () => {
@@ -63,7 +63,7 @@ describe('the installed package', () => {
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
       const out = {};
-      for (const entry of ['nestjs-graceful', 'nestjs-graceful/consul', 'nestjs-graceful/health']) {
+      for (const entry of ['nestjs-graceful', 'nestjs-graceful/consul', 'nestjs-graceful/health', 'nestjs-graceful/testing', 'nestjs-graceful/discovery']) {
         out[entry] = [require.resolve(entry), import.meta.resolve(entry)].map((p) => p.replace(/^.*nestjs-graceful\\//, ''));
       }
       console.log(JSON.stringify(out));`);
@@ -72,6 +72,8 @@ describe('the installed package', () => {
       'nestjs-graceful': ['dist/cjs/index.js', 'dist/esm/index.js'],
       'nestjs-graceful/consul': ['dist/cjs/registry/consul/index.js', 'dist/esm/registry/consul/index.js'],
       'nestjs-graceful/health': ['dist/cjs/health/index.js', 'dist/esm/health/index.js'],
+      'nestjs-graceful/testing': ['dist/cjs/testing/index.js', 'dist/esm/testing/index.js'],
+      'nestjs-graceful/discovery': ['dist/cjs/discovery/index.js', 'dist/esm/discovery/index.js'],
     });
   });
 
@@ -83,13 +85,17 @@ describe('the installed package', () => {
     ['nestjs-graceful/consul', 'import', ['consul', 'papi']],
     ['nestjs-graceful/health', 'require', ['@nestjs/terminus']],
     ['nestjs-graceful/health', 'import', ['@nestjs/terminus']],
-  ])('%s through %s loads exactly these optional peers: %j', (entry, how, peers) => {
+    ['nestjs-graceful/testing', 'require', []],
+    ['nestjs-graceful/testing', 'import', []],
+    ['nestjs-graceful/discovery', 'require', ['undici']],
+    ['nestjs-graceful/discovery', 'import', ['undici']],
+  ])('%s through %s loads exactly these of consul, Terminus and undici: %j', (entry, how, peers) => {
     const result = node(`
       import { createRequire, registerHooks } from 'node:module';
       const loaded = new Set();
       registerHooks({ load(url, context, nextLoad) { loaded.add(url); return nextLoad(url, context); } });
       ${how === 'require' ? 'createRequire(import.meta.url)' : 'await import'}(${JSON.stringify(entry)});
-      const peers = ['consul', 'papi', '@nestjs/terminus'].filter((name) => [...loaded].some((url) => url.includes('/node_modules/' + name + '/')));
+      const peers = ['consul', 'papi', '@nestjs/terminus', 'undici'].filter((name) => [...loaded].some((url) => url.includes('/node_modules/' + name + '/')));
       console.log(JSON.stringify(peers));`);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual(peers);

@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
-import { inject } from 'vitest';
-import { binaryFrom, killOnExit } from './server-process';
+import { binaryFrom, spawnServer } from './server-process';
 
 /** A real `consul agent -dev` on 127.0.0.1, every port its own, for integration tests. */
 export interface ConsulAgent {
@@ -51,16 +48,10 @@ export interface ConsulPorts {
 }
 
 const LOG_LINES_KEPT = 200;
-/**
- * Linux: the agent gets SIGKILL when the test worker that started it dies, however it dies
- * (no exit handler runs on SIGKILL, and vitest skips the global teardown when a worker crashes).
- * setpriv execs the agent, so the child's PID stays the agent's.
- */
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
-/** The binary the vitest global setup (consul-agent.global-setup.ts) found or built, else `$CONSUL_BIN` or `scripts/consul-agent.sh`'s. */
-export function consulBinary(): string {
-  return inject('consulBin') || binaryFrom('CONSUL_BIN', 'consul-agent.sh');
+/** The binary from `$CONSUL_BIN`, else what `scripts/consul-agent.sh` finds or builds. */
+function consulBinary(): string {
+  return binaryFrom('CONSUL_BIN', 'consul-agent.sh');
 }
 
 async function listenTcp(port: number): Promise<Server> {
@@ -196,21 +187,14 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
   };
 
   const spawnAgent = async () => {
-    const c = SETPRIV
-      ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawnServer(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
-    killOnExit(c);
     c.stdout?.on('data', pushLog);
     c.stderr?.on('data', pushLog);
     await new Promise<void>((res, rej) => {
       c.once('spawn', () => res());
       c.once('error', (err) => rej(new Error(`cannot run ${binary}: ${err.message}`)));
     });
-    // Recorded for the global teardown, which kills what a dead worker left running.
-    const pidFile = join(inject('consulRunDir'), String(c.pid));
-    writeFileSync(pidFile, '');
-    c.once('exit', () => rmSync(pidFile, { force: true }));
     try {
       await waitForLeader();
     } catch (err) {

@@ -1,14 +1,13 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { type ConsulAgent, consulBinary, startConsul, type StartConsulOptions } from './consul-agent';
+import { type ConsulAgent, startConsul, type StartConsulOptions } from './consul-agent';
 
 /**
  * A real agent for the describe block this is called in: started before its tests (60 s
- * allowed, for a first start that may find or build the binary), stopped after them.
+ * allowed; the global setup found or built the binary), stopped after them.
  */
 export function consulForSuite(options: StartConsulOptions = {}): { readonly agent: ConsulAgent } {
   const suite = {} as { agent: ConsulAgent };
   beforeAll(async () => {
-    consulBinary();
     suite.agent = await startConsul(options);
   }, 60_000);
   afterAll(async () => {

@@ -1,5 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -30,7 +31,11 @@ export interface StartServerOptions {
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const binaries = new Map<string, string>();
 
-/** The binary named by `$envVar`, else the path that `scripts/<script>` prints (it may build it once). */
+/**
+ * The binary named by `$envVar`, else the path that `scripts/<script>` prints (it may build it
+ * once). Under vitest the global setup (locate-tool.ts) has set `$envVar` before any test runs;
+ * the script is the way for benches and other scripts.
+ */
 export function binaryFrom(envVar: string, script: string): string {
   const known = process.env[envVar] || binaries.get(script);
   if (known) return known;
@@ -59,8 +64,22 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Linux: setpriv makes the kernel SIGKILL the server when the process that started it dies,
+ * however it dies (a test worker killed at a timeout runs no exit handler). setpriv execs the
+ * server, so the child's PID is the server's. Tied to the spawning thread: vitest's `forks` pool.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+/** Spawns a server process that dies with this process (see SETPRIV) and is killed by PID at exit. */
+export function spawnServer(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args], options) : spawn(command, args, options);
+  killOnExit(child);
+  return child;
+}
+
 /** Kills `child` (by PID) if the test process exits first: a run that dies mid-way must not leave servers holding ports. */
-export function killOnExit(child: ChildProcess): void {
+function killOnExit(child: ChildProcess): void {
   running.add(child);
   child.once('exit', () => running.delete(child));
   if (exitHookInstalled) return;
@@ -118,12 +137,11 @@ export function tryConnect(port: number): Promise<string> {
 
 /** Starts a server process and resolves once it is ready (its `ready` line or port). */
 export async function startServerProcess(options: StartServerOptions): Promise<ServerProcess> {
-  const child = spawn(options.command, options.args, {
+  const child = spawnServer(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  killOnExit(child);
   let text = '';
   let wake: (() => void) | undefined;
   const onData = (chunk: Buffer) => {

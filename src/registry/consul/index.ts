@@ -1,3 +1,5 @@
+// The nestjs-graceful/consul entry: the Consul registrar, its options and its errors. It loads
+// the `consul` package, an optional peer dependency (the main entry never does).
 export { ConsulRegistrar } from './consul-registrar.js';
 export { CONSUL_DEFAULTS } from './consul-defaults.js';
 export {

@@ -1,15 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { GracefulModule, enableGracefulShutdown, type GracefulOptions } from 'nestjs-graceful';
-import { GracefulHealthModule } from 'nestjs-graceful/health';
-import { SlowController } from '../src/slow.controller.js';
+import { GRACEFUL_OPTIONS, enableGracefulShutdown, type GracefulOptions } from 'nestjs-graceful';
+import { gracefulTestingFactory } from 'nestjs-graceful/testing';
+import { AppModule } from '../src/app.module.js';
 
-/** The app's controllers under test options; `options` adds to them. */
-export async function createTestingApp(options: GracefulOptions = {}): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [GracefulModule.forRoot({ signals: [], exit: false, shutdownDelay: 0, ...options }), GracefulHealthModule.forRoot()],
-    controllers: [SlowController],
-  }).compile();
+/** The app's own module with the testing entry's options (no signals, no delay, no exit, no registry); `overrides` adds to them. */
+export async function createTestingApp(overrides: GracefulOptions = {}): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(GRACEFUL_OPTIONS)
+    .useFactory(gracefulTestingFactory(overrides))
+    .compile();
   const app = moduleRef.createNestApplication({ logger: false });
   enableGracefulShutdown(app);
   return app;
