@@ -55,8 +55,12 @@ describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
 
   it('waits for background work registered with track()', async () => {
     const { port, db, lifecycle } = await listen();
-    expect((await get(port, '/background?ms=300')).body).toBe('started');
-    await app!.close();
+    expect((await get(port, '/background?ms=-1')).body).toBe('started');
+    const closing = app!.close();
+    await waitFor(() => !app!.getHttpServer().listening, 5_000, 'phase 5 to close the listener');
+    expect(db.queries).toBe(0);
+    db.open();
+    await closing;
     expect(db.queries).toBe(1);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(lifecycle.report?.drained).toBe(1);

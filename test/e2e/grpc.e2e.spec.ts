@@ -133,9 +133,15 @@ describe('a hybrid app with a gRPC microservice (grpc-js client)', () => {
     started = await createGrpcApp({ ...base }, { watch: false });
     client = grpcClient(`127.0.0.1:${started.grpcPort}`);
     const { app, db } = started;
-    const unary = client.get({ id: 4, ms: 300 });
+    const unary = client.get({ id: 4, ms: -1 });
     await waitFor(() => db.entered === 1, 5_000, 'the handler');
-    await app.close();
+    const closing = app.close();
+    // Released once phase 5 closed the port, so that the call ends during the drain.
+    let connection = 'connected';
+    for (let attempt = 0; attempt < 1_000 && connection !== 'ECONNREFUSED'; attempt++) connection = await tryConnect(started.grpcPort);
+    expect(connection).toBe('ECONNREFUSED');
+    db.open();
+    await closing;
     expect(await unary).toMatchObject({ id: 4, row: 'row' });
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(app.get(GracefulLifecycle).report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });

@@ -73,12 +73,15 @@ describe('hybrid app with a TCP microservice', () => {
   }
 
   it('answers a message in flight when the stop begins; the pool closes only after its handler', async () => {
-    const { db, lifecycle } = await start();
-    const reply = lastValueFrom(client!.send<{ row: string; doneAt: number }>('slow', { ms: 300 }));
-    await waitFor(() => db.entered === 1, 2_000, 'the handler');
+    const { db, listener, lifecycle } = await start();
+    const reply = lastValueFrom(client!.send<{ row: string; doneAt: number }>('slow', { ms: -1 }));
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
     const closing = app!.close();
     await new Promise((resolve) => setImmediate(resolve));
     expect(lifecycle.state).toBe('draining');
+    // Released once the listener closed, so that it ends during the drain.
+    await waitFor(() => !listener.listening, 5_000, 'phase 5 to close the listener');
+    db.open();
     const { row, doneAt } = await reply;
     await closing;
     expect(row).toBe('row');

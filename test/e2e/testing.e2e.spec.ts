@@ -96,11 +96,16 @@ describe.each<Platform>(['express', 'fastify'])('the testing entry on %s, with s
   });
 
   it('still drains: a request in flight at app.close() gets its answer before the pool closes', async () => {
-    app = await createApp(platform);
-    const db = app.get(FakeDbPool);
-    const slow = request(app.getHttpServer()).get('/orders?ms=300').then((r) => r);
+    const started = await createApp(platform);
+    app = started;
+    const db = started.get(FakeDbPool);
+    const slow = request(started.getHttpServer()).get('/orders?ms=-1').then((r) => r);
     await waitFor(() => db.entered === 1, 5_000, 'the request in its handler');
-    await app.close();
+    const closing = started.close();
+    // Released once phase 5 closed the listener, so that it ends during the drain.
+    await waitFor(() => !started.getHttpServer().listening, 5_000, 'phase 5');
+    db.open();
+    await closing;
     const reply = await slow;
     expect(reply.status).toBe(200);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { get } from '../support/http-client';
+import { get, waitFor } from '../support/http-client';
 import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
 
 const running = new Set<SpawnedApp>();
@@ -57,10 +57,13 @@ describe('a real process', () => {
   it('with two apps, runs both sequences on one SIGTERM and exits once both have finished', async () => {
     const app = await start({ options: { name: 'first' }, second: { name: 'second' } });
     const secondPort = Number(/^SECOND (\d+)$/m.exec(app.output())![1]);
-    const slow = get(secondPort, '/slow?ms=800');
+    const held = get(secondPort, '/gated');
     await app.waitForLine(/^EVENT entered 1$/);
     app.kill('SIGTERM');
-    expect((await slow).status).toBe(200);
+    // Released once both listeners closed, so that it ends during the second app's drain.
+    await waitFor(() => (app.output().match(/close done in \d+ ms/g) ?? []).length === 2, 20_000, 'both apps to close their listeners');
+    app.kill('SIGUSR2');
+    expect((await held).status).toBe(200);
     const { code } = await app.exited;
     expect(code).toBe(0);
     const reports = [...app.output().matchAll(/stop report (\{.*\})/g)].map((m) => JSON.parse(m[1]!) as { app: string; drained: number });

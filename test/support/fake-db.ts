@@ -19,8 +19,12 @@ export class FakeDbPool implements OnModuleDestroy {
     return 'row';
   }
 
-  /** A handler's work: enter, take `ms`, then query (which fails if the pool closed meanwhile). */
+  /**
+   * A handler's work: enter, take `ms`, then query (which fails if the pool closed meanwhile).
+   * A negative `ms` waits for the gate instead, for tests that count what ends during the drain.
+   */
   async slowQuery(ms: number): Promise<string> {
+    if (ms < 0) return this.gatedQuery();
     // Lets a process-level test wait until its requests are in their handler.
     console.log(`EVENT entered ${++this.entered}`);
     await new Promise((resolve) => setTimeout(resolve, ms));

@@ -80,10 +80,7 @@ class SlowController {
   /** Starts background work that outlives the response. */
   @Get('background')
   background(@Query('ms') ms = '200'): string {
-    void this.work.track(
-      new Promise((resolve) => setTimeout(resolve, Number(ms))).then(() => this.db.query()),
-      'background-job',
-    );
+    void this.work.track(this.db.slowQuery(Number(ms)), 'background-job');
     return 'started';
   }
 }
