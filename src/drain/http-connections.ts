@@ -134,7 +134,7 @@ export class HttpConnections implements RequestOwner {
 
   private endRequestsOf(connection: Connection): void {
     for (const unit of [...this.ledger.units()]) {
-      if (unit instanceof RequestUnit && unit.connection === connection) this.requestEnded(unit);
+      if (unit instanceof RequestUnit && unit.connection === connection) unit.onClose();
     }
   }
 

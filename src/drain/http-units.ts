@@ -83,10 +83,15 @@ export interface RequestOwner {
   requestEnded(unit: RequestUnit): void;
 }
 
-/** @internal One request, from its parsed head to its response's 'close'. */
+/**
+ * @internal One request, from its parsed head to its response's 'close' — or, when its client went
+ * away before the answer, to the moment its handler answers into the void: the handler still
+ * runs and must not find its database closed under it.
+ */
 export class RequestUnit extends DrainUnit {
   /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
   ended = false;
+  private waitingForHandler = false;
 
   constructor(
     readonly owner: RequestOwner,
@@ -98,8 +103,27 @@ export class RequestUnit extends DrainUnit {
     super();
   }
 
-  /** The response's 'close' listener. */
-  readonly onClose = (): void => this.owner.requestEnded(this);
+  /** The response's 'close' listener, also called for each request of a connection that closed. */
+  readonly onClose = (): void => {
+    // Answered (or answering: headers out, a stream piped): the handler is done with it.
+    if (this.res.writableEnded || this.res.headersSent) return this.owner.requestEnded(this);
+    if (this.waitingForHandler) return;
+    this.waitingForHandler = true;
+    const res = this.res;
+    const end = res.end;
+    const answered = (): void => {
+      res.end = end;
+      res.off('pipe', answered);
+      this.owner.requestEnded(this);
+    };
+    // Only for a request whose client left: the frameworks answer with res.end() or a pipe.
+    res.end = function (this: ServerResponse, ...args: Parameters<ServerResponse['end']>) {
+      const result = end.apply(this, args);
+      answered();
+      return result;
+    } as ServerResponse['end'];
+    res.once('pipe', answered);
+  };
 
   get kind(): WorkKind {
     return 'http';

@@ -67,6 +67,24 @@ describe.each<Platform>(['express', 'fastify'])('drain ledger on %s', (platform)
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
   });
 
+  it('waits for the handler of a request whose client went away: the pool closes only after its query', async () => {
+    const { server, port, db, lifecycle, drain } = await listen();
+    const client = rawConnection(port);
+    client.socket.write(`GET /gated HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
+    client.socket.destroy();
+    await client.received;
+    const closing = app!.close();
+    await waitFor(() => !server.listening, 5_000, 'phase 5 to close the listener');
+    // The handler still runs: its unit is open although its response can no longer be sent.
+    expect(drain.inFlight).toBe(1);
+    db.open();
+    await closing;
+    expect(db.queries).toBe(1);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+
   it('waits for a job that a request in flight when the drain begins tracks later', async () => {
     const { server, port, db, lifecycle } = await listen();
     const reply = get(port, '/chained?then=300');

@@ -22,12 +22,19 @@ class FakeSocket extends EventEmitter {
 
 class FakeResponse extends EventEmitter {
   headersSent = false;
+  writableEnded = false;
   readonly headers: Record<string, string> = {};
   setHeader(name: string, value: string): void {
     this.headers[name] = value;
   }
+  /** The handler answers: res.end(). */
+  end(): this {
+    this.writableEnded = true;
+    return this;
+  }
   /** The response ended: Node emits 'close' on the next tick. */
   finish(): void {
+    this.end();
     process.nextTick(() => this.emit('close'));
   }
 }
@@ -222,15 +229,35 @@ describe('HttpConnections', () => {
     expect(sizes).toEqual([2]);
   });
 
-  it('a socket that closes while its request runs ends the request, and a queued pipelined one too', async () => {
+  it('a socket that closes while its requests run: each is a unit until its handler answers into the void', async () => {
     const { connect, request, open } = setup();
     const socket = connect();
-    request(socket, '/first');
-    request(socket, '/pipelined');
-    expect(open()).toEqual(['http GET /first', 'http GET /pipelined']);
-    // Node emits no 'close' for a response still queued behind another.
+    const first = request(socket, '/first');
+    const pipelined = request(socket, '/pipelined');
+    const streaming = request(socket, '/streaming');
+    // Answered, but queued behind /first: Node emits no 'close' for it when the socket closes.
+    pipelined.end();
+    // Its headers are out: its handler has answered and a stream is being written.
+    streaming.headersSent = true;
     socket.emit('close');
     await ticks();
+    expect(open()).toEqual(['http GET /first']);
+    // The client left; Node emits 'close' on the response, but the handler still runs.
+    first.emit('close');
+    expect(open()).toEqual(['http GET /first']);
+    first.end();
+    expect(open()).toEqual([]);
+  });
+
+  it('a request whose client left ends when its handler pipes a stream into the response', async () => {
+    const { connect, request, open } = setup();
+    const socket = connect();
+    const res = request(socket, '/file');
+    res.emit('close');
+    socket.emit('close');
+    await ticks();
+    expect(open()).toEqual(['http GET /file']);
+    res.emit('pipe', new EventEmitter());
     expect(open()).toEqual([]);
   });
 
