@@ -48,7 +48,7 @@ export class DrainLedger {
   private wakers: Array<() => void> = [];
   private counting = false;
   private drainedCount = 0;
-  private abortedUnits: readonly PendingUnit[] = [];
+  private readonly abortedUnits: PendingUnit[] = [];
   private readonly fired = new Map<StopMoment, unknown>();
 
   get size(): number {
@@ -60,7 +60,7 @@ export class DrainLedger {
     return this.drainedCount;
   }
 
-  /** The work units still open at the {@link cut}. */
+  /** The work units still open at the {@link cut}, and those that ended unfinished ({@link endAborted}). */
   get aborted(): readonly PendingUnit[] {
     return this.abortedUnits;
   }
@@ -82,6 +82,15 @@ export class DrainLedger {
     if (!unit.open) return false;
     this.unlink(unit);
     if (this.counting && unit.isWork) this.drainedCount++;
+    if (this.count === 0 && this.wakers.length > 0) this.wake();
+    return true;
+  }
+
+  /** Ends `unit` as aborted: it stopped without finishing (a stream completed at the deadline, a job that gave up). */
+  endAborted(unit: DrainUnit): boolean {
+    if (!unit.open) return false;
+    this.unlink(unit);
+    if (unit.isWork) this.abortedUnits.push(pendingOf(unit, performance.now()));
     if (this.count === 0 && this.wakers.length > 0) this.wake();
     return true;
   }
@@ -130,14 +139,12 @@ export class DrainLedger {
     }
   }
 
-  /** Cuts every open unit; returns (and keeps as `aborted`) the work among them. */
+  /** Cuts every open unit; returns everything aborted: the work among them, and what ended unfinished before. */
   cut(): readonly PendingUnit[] {
     const now = performance.now();
     const units = [...this.units()];
     for (const unit of units) this.unlink(unit);
-    this.abortedUnits = units
-      .filter((unit) => unit.isWork)
-      .map((unit) => ({ kind: unit.kind, name: unit.name, ageMs: Math.round(now - unit.startedAt) }));
+    for (const unit of units) if (unit.isWork) this.abortedUnits.push(pendingOf(unit, now));
     for (const unit of units) unit.cut();
     this.wake();
     return this.abortedUnits;
@@ -176,4 +183,8 @@ export class DrainLedger {
     this.wakers = [];
     for (const wake of wakers) wake();
   }
+}
+
+function pendingOf(unit: DrainUnit, now: number): PendingUnit {
+  return { kind: unit.kind, name: unit.name, ageMs: Math.round(now - unit.startedAt) };
 }

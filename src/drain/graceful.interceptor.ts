@@ -21,24 +21,30 @@ export class GracefulInterceptor implements NestInterceptor {
     const kind: WorkKind = type === 'rpc' || type === 'ws' ? type : 'stream';
     const handle = this.work.begin(`${context.getClass().name}.${context.getHandler().name}`, kind);
     const endWs = type === 'ws' ? beginWebSocketHandler(context.switchToWs().getClient<object>()) : undefined;
-    // A stream still open at the drain deadline is completed so its unit ends; one begun
-    // after it is completed at once. The call's own abort signal: one listener on it.
+    // A stream still open at the drain deadline is completed so its unit ends, and reported
+    // as aborted (cut short); one begun after it is completed at once. The call's own abort
+    // signal: one listener on it.
+    let cutShort = false;
     return next.handle().pipe(
-      takeUntil(whenAborted(handle.abort)),
+      takeUntil(whenAborted(handle.abort, () => (cutShort = true))),
       finalize(() => {
         // The reply is already sent (Nest sends on next, before completion); the 1001 close may follow it.
-        // Before done(): the close frame is then on its way before the drain can end.
+        // Before the unit ends: the close frame is then on its way before the drain can end.
         endWs?.();
-        handle.done();
+        if (cutShort) handle.abandon();
+        else handle.done();
       }),
     );
   }
 }
 
-/** Emits once `signal` fires, at once if it already has (fromEvent would wait forever). */
-function whenAborted(signal: AbortSignal): Observable<void> {
+/** Emits once `signal` fires (calling `fired` first), at once if it already has (fromEvent would wait forever). */
+function whenAborted(signal: AbortSignal, fired: () => void): Observable<void> {
   return new Observable<void>((subscriber) => {
-    const fire = () => subscriber.next();
+    const fire = () => {
+      fired();
+      subscriber.next();
+    };
     if (signal.aborted) return fire();
     signal.addEventListener('abort', fire, { once: true });
     return () => signal.removeEventListener('abort', fire);

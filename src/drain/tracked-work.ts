@@ -28,6 +28,10 @@ export class TrackedWork extends DrainUnit implements WorkHandle {
     this.ledger.end(this);
   };
 
+  readonly abandon = (): void => {
+    this.ledger.endAborted(this);
+  };
+
   get draining(): AbortSignal {
     return (this.drainingController ??= this.ledger.controllerFor('draining')).signal;
   }

@@ -15,6 +15,12 @@ export interface WorkHandle {
   /** Ends the unit; calling it again does nothing. May be passed around unbound (`promise.then(job.done)`). */
   readonly done: () => void;
   /**
+   * Ends the unit as aborted: it stopped without finishing (say, it gave up at `abort`). The
+   * stop report lists it under `aborted` and the stop exits 1; `done()` would count it as
+   * drained. Calling either again does nothing. May be passed around unbound.
+   */
+  readonly abandon: () => void;
+  /**
    * This unit's own signal that fires when the stop begins: finish politely. Created on first
    * read (already fired if the stop has begun), so a listener here is the only one on it.
    */

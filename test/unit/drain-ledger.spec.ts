@@ -158,6 +158,24 @@ describe('DrainLedger', () => {
     expect(ledger.drained).toBe(0);
   });
 
+  it('endAborted(): a unit that stopped unfinished is aborted, not drained, and listed before those cut', async () => {
+    const ledger = new DrainLedger();
+    const gaveUp = unit('gave up');
+    const connection = unit('idle connection', { isWork: false });
+    ledger.add(gaveUp);
+    ledger.add(connection);
+    ledger.add(unit('stuck'));
+    ledger.countFromNow();
+    expect(ledger.endAborted(gaveUp)).toBe(true);
+    expect(ledger.endAborted(gaveUp)).toBe(false);
+    expect(ledger.end(gaveUp)).toBe(false);
+    // No work lost with a connection: ended this way it is not listed.
+    ledger.endAborted(connection);
+    expect(ledger.aborted.map((u) => u.name)).toEqual(['gave up']);
+    expect(ledger.cut().map((u) => u.name)).toEqual(['gave up', 'stuck']);
+    expect(ledger.drained).toBe(0);
+  });
+
   it('cut() wakes a whenIdle() waiting on the cut units', async () => {
     const ledger = new DrainLedger();
     ledger.add(unit('stuck'));

@@ -98,6 +98,7 @@ describe('GracefulInterceptor', () => {
     source.next(2);
 
     ledger.notify('draining', 'SIGTERM');
+    ledger.countFromNow();
     source.next(3);
     expect(seen.completed).toBe(false);
     expect(work.size).toBe(1);
@@ -108,6 +109,9 @@ describe('GracefulInterceptor', () => {
     expect(source.observed).toBe(false);
     source.next(4);
     expect(seen.values).toEqual([1, 2, 3]);
+    // Cut short, not finished: the report must not count it as drained.
+    expect(ledger.drained).toBe(0);
+    expect(ledger.aborted).toEqual([expect.objectContaining({ kind: 'rpc' })]);
   });
 
   it('completes at once a stream begun after the abort signal fired, so its unit cannot outlive the deadline', () => {
@@ -118,6 +122,7 @@ describe('GracefulInterceptor', () => {
     expect(seen.completed).toBe(true);
     expect(work.size).toBe(0);
     expect(source.observed).toBe(false);
+    expect(ledger.aborted).toHaveLength(1);
   });
 
   it('tracks concurrent handlers separately', () => {
