@@ -23,7 +23,7 @@ import type { LifecycleState } from './lifecycle-state.interface.js';
 import { closeSeamProblem, drainBeforeClose, replaceClose, type NestClose } from './nest-close-seam.js';
 import { processSignals, type SignalTarget } from './process-signals.js';
 import { runHooks } from './run-hooks.js';
-import { stopBudget, WATCHDOG_SLACK_MS } from './stop-budget.js';
+import { overGracePeriod, stopBudget, WATCHDOG_SLACK_MS } from './stop-budget.js';
 import type { StopReport } from './stop-report.js';
 import { StopSequence, type StopSteps } from './stop-sequence.js';
 import { Watchdog } from './watchdog.js';
@@ -118,6 +118,9 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     const server = adapter?.getHttpServer() as Server | undefined;
     const problem = closeSeamProblem(this.app, server !== undefined);
     if (problem) throw new Error(problem);
+    // At start too: a budget the orchestrator cuts is a deployment mistake, best seen before the first stop.
+    const overGrace = overGracePeriod(this.options);
+    if (overGrace) this.logger.warn(overGrace);
     this.drain.watchTransports(this.app);
     if (!adapter || !server) return this.start(undefined);
     this.drain.trackHttpServer(server);
@@ -178,11 +181,6 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     this.drain.beginStop(reason);
     const budget = stopBudget(this.options);
     this.logger.log(`stop (${reason}): readiness down ${flipMs.toFixed(3)} ms after it was asked for; the stop may take up to ${budget} ms`);
-    if (budget > this.options.gracePeriod) {
-      this.logger.warn(
-        `the stop's bounds add up to ${budget} ms, more than gracePeriod (${this.options.gracePeriod} ms): the orchestrator may kill the process first. Lower the bounds or raise its grace period.`,
-      );
-    }
     const keepAlive = this.startedBySignal && this.options.exit;
     this.watchdog.arm(budget + WATCHDOG_SLACK_MS, keepAlive, () => {
       this.logger.error(`the stop did not end within its budget (${budget} ms + ${WATCHDOG_SLACK_MS} ms) in state ${this.stateValue}: it is stuck`);

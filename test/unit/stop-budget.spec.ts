@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stopBudget } from '../../src/lifecycle/stop-budget';
+import { overGracePeriod, stopBudget, WATCHDOG_SLACK_MS } from '../../src/lifecycle/stop-budget';
 import type { Registrar } from '../../src/registry/registrar.interface';
 import { validateOptions } from '../../src/validate-options';
 
@@ -26,5 +26,18 @@ describe('stopBudget()', () => {
       teardownTimeout: 5_000,
     });
     expect(stopBudget(o)).toBe(3 * 1_000 + 2 * 2_000 + 3_000 + 4_000 + 100 + 5_000);
+  });
+});
+
+describe('overGracePeriod()', () => {
+  it('is silent while the budget and the watchdog slack fit, and names both when they do not', () => {
+    const fits = validateOptions({ gracePeriod: 30_000 });
+    expect(overGracePeriod(fits)).toBeUndefined();
+    // Exactly the grace period without the slack: the watchdog could still be cut.
+    const tight = validateOptions({ gracePeriod: stopBudget(fits) });
+    expect(overGracePeriod(tight)).toBe(
+      `the stop's bounds add up to ${stopBudget(fits)} ms (+ ${WATCHDOG_SLACK_MS} ms slack), more than gracePeriod (${stopBudget(fits)} ms): ` +
+        'the orchestrator may kill the process first. Lower the bounds or raise its grace period.',
+    );
   });
 });
