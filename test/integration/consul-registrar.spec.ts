@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ConsulRegistrar, ConsulRegistrarError, type ConsulRegistrarOptions } from '../../src/registry/consul';
 import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 import { type ConsulAgent, startConsul } from '../support/consul-agent';
-import { eventually, sleep, type HealthEntry } from '../support/consul-watch';
+import { eventually, healthStatesDuring, type HealthEntry } from '../support/consul-watch';
 
 const never = () => new AbortController().signal;
 
@@ -97,9 +97,12 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     const r = registrar({ check: { type: 'ttl', ttl: 1_000, heartbeatInterval: 250 } });
     const instance = makeInstance();
     await r.register(instance, never());
-    await sleep(2_500); // well past the TTL: only the heartbeats keep it passing
-    const list = await passingEntries(agent, instance.name);
-    expect(list.map((e) => e.Service.ID)).toEqual([instance.id]);
+    // Watched for well past the TTL: only the heartbeats keep it passing, and any change is seen.
+    const states = await healthStatesDuring(agent, instance.name, 2_500);
+    expect(states.length).toBeGreaterThan(0);
+    for (const entries of states) {
+      expect(entries.map((e) => [e.Service.ID, e.Checks.find((c) => c.ServiceID === instance.id)?.Status])).toEqual([[instance.id, 'passing']]);
+    }
     await r.deregister(instance, never());
   });
 
@@ -120,8 +123,8 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     expect(lines.some((l) => l.includes('heartbeat answered 404') && l.includes(instance.id))).toBe(true);
 
     await r.deregister(instance, never());
-    // With the heartbeat stopped first, nothing brings it back.
-    await sleep(600);
+    // With the heartbeat stopped first, nothing brings it back: watched over three heartbeat intervals.
+    expect((await healthStatesDuring(agent, instance.name, 600)).flat()).toEqual([]);
     expect(await agentKnows(agent, instance.id)).toBe(false);
   }, 40_000);
 
@@ -173,7 +176,8 @@ describe('ConsulRegistrar against a real Consul agent', () => {
       );
 
       await r.deregister(instance, never());
-      await sleep(500);
+      // The periodic look must not bring it back: watched over more than its period.
+      expect((await healthStatesDuring(agent, instance.name, 500)).flat()).toEqual([]);
       expect(await agentKnows(agent, instance.id)).toBe(false);
     });
   });
@@ -209,8 +213,10 @@ describe('ConsulRegistrar against a real Consul agent', () => {
       await eventually('the agent to answer', async () => ((await agent.get('/v1/status/leader')) ? true : undefined));
       // Bytes that reached the frozen agent are still handled after SIGCONT (seen here: the
       // registration lands). Its TTL check was never passed, so it is never routed and Consul reaps it.
-      await sleep(300);
-      expect((await passingEntries(agent, instance.name)).map((e) => e.Service.ID)).not.toContain(instance.id);
+      for (const entries of await healthStatesDuring(agent, instance.name, 300)) {
+        const passing = entries.filter((e) => e.Checks.every((c) => c.Status === 'passing'));
+        expect(passing.map((e) => e.Service.ID)).not.toContain(instance.id);
+      }
       await r.deregister(instance, never());
     });
   });

@@ -69,6 +69,29 @@ export async function whenGone(agent: ConsulAgent, name: string, timeoutMs = 20_
   throw new Error(`"${name}" was still in Consul after ${timeoutMs} ms`);
 }
 
+/**
+ * Every state `/v1/health/service/<name>` goes through during the next `windowMs`, seen by
+ * blocking queries (each change wakes one): for properties that must hold over a window,
+ * such as "stays passing past its TTL" or "nothing registers it again". The first state
+ * is the current one.
+ */
+export async function healthStatesDuring(agent: ConsulAgent, name: string, windowMs: number): Promise<HealthEntry[][]> {
+  const end = Date.now() + windowMs;
+  const base = `${agent.url}/v1/health/service/${encodeURIComponent(name)}`;
+  const headers: Record<string, string> = agent.masterToken ? { 'x-consul-token': agent.masterToken } : {};
+  const states: HealthEntry[][] = [];
+  let index = '0';
+  for (let left = windowMs; left > 0; left = end - Date.now()) {
+    const res = await fetch(`${base}?index=${index}&wait=${Math.max(10, left)}ms`, { headers, signal: AbortSignal.timeout(left + 5_000) });
+    if (!res.ok) throw new Error(`GET ${base} answered ${res.status}`);
+    const next = res.headers.get('x-consul-index') ?? index;
+    const entries = (await res.json()) as HealthEntry[];
+    if (next !== index) states.push(entries);
+    index = next;
+  }
+  return states;
+}
+
 /** Whether a TCP connection to 127.0.0.1:`port` is refused (the listener is closed). */
 export function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
