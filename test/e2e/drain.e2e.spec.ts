@@ -47,7 +47,7 @@ describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
   it('waits for a request a guard is still rejecting: it is tracked at the server, not by an interceptor', async () => {
     const { port, lifecycle } = await listen();
     const denied = get(port, '/guarded');
-    await waitFor(() => app!.get(DrainService).inFlight === 1, 2_000, 'the guarded request');
+    await waitFor(() => app!.get(DrainService).inFlight === 1, 10_000, 'the guarded request');
     await app!.close();
     expect((await denied).status).toBe(403);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
@@ -69,7 +69,7 @@ describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
   it('aborts a stuck request at stopTimeout, names it and reports exit code 1', async () => {
     const { port, lifecycle } = await listen({ stopTimeout: 300, abortGrace: 50 });
     const stuck = get(port, '/stuck').catch((error: Error) => error);
-    await waitFor(() => app!.get(DrainService).inFlight === 1, 2_000, 'the stuck request');
+    await waitFor(() => app!.get(DrainService).inFlight === 1, 10_000, 'the stuck request');
     await app!.close();
     expect(lifecycle.report?.phases.map((p) => p.phase)).toContain('abort');
     expect(await stuck).toBeInstanceOf(Error);

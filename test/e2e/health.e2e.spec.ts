@@ -145,7 +145,7 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     it("readiness 'registered': 503 with the registration error until registered", async () => {
       const { registrar, state } = flakyRegistrar();
       const { port, lifecycle } = await listen({ registrar, readiness: 'registered', ...retry });
-      await waitFor(() => lifecycle.registrationStatus === 'failed', 2_000, 'a failed attempt');
+      await waitFor(() => lifecycle.registrationStatus === 'failed', 10_000, 'a failed attempt');
       expect(await probe(port, '/health/ready')).toMatchObject({
         status: 503,
         body: {
@@ -162,7 +162,7 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
       });
       expect((await probe(port, '/health/live')).status).toBe(200);
       state.up = true;
-      await waitFor(() => lifecycle.state === 'ready', 2_000, 'registered');
+      await waitFor(() => lifecycle.state === 'ready', 10_000, 'registered');
       expect(await probe(port, '/health/ready')).toMatchObject({
         status: 200,
         body: { info: { lifecycle: { status: 'up', state: 'ready', registration: 'registered' } } },
@@ -172,7 +172,7 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     it("readiness 'listening' (default): 200 at listen, the body shows the failed registration", async () => {
       const { registrar } = flakyRegistrar();
       const { port, lifecycle } = await listen({ registrar, ...retry });
-      await waitFor(() => lifecycle.registrationStatus === 'failed', 2_000, 'a failed attempt');
+      await waitFor(() => lifecycle.registrationStatus === 'failed', 10_000, 'a failed attempt');
       expect(await probe(port, '/health/ready')).toMatchObject({
         status: 200,
         body: {

@@ -121,9 +121,9 @@ describe('hybrid app with a TCP microservice', () => {
     const { port, listener, db, lifecycle } = await start();
     expect(await tryConnect(port)).toBe('connected');
     const first = lastValueFrom(client!.send<{ row: string }>('slow', { ms: 300 }));
-    await waitFor(() => db.entered === 1, 2_000, 'the first handler');
+    await waitFor(() => db.entered === 1, 10_000, 'the first handler');
     const closing = app!.close();
-    await waitFor(() => !listener.listening, 1_000, 'phase 5 to close the listener');
+    await waitFor(() => !listener.listening, 10_000, 'phase 5 to close the listener');
     expect(await tryConnect(port)).toBe('ECONNREFUSED');
     // The connection opened before the stop is served until the drain ends.
     const second = lastValueFrom(client!.send<{ row: string }>('slow', { ms: 50 }));
@@ -142,7 +142,7 @@ describe('hybrid app with a TCP microservice', () => {
     const idleClosed = new Promise((resolve) => idle.once('close', resolve));
     const probe = app!.get(TeardownProbe);
     probe.openSockets = (app!.getMicroservices()[0]!.getTransportServer() as unknown as { openSockets: Set<unknown> }).openSockets;
-    await waitFor(() => probe.openSockets!.size === 2, 1_000, 'the server to accept the idle connection');
+    await waitFor(() => probe.openSockets!.size === 2, 10_000, 'the server to accept the idle connection');
     await app!.close();
     // An idle connection held until the deadline would have run the abort phase.
     expect(lifecycle.report!.phases.map((p) => p.phase)).not.toContain('abort');

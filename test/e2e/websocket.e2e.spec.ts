@@ -137,7 +137,7 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
       'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
     );
-    await waitFor(() => response.includes('\r\n\r\n'), 2_000, 'the 101 response');
+    await waitFor(() => response.includes('\r\n\r\n'), 10_000, 'the 101 response');
     expect(response).toMatch(/^HTTP\/1\.1 101/);
     const rawClosed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
     const started = performance.now();
