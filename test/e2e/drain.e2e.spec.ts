@@ -47,8 +47,12 @@ describe.each<Platform>(['express', 'fastify'])('drain on %s', (platform) => {
   it('waits for a request a guard is still rejecting: it is tracked at the server, not by an interceptor', async () => {
     const { port, lifecycle } = await listen();
     const denied = get(port, '/guarded');
-    await waitFor(() => app!.get(DrainService).inFlight === 1, 10_000, 'the guarded request');
-    await app!.close();
+    await waitFor(() => app!.get(FakeDbPool).entered === 1, 10_000, 'the guarded request');
+    expect(app!.get(DrainService).inFlight).toBe(1);
+    const closing = app!.close();
+    await waitFor(() => !app!.getHttpServer().listening, 10_000, 'phase 5 to close the listener');
+    app!.get(FakeDbPool).open();
+    await closing;
     expect((await denied).status).toBe(403);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
   });

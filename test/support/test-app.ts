@@ -7,11 +7,13 @@ import { FakeDbPool } from './fake-db';
 
 export type Platform = 'express' | 'fastify';
 
-/** Takes 300 ms to say no: a request rejected before any handler or interceptor runs. */
+/** Says no once the pool's gate opens: a request rejected before any handler or interceptor runs. */
 @Injectable()
 class SlowDenyGuard implements CanActivate {
+  constructor(private readonly db: FakeDbPool) {}
+
   async canActivate(): Promise<boolean> {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await this.db.gatedQuery();
     return false;
   }
 }
