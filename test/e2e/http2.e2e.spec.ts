@@ -1,0 +1,166 @@
+import type { INestApplication } from '@nestjs/common';
+import { connect as h2connect, constants, type ClientHttp2Session } from 'node:http2';
+import { Agent, request } from 'node:https';
+import { Server as NetServer, type AddressInfo } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GracefulLifecycle, type GracefulOptions } from '../../src';
+import { DrainLedger } from '../../src/drain/drain-ledger';
+import { FakeDbPool } from '../support/fake-db';
+import type { Reply } from '../support/http-client';
+import { waitFor } from '../support/http-client';
+import { h2get } from '../support/http2-client';
+import { selfSignedCertificate, type KeyPair } from '../support/self-signed';
+import { createTestApp, type TestServerOptions } from '../support/test-app';
+
+const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
+
+let pair: KeyPair;
+beforeAll(() => {
+  pair = selfSignedCertificate();
+});
+
+/** A GET over HTTPS/1.1 that trusts the self-signed certificate (127.0.0.1 only). */
+function httpsGet(port: number, path: string, agent: Agent | false = false): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+let app: INestApplication | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  if (app && app.get(GracefulLifecycle).state !== 'stopped') await app.close();
+  app = undefined;
+});
+
+async function listen(platform: 'express' | 'fastify', server: TestServerOptions, options: GracefulOptions = {}) {
+  app = await createTestApp(platform, { ...base, ...options }, {}, { server });
+  await app.listen(0, '127.0.0.1');
+  const http = app.getHttpServer() as NetServer;
+  return {
+    server: http,
+    port: (http.address() as AddressInfo).port,
+    db: app.get(FakeDbPool),
+    lifecycle: app.get(GracefulLifecycle),
+    ledger: app.get(DrainLedger),
+  };
+}
+
+/** Collects the process warnings emitted while the test runs (HTTP/2 warns about connection-specific headers). */
+function collectWarnings(): Error[] {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  afterEach(() => void process.off('warning', onWarning));
+  return warnings;
+}
+
+describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
+  const server = (): TestServerOptions => (mode === 'secure' ? { http2: true, https: { ...pair, allowHTTP1: true } } : { http2: true });
+  const open = (port: number): ClientHttp2Session =>
+    h2connect(`${mode === 'secure' ? 'https' : 'http'}://127.0.0.1:${port}`, { rejectUnauthorized: false });
+
+  it('streams in flight at app.close() all complete; the session gets GOAWAY; a later stream is refused; drained counts streams', async () => {
+    const warnings = collectWarnings();
+    const { server: http, port, db, lifecycle } = await listen('fastify', server());
+    const client = open(port);
+    client.on('error', () => undefined);
+    const replies = Array.from({ length: 5 }, () => h2get(client, '/gated'));
+    await waitFor(() => db.entered === 5, 5_000, 'five streams in their handler');
+    const goaway = new Promise<number>((resolve) => client.once('goaway', (code) => resolve(code)));
+    const closing = app!.close();
+    expect(await goaway).toBe(0);
+    expect(http.listening).toBe(false);
+    // The client knows the session takes no new stream: refused before it is sent, never reset once accepted.
+    const late = await h2get(client, '/slow?ms=1').then(
+      () => 'served',
+      (error: { code?: string }) => error.code,
+    );
+    expect(late).toBe('ERR_HTTP2_GOAWAY_SESSION');
+    db.open();
+    await closing;
+    const results = await Promise.all(replies);
+    expect(results.map((r) => [r.status, r.body])).toEqual(Array.from({ length: 5 }, () => [200, '{"row":"row"}']));
+    expect(results.every((r) => r.headers.connection === undefined)).toBe(true);
+    expect(db.entered).toBe(5);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 5, aborted: [] });
+    expect(warnings.map((w) => w.message)).toEqual([]);
+    expect(client.closed || client.destroyed).toBe(true);
+  });
+
+  it('a stream the client sends as the listener closes, before it sees GOAWAY, is served or refused, never reset after its handler ran', async () => {
+    const { port, db, lifecycle } = await listen('fastify', server());
+    const client = open(port);
+    client.on('error', () => undefined);
+    expect((await h2get(client, '/ping')).status).toBe(200);
+    let raced: Promise<string> | undefined;
+    const close = NetServer.prototype.close;
+    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
+      const closed = close.apply(this, args);
+      raced ??= h2get(client, '/slow?ms=50').then(
+        (reply) => `served ${reply.status}`,
+        (error: { code?: string | number }) => `refused ${String(error.code)}`,
+      );
+      return closed;
+    });
+    await app!.close();
+    const outcome = await raced!;
+    if (outcome.startsWith('served')) {
+      expect(outcome).toBe('served 200');
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
+    } else {
+      // Refused by the protocol (beyond the GOAWAY's last stream): its handler never ran, the client may retry it.
+      expect(outcome).toBe(`refused ${constants.NGHTTP2_REFUSED_STREAM}`);
+      expect(db.entered).toBe(0);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0 });
+    }
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt ?? 0);
+  });
+
+  it('a stuck stream is aborted at stopTimeout and named in the report; the served one is drained', async () => {
+    const { port, db, lifecycle, ledger } = await listen('fastify', server(), { stopTimeout: 500, abortGrace: 50 });
+    const client = open(port);
+    client.on('error', () => undefined);
+    const served = h2get(client, '/gated');
+    const stuck = h2get(client, '/stuck').catch((error: { code?: number }) => error.code);
+    await waitFor(() => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'), 5_000, 'both streams');
+    const goaway = new Promise((resolve) => client.once('goaway', resolve));
+    const closing = app!.close();
+    await goaway;
+    db.open();
+    await closing;
+    expect((await served).status).toBe(200);
+    expect(await stuck).toBe(constants.NGHTTP2_CANCEL);
+    expect(lifecycle.report).toMatchObject({
+      exitCode: 1,
+      drained: 1,
+      aborted: [{ kind: 'http', name: 'GET /stuck', ageMs: expect.any(Number) }],
+    });
+  });
+});
+
+describe('HTTP/1.1 on the secure HTTP/2 fastify server (allowHTTP1)', () => {
+  it('keeps the HTTP/1.1 drain: the request in flight completes with Connection: close', async () => {
+    const { server, port, db, lifecycle } = await listen('fastify', { http2: true, https: { ...pair, allowHTTP1: true } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const reply = httpsGet(port, '/gated', agent);
+    await waitFor(() => db.entered === 1, 5_000, 'the request in its handler');
+    const closing = app!.close();
+    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    db.open();
+    await closing;
+    agent.destroy();
+    expect((await reply).status).toBe(200);
+    expect((await reply).headers.connection).toBe('close');
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+});
