@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { connect as h2connect, constants, type ClientHttp2Session } from 'node:http2';
 import { Agent, request } from 'node:https';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import { Server as NetServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { DrainLedger } from '../../src/drain/drain-ledger';
@@ -10,7 +11,7 @@ import type { Reply } from '../support/http-client';
 import { waitFor } from '../support/http-client';
 import { h2get } from '../support/http2-client';
 import { selfSignedCertificate, type KeyPair } from '../support/self-signed';
-import { createTestApp, type TestServerOptions } from '../support/test-app';
+import { createTestApp, type Platform, type TestServerOptions } from '../support/test-app';
 
 const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
 
@@ -34,6 +35,17 @@ function httpsGet(port: number, path: string, agent: Agent | false = false): Pro
   });
 }
 
+/** Finishes the TLS handshake on an accepted socket, sends one HTTP/1.1 GET, and gives everything received until the server closed it. */
+function getOverTls(raw: Socket, path: string): Promise<string> {
+  const socket = tlsConnect({ socket: raw, rejectUnauthorized: false }, () => {
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  });
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  return new Promise((resolve) => socket.once('close', () => resolve(text)));
+}
+
 let app: INestApplication | undefined;
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -41,7 +53,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function listen(platform: 'express' | 'fastify', server: TestServerOptions, options: GracefulOptions = {}) {
+async function listen(platform: Platform, server: TestServerOptions, options: GracefulOptions = {}) {
   app = await createTestApp(platform, { ...base, ...options }, {}, { server });
   await app.listen(0, '127.0.0.1');
   const http = app.getHttpServer() as NetServer;
@@ -161,6 +173,48 @@ describe('HTTP/1.1 on the secure HTTP/2 fastify server (allowHTTP1)', () => {
     agent.destroy();
     expect((await reply).status).toBe(200);
     expect((await reply).headers.connection).toBe('close');
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+});
+
+describe.each<Platform>(['express', 'fastify'])('HTTPS/1.1 on %s', (platform) => {
+  it('keep-alive requests in flight complete with Connection: close and count as drained', async () => {
+    const { server, port, db, lifecycle } = await listen(platform, { https: pair });
+    const agent = new Agent({ keepAlive: true, maxSockets: 3 });
+    const replies = Array.from({ length: 3 }, () => httpsGet(port, '/gated', agent));
+    await waitFor(() => db.entered === 3, 5_000, 'three requests in their handler');
+    const closing = app!.close();
+    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    db.open();
+    await closing;
+    agent.destroy();
+    const results = await Promise.all(replies);
+    expect(results.map((r) => [r.status, r.headers.connection])).toEqual(Array.from({ length: 3 }, () => [200, 'close']));
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 3, aborted: [] });
+  });
+
+  it('a socket accepted but still before its TLS handshake when the listener closes is held, then served before teardown', async () => {
+    const { server, port, db, lifecycle, ledger } = await listen(platform, { https: pair });
+    const accepted = new Promise((resolve) => server.once('connection', resolve));
+    const raw = netConnect(port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    await accepted;
+    expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
+    let received: Promise<string> | undefined;
+    const close = NetServer.prototype.close;
+    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
+      const closed = close.apply(this, args);
+      // The ClientHello leaves only now, after phase 5 closed the listener.
+      received ??= getOverTls(raw, '/slow?ms=50');
+      return closed;
+    });
+    await app!.close();
+    const text = await received!;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toMatch(/\r\nconnection: close\r\n/i);
+    expect(db.queries).toBe(1);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
   });
 });
