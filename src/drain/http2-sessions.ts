@@ -105,8 +105,9 @@ export class Http2Sessions {
       this.sessions.delete(session);
       this.stopWaiting(entry);
     });
-    // A session set up after phase 5 (its TLS handshake ended after the listener closed).
-    if (this.closing) session.close();
+    // Set up after phase 5 (its TLS handshake ended after the listener closed): GOAWAY before
+    // any stream, which its client may retry elsewhere; once Node has finished setting it up.
+    if (this.closing) process.nextTick(() => session.close());
   };
 
   private readonly onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {

@@ -160,6 +160,41 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
   });
 });
 
+describe('a socket accepted by the secure HTTP/2 fastify server before its TLS handshake when the listener closes', () => {
+  it('is held, then its session gets GOAWAY before any stream: its request is refused, never run after teardown', async () => {
+    const { server, port, db, lifecycle, ledger } = await listen('fastify', { http2: true, https: pair });
+    const accepted = new Promise((resolve) => server.once('connection', resolve));
+    const raw = netConnect(port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    await accepted;
+    expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
+    let outcome: Promise<string> | undefined;
+    const close = NetServer.prototype.close;
+    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
+      const closed = close.apply(this, args);
+      // The ClientHello leaves only now, after phase 5 closed the listener.
+      outcome ??= (async () => {
+        const client = h2connect(`https://127.0.0.1:${port}`, {
+          createConnection: () => tlsConnect({ socket: raw, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
+        });
+        client.on('error', () => undefined);
+        const goaway = new Promise<number>((resolve) => client.once('goaway', resolve));
+        const reply = h2get(client, '/slow?ms=50').then(
+          (r) => `served ${r.status}`,
+          (error: { code?: string | number }) => `refused ${String(error.code)}`,
+        );
+        return `goaway ${await goaway}, ${await reply}`;
+      })();
+      return closed;
+    });
+    await app!.close();
+    // REFUSED_STREAM when the request left before the GOAWAY arrived; refused by the client itself after.
+    expect([`goaway 0, refused ${constants.NGHTTP2_REFUSED_STREAM}`, 'goaway 0, refused ERR_HTTP2_GOAWAY_SESSION']).toContain(await outcome!);
+    expect(db.entered).toBe(0);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
+  });
+});
+
 describe('HTTP/1.1 on the secure HTTP/2 fastify server (allowHTTP1)', () => {
   it('keeps the HTTP/1.1 drain: the request in flight completes with Connection: close', async () => {
     const { server, port, db, lifecycle } = await listen('fastify', { http2: true, https: { ...pair, allowHTTP1: true } });
