@@ -1,14 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { connect as h2connect, constants, type ClientHttp2Session } from 'node:http2';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { Server as NetServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { DrainLedger } from '../../src/drain/drain-ledger';
 import { FakeDbPool } from '../support/fake-db';
-import type { Reply } from '../support/http-client';
-import { waitFor } from '../support/http-client';
+import { get, waitFor, type Reply } from '../support/http-client';
 import { h2get } from '../support/http2-client';
 import { selfSignedCertificate, type KeyPair } from '../support/self-signed';
 import { createTestApp, type Platform, type TestServerOptions } from '../support/test-app';
@@ -20,20 +19,7 @@ beforeAll(() => {
   pair = selfSignedCertificate();
 });
 
-/** A GET over HTTPS/1.1 that trusts the self-signed certificate (127.0.0.1 only). */
-function httpsGet(port: number, path: string, agent: Agent | false = false): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, rejectUnauthorized: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const httpsGet = (port: number, path: string, agent: Agent) => get(port, path, agent, { tls: true });
 
 /** Finishes the TLS handshake on an accepted socket, sends one HTTP/1.1 GET, and gives everything received until the server closed it. */
 function getOverTls(raw: Socket, path: string): Promise<string> {
@@ -44,6 +30,38 @@ function getOverTls(raw: Socket, path: string): Promise<string> {
   socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
   socket.on('error', () => undefined);
   return new Promise((resolve) => socket.once('close', () => resolve(text)));
+}
+
+/**
+ * Runs `then` once, right after phase 5 closed the listener: what it sends is in the server's
+ * socket buffer before any grace timer can run.
+ */
+function whenListenerCloses<T>(then: () => T): () => T {
+  let result: { value: T } | undefined;
+  const close = NetServer.prototype.close;
+  vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
+    const closed = close.apply(this, args);
+    result ??= { value: then() };
+    return closed;
+  });
+  return () => result!.value;
+}
+
+/** A raw TCP connection the server has accepted, its TLS handshake not begun. */
+async function acceptedRaw(server: NetServer, port: number): Promise<Socket> {
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const raw = netConnect(port, '127.0.0.1');
+  raw.on('error', () => undefined);
+  await accepted;
+  return raw;
+}
+
+/** `served <status>` or `refused <why>` (the stream's reset code, or the client's own refusal). */
+function outcomeOf(reply: Promise<Reply>): Promise<string> {
+  return reply.then(
+    (r) => `served ${r.status}`,
+    (error: { code?: string | number }) => `refused ${String(error.code)}`,
+  );
 }
 
 let app: INestApplication | undefined;
@@ -114,18 +132,9 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     const client = open(port);
     client.on('error', () => undefined);
     expect((await h2get(client, '/ping')).status).toBe(200);
-    let raced: Promise<string> | undefined;
-    const close = NetServer.prototype.close;
-    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
-      const closed = close.apply(this, args);
-      raced ??= h2get(client, '/slow?ms=50').then(
-        (reply) => `served ${reply.status}`,
-        (error: { code?: string | number }) => `refused ${String(error.code)}`,
-      );
-      return closed;
-    });
+    const raced = whenListenerCloses(() => outcomeOf(h2get(client, '/slow?ms=50')));
     await app!.close();
-    const outcome = await raced!;
+    const outcome = await raced();
     if (outcome.startsWith('served')) {
       expect(outcome).toBe('served 200');
       expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
@@ -163,33 +172,21 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
 describe('a socket accepted by the secure HTTP/2 fastify server before its TLS handshake when the listener closes', () => {
   it('is held, then its session gets GOAWAY before any stream: its request is refused, never run after teardown', async () => {
     const { server, port, db, lifecycle, ledger } = await listen('fastify', { http2: true, https: pair });
-    const accepted = new Promise((resolve) => server.once('connection', resolve));
-    const raw = netConnect(port, '127.0.0.1');
-    raw.on('error', () => undefined);
-    await accepted;
+    const raw = await acceptedRaw(server, port);
     expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
-    let outcome: Promise<string> | undefined;
-    const close = NetServer.prototype.close;
-    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
-      const closed = close.apply(this, args);
-      // The ClientHello leaves only now, after phase 5 closed the listener.
-      outcome ??= (async () => {
-        const client = h2connect(`https://127.0.0.1:${port}`, {
-          createConnection: () => tlsConnect({ socket: raw, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
-        });
-        client.on('error', () => undefined);
-        const goaway = new Promise<number>((resolve) => client.once('goaway', resolve));
-        const reply = h2get(client, '/slow?ms=50').then(
-          (r) => `served ${r.status}`,
-          (error: { code?: string | number }) => `refused ${String(error.code)}`,
-        );
-        return `goaway ${await goaway}, ${await reply}`;
-      })();
-      return closed;
+    // The ClientHello leaves only now, after phase 5 closed the listener.
+    const outcome = whenListenerCloses(async () => {
+      const client = h2connect(`https://127.0.0.1:${port}`, {
+        createConnection: () => tlsConnect({ socket: raw, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
+      });
+      client.on('error', () => undefined);
+      const goaway = new Promise<number>((resolve) => client.once('goaway', resolve));
+      const reply = outcomeOf(h2get(client, '/slow?ms=50'));
+      return `goaway ${await goaway}, ${await reply}`;
     });
     await app!.close();
     // REFUSED_STREAM when the request left before the GOAWAY arrived; refused by the client itself after.
-    expect([`goaway 0, refused ${constants.NGHTTP2_REFUSED_STREAM}`, 'goaway 0, refused ERR_HTTP2_GOAWAY_SESSION']).toContain(await outcome!);
+    expect([`goaway 0, refused ${constants.NGHTTP2_REFUSED_STREAM}`, 'goaway 0, refused ERR_HTTP2_GOAWAY_SESSION']).toContain(await outcome());
     expect(db.entered).toBe(0);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
   });
@@ -231,21 +228,12 @@ describe.each<Platform>(['express', 'fastify'])('HTTPS/1.1 on %s', (platform) =>
 
   it('a socket accepted but still before its TLS handshake when the listener closes is held, then served before teardown', async () => {
     const { server, port, db, lifecycle, ledger } = await listen(platform, { https: pair });
-    const accepted = new Promise((resolve) => server.once('connection', resolve));
-    const raw = netConnect(port, '127.0.0.1');
-    raw.on('error', () => undefined);
-    await accepted;
+    const raw = await acceptedRaw(server, port);
     expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
-    let received: Promise<string> | undefined;
-    const close = NetServer.prototype.close;
-    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
-      const closed = close.apply(this, args);
-      // The ClientHello leaves only now, after phase 5 closed the listener.
-      received ??= getOverTls(raw, '/slow?ms=50');
-      return closed;
-    });
+    // The ClientHello leaves only now, after phase 5 closed the listener.
+    const received = whenListenerCloses(() => getOverTls(raw, '/slow?ms=50'));
     await app!.close();
-    const text = await received!;
+    const text = await received();
     expect(text).toMatch(/^HTTP\/1\.1 200 /);
     expect(text).toMatch(/\r\nconnection: close\r\n/i);
     expect(db.queries).toBe(1);
