@@ -85,6 +85,35 @@ export class ConnectionUnit extends DrainUnit {
   }
 }
 
+/** @internal A response of `node:http` or of `node:http2`'s compatibility API. */
+export interface AnyResponse extends NodeJS.EventEmitter {
+  readonly writableEnded: boolean;
+  readonly headersSent: boolean;
+  end(...args: unknown[]): unknown;
+}
+
+/**
+ * @internal Calls `done` once the handler is done with `res`, whose request's client may have gone
+ * away: at once when it answered (or is answering: headers out, a stream piped), else when
+ * it answers into the void. The handler still runs and must not find its database closed
+ * under it; the frameworks answer with `res.end()` or a pipe.
+ */
+export function afterHandler(res: AnyResponse, done: () => void): void {
+  if (res.writableEnded || res.headersSent) return done();
+  const end = res.end;
+  const answered = (): void => {
+    res.end = end;
+    res.off('pipe', answered);
+    done();
+  };
+  res.end = function (this: AnyResponse, ...args: unknown[]) {
+    const result = end.apply(this, args);
+    answered();
+    return result;
+  };
+  res.once('pipe', answered);
+}
+
 /** @internal What a request tells when it ends. */
 export interface RequestOwner {
   requestEnded(unit: RequestUnit): void;
@@ -112,24 +141,10 @@ export class RequestUnit extends DrainUnit {
 
   /** The response's 'close' listener, also called for each request of a connection that closed. */
   readonly onClose = (): void => {
-    // Answered (or answering: headers out, a stream piped): the handler is done with it.
     if (this.res.writableEnded || this.res.headersSent) return this.owner.requestEnded(this);
     if (this.waitingForHandler) return;
     this.waitingForHandler = true;
-    const res = this.res;
-    const end = res.end;
-    const answered = (): void => {
-      res.end = end;
-      res.off('pipe', answered);
-      this.owner.requestEnded(this);
-    };
-    // Only for a request whose client left: the frameworks answer with res.end() or a pipe.
-    res.end = function (this: ServerResponse, ...args: Parameters<ServerResponse['end']>) {
-      const result = end.apply(this, args);
-      answered();
-      return result;
-    } as ServerResponse['end'];
-    res.once('pipe', answered);
+    afterHandler(this.res, () => this.owner.requestEnded(this));
   };
 
   get kind(): WorkKind {

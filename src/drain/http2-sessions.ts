@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import type { IncomingMessage, Server } from 'node:http';
 import { DrainUnit, type DrainLedger } from './drain-ledger.js';
+import { afterHandler, type AnyResponse } from './http-units.js';
 import type { WorkKind } from './work-unit.interface.js';
 
 /**
@@ -46,6 +47,8 @@ class StreamUnit extends DrainUnit {
   readonly kind: WorkKind = 'http';
   readonly name: string;
   readonly isWork = true;
+  /** Its response, when the server answers it through the compatibility API (`'request'`, as Fastify does). */
+  res?: AnyResponse;
 
   constructor(
     readonly owner: Session,
@@ -71,6 +74,7 @@ class StreamUnit extends DrainUnit {
  */
 export class Http2Sessions {
   private readonly sessions = new Map<ServerHttp2Session, Session>();
+  private readonly units = new WeakMap<ServerHttp2Stream, StreamUnit>();
   private closing = false;
 
   constructor(
@@ -78,7 +82,9 @@ export class Http2Sessions {
     private readonly ledger: DrainLedger,
   ) {
     server.on('session', this.onSession);
-    server.on('stream', this.onStream);
+    // Before Node's own 'stream' listener, which emits the compatibility API's 'request'.
+    server.prependListener('stream', this.onStream);
+    server.prependListener('request', this.onRequest);
   }
 
   /** Phase 5, after the listener closed: GOAWAY on every session; an idle one closes at once. */
@@ -95,6 +101,7 @@ export class Http2Sessions {
   detach(): void {
     this.server.off('session', this.onSession);
     this.server.off('stream', this.onStream);
+    this.server.off('request', this.onRequest);
   }
 
   private readonly onSession = (session: ServerHttp2Session): void => {
@@ -114,15 +121,25 @@ export class Http2Sessions {
     const entry = this.sessions.get(stream.session as ServerHttp2Session);
     if (!entry) return;
     const unit = new StreamUnit(entry, headers);
+    this.units.set(stream, unit);
     this.ledger.add(unit);
     entry.streams++;
     this.stopWaiting(entry);
-    stream.once('close', () => {
-      // A session that stays open holds the drain again, added before the stream's unit ends.
-      if (--entry.streams === 0 && !entry.session.closed && !entry.session.destroyed) this.wait(entry);
-      this.ledger.end(unit);
-    });
+    // A stream its client reset ends once its handler has answered into the void.
+    stream.once('close', () => (unit.res ? afterHandler(unit.res, () => this.streamEnded(unit)) : this.streamEnded(unit)));
   };
+
+  private readonly onRequest = (req: IncomingMessage & { stream?: ServerHttp2Stream }, res: AnyResponse): void => {
+    const unit = req.stream && this.units.get(req.stream);
+    if (unit) unit.res = res;
+  };
+
+  private streamEnded(unit: StreamUnit): void {
+    const entry = unit.owner;
+    // A session that stays open holds the drain again, added before the stream's unit ends.
+    if (--entry.streams === 0 && !entry.session.closed && !entry.session.destroyed) this.wait(entry);
+    this.ledger.end(unit);
+  }
 
   private wait(entry: Session): void {
     if (entry.idle) return;

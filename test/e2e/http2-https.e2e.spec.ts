@@ -147,6 +147,27 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt ?? 0);
   });
 
+  it('waits for the handler of a stream its client reset: the pool closes only after its query', async () => {
+    const { server: http, port, db, lifecycle, ledger } = await listen('fastify', server());
+    const client = open(port);
+    client.on('error', () => undefined);
+    const stream = client.request({ ':method': 'GET', ':path': '/gated' });
+    stream.on('error', () => undefined);
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
+    const reset = new Promise((resolve) => stream.once('close', resolve));
+    stream.close(constants.NGHTTP2_CANCEL);
+    await reset;
+    const closing = app!.close();
+    await waitFor(() => !http.listening, 5_000, 'phase 5 to close the listener');
+    // The handler still runs: its unit is open although its response can no longer be sent.
+    expect([...ledger.units()].map((u) => u.name)).toEqual(['GET /gated']);
+    db.open();
+    await closing;
+    expect(db.queries).toBe(1);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+
   it('a stuck stream is aborted at stopTimeout and named in the report; the served one is drained', async () => {
     const { port, db, lifecycle, ledger } = await listen('fastify', server(), { stopTimeout: 500, abortGrace: 50 });
     const client = open(port);
