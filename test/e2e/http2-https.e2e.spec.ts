@@ -104,7 +104,7 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     const client = open(port);
     client.on('error', () => undefined);
     const replies = Array.from({ length: 5 }, () => h2get(client, '/gated'));
-    await waitFor(() => db.entered === 5, 5_000, 'five streams in their handler');
+    await waitFor(() => db.entered === 5, 10_000, 'five streams in their handler');
     const goaway = new Promise<number>((resolve) => client.once('goaway', (code) => resolve(code)));
     const closing = app!.close();
     expect(await goaway).toBe(0);
@@ -153,12 +153,12 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     client.on('error', () => undefined);
     const stream = client.request({ ':method': 'GET', ':path': '/gated' });
     stream.on('error', () => undefined);
-    await waitFor(() => db.entered === 1, 5_000, 'the handler');
+    await waitFor(() => db.entered === 1, 10_000, 'the handler');
     const reset = new Promise((resolve) => stream.once('close', resolve));
     stream.close(constants.NGHTTP2_CANCEL);
     await reset;
     const closing = app!.close();
-    await waitFor(() => !http.listening, 5_000, 'phase 5 to close the listener');
+    await waitFor(() => !http.listening, 10_000, 'phase 5 to close the listener');
     // The handler still runs: its unit is open although its response can no longer be sent.
     expect([...ledger.units()].map((u) => u.name)).toEqual(['GET /gated']);
     db.open();
@@ -174,7 +174,7 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     client.on('error', () => undefined);
     const served = h2get(client, '/gated');
     const stuck = h2get(client, '/stuck').catch((error: { code?: number }) => error.code);
-    await waitFor(() => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'), 5_000, 'both streams');
+    await waitFor(() => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'), 10_000, 'both streams');
     const goaway = new Promise((resolve) => client.once('goaway', resolve));
     const closing = app!.close();
     await goaway;
@@ -218,9 +218,9 @@ describe('HTTP/1.1 on the secure HTTP/2 fastify server (allowHTTP1)', () => {
     const { server, port, db, lifecycle } = await listen('fastify', { http2: true, https: { ...pair, allowHTTP1: true } });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const reply = httpsGet(port, '/gated', agent);
-    await waitFor(() => db.entered === 1, 5_000, 'the request in its handler');
+    await waitFor(() => db.entered === 1, 10_000, 'the request in its handler');
     const closing = app!.close();
-    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    await waitFor(() => !server.listening, 10_000, 'the listener to close');
     db.open();
     await closing;
     agent.destroy();
@@ -235,9 +235,9 @@ describe.each<Platform>(['express', 'fastify'])('HTTPS/1.1 on %s', (platform) =>
     const { server, port, db, lifecycle } = await listen(platform, { https: pair });
     const agent = new Agent({ keepAlive: true, maxSockets: 3 });
     const replies = Array.from({ length: 3 }, () => httpsGet(port, '/gated', agent));
-    await waitFor(() => db.entered === 3, 5_000, 'three requests in their handler');
+    await waitFor(() => db.entered === 3, 10_000, 'three requests in their handler');
     const closing = app!.close();
-    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    await waitFor(() => !server.listening, 10_000, 'the listener to close');
     db.open();
     await closing;
     agent.destroy();
