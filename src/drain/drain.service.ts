@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { DrainLedger } from './drain-ledger.js';
 import { HttpConnections } from './http-connections.js';
+import { Http2Sessions, isHttp2Server } from './http2-sessions.js';
 import {
   closeMicroserviceConnections,
   closeMicroserviceListeners,
@@ -22,6 +23,7 @@ const PROGRESS_EVERY_MS = 1_000;
 export class DrainService {
   private readonly logger = new Logger('Graceful');
   private readonly servers: HttpConnections[] = [];
+  private readonly http2Servers: Http2Sessions[] = [];
 
   constructor(
     private readonly ledger: DrainLedger,
@@ -43,9 +45,10 @@ export class DrainService {
     return this.ledger.aborted;
   }
 
-  /** At bootstrap, before or after `listen()`: puts the server's connections and requests in the ledger. */
+  /** At bootstrap, before or after `listen()`: puts the server's connections and requests (HTTP/2 sessions and streams too) in the ledger. */
   trackHttpServer(server: Server): void {
     this.servers.push(new HttpConnections(server, this.ledger));
+    if (isHttp2Server(server)) this.http2Servers.push(new Http2Sessions(server, this.ledger));
   }
 
   /** At start (again once attached; repeats do nothing): gRPC calls become units one by one, and gRPC servers get the health service. */
@@ -65,14 +68,15 @@ export class DrainService {
   }
 
   /**
-   * Phase 5: stops accepting on the HTTP server and on TCP microservice listeners; from
-   * here on, units that end count as drained.
+   * Phase 5: stops accepting on the HTTP server and on TCP microservice listeners, and sends
+   * GOAWAY on every HTTP/2 session; from here on, units that end count as drained.
    */
   async closeListeners(app: unknown): Promise<{ microserviceListeners: number }> {
     // The check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
     for (const server of this.servers) server.closeListener();
+    for (const server of this.http2Servers) server.closeSessions();
     return { microserviceListeners: await closeMicroserviceListeners(app) };
   }
 
@@ -106,12 +110,14 @@ export class DrainService {
   /** End of the drain: closes the connections left (none has a request) and TCP microservice connections. */
   async finish(app: unknown): Promise<void> {
     for (const server of this.servers) server.destroyAll();
+    for (const server of this.http2Servers) server.destroyAll();
     await closeMicroserviceConnections(app);
   }
 
   /** Removes the listeners put on the HTTP servers. */
   detach(): void {
     for (const server of this.servers) server.detach();
+    for (const server of this.http2Servers) server.detach();
   }
 
   /** "3 unit(s) (http 2, background 1)". */

@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
-import { Server as TlsServer } from 'node:tls';
+import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { DrainLedger } from './drain-ledger.js';
 import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units.js';
 import { CoarseClock } from './coarse-clock.js';
+import { isHttp2Server } from './http2-sessions.js';
 import { closeWebSocket, webSocketOf } from './websocket-close.js';
 
 /**
@@ -42,14 +43,17 @@ export class HttpConnections implements RequestOwner {
   private readonly connections = new Map<Socket, Connection>();
   private closing = false;
   private readonly clock = new CoarseClock();
-  private readonly connectionEvent: 'connection' | 'secureConnection';
+  private readonly tls: boolean;
+  private readonly http2: boolean;
 
   constructor(
     private readonly server: Server,
     private readonly ledger: DrainLedger,
   ) {
-    this.connectionEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
-    server.on(this.connectionEvent, this.onConnection);
+    this.tls = server instanceof TlsServer;
+    this.http2 = isHttp2Server(server);
+    server.on('connection', this.onConnection);
+    if (this.tls) server.on('secureConnection', this.onSecureConnection);
     server.prependListener('request', this.onRequest);
   }
 
@@ -83,7 +87,8 @@ export class HttpConnections implements RequestOwner {
 
   detach(): void {
     this.server.off('listening', this.closeLate);
-    this.server.off(this.connectionEvent, this.onConnection);
+    this.server.off('connection', this.onConnection);
+    this.server.off('secureConnection', this.onSecureConnection);
     this.server.off('request', this.onRequest);
     this.clock.stop();
   }
@@ -104,16 +109,41 @@ export class HttpConnections implements RequestOwner {
     NetServer.prototype.close.call(this.server);
   };
 
+  /**
+   * Every accepted socket, from its accept: on a TLS server the raw socket is in its
+   * handshake, and is a unit until it becomes a secure connection or closes. An h2c
+   * server's sockets are all HTTP/2 sessions ({@link Http2Sessions} tracks those).
+   */
   private readonly onConnection = (socket: Socket): void => {
-    const connection = new Connection(socket);
-    this.connections.set(socket, connection);
-    this.wait(connection, 'accepted');
-    socket.once('close', () => this.onSocketClose(connection));
-    // A TLS handshake that ends after the listener closed.
-    if (this.closing) this.giveGrace(connection);
+    if (this.http2 && !this.tls) return;
+    this.track(socket, this.tls ? 'handshake' : 'accepted');
   };
 
+  /**
+   * The handshake is over: the TLS socket (`_parent` is the raw socket it wraps) takes over
+   * from the raw one, added before the handshake's unit ends. A session that chose HTTP/2 is
+   * already in the ledger as a session.
+   */
+  private readonly onSecureConnection = (socket: TLSSocket & { _parent?: Socket }): void => {
+    if (socket.alpnProtocol !== 'h2') this.track(socket, 'accepted');
+    const handshake = socket._parent && this.connections.get(socket._parent);
+    if (!handshake) return;
+    this.connections.delete(handshake.socket);
+    this.stopWaiting(handshake);
+  };
+
+  private track(socket: Socket, why: ConnectionWait): void {
+    const connection = new Connection(socket);
+    this.connections.set(socket, connection);
+    this.wait(connection, why);
+    socket.once('close', () => this.onSocketClose(connection));
+    // Accepted, or its TLS handshake ended, after the listener closed.
+    if (this.closing) this.giveGrace(connection);
+  }
+
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // An HTTP/2 request (compatibility API) is its stream, tracked by Http2Sessions.
+    if (req.httpVersionMajor === 2) return;
     const connection = this.connections.get(req.socket);
     const unit = new RequestUnit(this, req, res, connection, this.clock.now);
     this.ledger.add(unit);

@@ -17,6 +17,8 @@ export class Connection {
 
 /** @internal Why a connection with no request in flight holds the drain open. */
 export type ConnectionWait =
+  /** Accepted by a TLS server, its handshake not over (the raw socket). */
+  | 'handshake'
   /** Accepted, its first request not read yet (or upgraded, until phase 5 says to what). */
   | 'accepted'
   /** Between requests after the listener closed: it may still bring one (its grace). */
@@ -25,6 +27,7 @@ export type ConnectionWait =
   | 'websocket';
 
 const NAMES: Record<ConnectionWait, string> = {
+  handshake: 'connection in its TLS handshake',
   accepted: 'connection awaiting its first request',
   idle: 'keep-alive connection in its grace',
   websocket: 'WebSocket close handshake',
@@ -53,11 +56,14 @@ export class ConnectionUnit extends DrainUnit {
   /**
    * Bytes of a request have arrived that Node has not yet parsed into one. Node's HTTP
    * server keeps its parser on the socket (`socket.parser`) until an upgrade or the close
-   * takes it: an upgraded socket's bytes are not a request.
+   * takes it: an upgraded socket's bytes are not a request. On a raw TLS socket, bytes
+   * mean its handshake is under way (the raw socket counts what the TLS layer reads).
    */
   get receiving(): boolean {
     const socket = this.connection.socket as Socket & { parser?: unknown };
-    return this.wait !== 'websocket' && socket.parser != null && socket.bytesRead > this.bytesAtStart;
+    const arrived = socket.bytesRead > this.bytesAtStart;
+    if (this.wait === 'handshake') return arrived;
+    return this.wait !== 'websocket' && socket.parser != null && arrived;
   }
 
   get kind(): WorkKind {
@@ -65,17 +71,47 @@ export class ConnectionUnit extends DrainUnit {
   }
 
   get name(): string {
-    return this.receiving ? 'request being received' : NAMES[this.wait];
+    if (!this.receiving) return NAMES[this.wait];
+    return this.wait === 'handshake' ? 'TLS handshake under way' : 'request being received';
   }
 
-  /** Never counted as drained (the request it brings is); aborted when cut while receiving. */
+  /** Never counted as drained (the request it brings is); aborted when cut while receiving a request. */
   get isWork(): boolean {
-    return !this.ended && this.receiving;
+    return !this.ended && this.wait !== 'handshake' && this.receiving;
   }
 
   override cut(): void {
     this.connection.socket.destroy();
   }
+}
+
+/** @internal A response of `node:http` or of `node:http2`'s compatibility API. */
+export interface AnyResponse extends NodeJS.EventEmitter {
+  readonly writableEnded: boolean;
+  readonly headersSent: boolean;
+  end(...args: unknown[]): unknown;
+}
+
+/**
+ * @internal Calls `done` once the handler is done with `res`, whose request's client may have gone
+ * away: at once when it answered (or is answering: headers out, a stream piped), else when
+ * it answers into the void. The handler still runs and must not find its database closed
+ * under it; the frameworks answer with `res.end()` or a pipe.
+ */
+export function afterHandler(res: AnyResponse, done: () => void): void {
+  if (res.writableEnded || res.headersSent) return done();
+  const end = res.end;
+  const answered = (): void => {
+    res.end = end;
+    res.off('pipe', answered);
+    done();
+  };
+  res.end = function (this: AnyResponse, ...args: unknown[]) {
+    const result = end.apply(this, args);
+    answered();
+    return result;
+  };
+  res.once('pipe', answered);
 }
 
 /** @internal What a request tells when it ends. */
@@ -105,24 +141,10 @@ export class RequestUnit extends DrainUnit {
 
   /** The response's 'close' listener, also called for each request of a connection that closed. */
   readonly onClose = (): void => {
-    // Answered (or answering: headers out, a stream piped): the handler is done with it.
     if (this.res.writableEnded || this.res.headersSent) return this.owner.requestEnded(this);
     if (this.waitingForHandler) return;
     this.waitingForHandler = true;
-    const res = this.res;
-    const end = res.end;
-    const answered = (): void => {
-      res.end = end;
-      res.off('pipe', answered);
-      this.owner.requestEnded(this);
-    };
-    // Only for a request whose client left: the frameworks answer with res.end() or a pipe.
-    res.end = function (this: ServerResponse, ...args: Parameters<ServerResponse['end']>) {
-      const result = end.apply(this, args);
-      answered();
-      return result;
-    } as ServerResponse['end'];
-    res.once('pipe', answered);
+    afterHandler(this.res, () => this.owner.requestEnded(this));
   };
 
   get kind(): WorkKind {

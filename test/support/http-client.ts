@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface Reply {
   status: number;
@@ -6,10 +7,14 @@ export interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** A GET over a given agent (keep-alive or not); rejects on any transport error. */
-export function get(port: number, path: string, agent: Agent | false = false): Promise<Reply> {
+/**
+ * A GET over a given agent (keep-alive or not); rejects on any transport error. `tls`: over
+ * HTTPS, trusting the test's self-signed certificate (127.0.0.1 only).
+ */
+export function get(port: number, path: string, agent: Agent | false = false, { tls = false } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const send = tls ? httpsRequest : request;
+    const req = send({ host: '127.0.0.1', port, path, agent, rejectUnauthorized: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

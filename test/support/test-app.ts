@@ -98,15 +98,33 @@ export function testModule(options: GracefulOptions, extra: ModuleMetadata = {})
   return { module: TestAppModule };
 }
 
+/** The server the adapter makes: HTTPS with `https`; HTTP/2 with `http2` (Fastify only), secure with `https` too. */
+export interface TestServerOptions {
+  https?: { key: string; cert: string; allowHTTP1?: boolean };
+  http2?: boolean;
+}
+
+function adapterFor(platform: Platform, { https, http2 }: TestServerOptions): ExpressAdapter | FastifyAdapter {
+  if (platform === 'express') {
+    if (http2) throw new Error('test-app: Nest cannot serve HTTP/2 through Express');
+    return new ExpressAdapter();
+  }
+  if (http2) return https ? new FastifyAdapter({ http2: true, https }) : new FastifyAdapter({ http2: true });
+  return https ? new FastifyAdapter({ https }) : new FastifyAdapter();
+}
+
 /** `attach: false` leaves out enableGracefulShutdown(app), as an app relying on Nest 12's close() seam would. */
 export async function createTestApp(
   platform: Platform,
   options: GracefulOptions,
   extra?: ModuleMetadata,
-  { attach = true }: { attach?: boolean } = {},
+  { attach = true, server = {} }: { attach?: boolean; server?: TestServerOptions } = {},
 ): Promise<INestApplication> {
-  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(testModule(options, extra), adapter, { logger: ['error', 'warn', 'log'], abortOnError: false });
+  const app = await NestFactory.create(testModule(options, extra), adapterFor(platform, server), {
+    logger: ['error', 'warn', 'log'],
+    abortOnError: false,
+    httpsOptions: platform === 'express' ? server.https : undefined,
+  });
   if (attach) enableGracefulShutdown(app);
   return app;
 }
