@@ -50,7 +50,7 @@ describe('closeWebSocket', () => {
   it('does not wait for handlers on another client', () => {
     const { ws } = upgraded();
     beginWebSocketHandler({});
-    closeWebSocket(ws, 1001, 'going away');
+    closeWebSocket(ws, 1001, 'going away', vi.fn());
     expect(ws.close).toHaveBeenCalledOnce();
   });
 });
