@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { beginWebSocketHandler, closeWebSocket, webSocketOf } from '../../src/drain/websocket-close';
+import { afterRunningHandlers, beginWebSocketHandler, closeWebSocket, closeWebSocketWith, webSocketOf } from '../../src/drain/websocket-close';
 
 /** An upgraded socket as `ws` leaves it: its WebSocket under a symbol named "websocket" (ws' kWebSocket). */
 function upgraded() {
@@ -52,5 +52,30 @@ describe('closeWebSocket', () => {
     beginWebSocketHandler({});
     closeWebSocket(ws, 1001, 'going away', vi.fn());
     expect(ws.close).toHaveBeenCalledOnce();
+  });
+});
+
+describe('Socket.IO connections', () => {
+  it('counts the handlers of every Socket.IO socket under one engine.io connection together', () => {
+    const conn = {};
+    const chat = { conn };
+    const admin = { conn };
+    const endChat = beginWebSocketHandler(chat);
+    const endAdmin = beginWebSocketHandler(admin);
+    const then = vi.fn();
+    afterRunningHandlers(conn, then);
+    endChat();
+    expect(then).not.toHaveBeenCalled();
+    endAdmin();
+    expect(then).toHaveBeenCalledOnce();
+  });
+
+  it('lets the owner of a WebSocket close it instead of the 1001', () => {
+    const { ws } = upgraded();
+    const onSent = vi.fn();
+    closeWebSocketWith(ws, (sent) => sent());
+    closeWebSocket(ws, 1001, 'going away', onSent);
+    expect(ws.close).not.toHaveBeenCalled();
+    expect(onSent).toHaveBeenCalledOnce();
   });
 });

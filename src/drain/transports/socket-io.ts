@@ -83,9 +83,11 @@ function holdPackets(transport: EngineConnectionLike['transport']): () => void {
 
 /**
  * Closes `connection` once the handlers already running for it have ended. A WebSocket's
- * replies went out as each handler ended; a long-poll's go out now, in one response. Its
- * close follows: the close packet (or, once the poll was used, the next poll failing on
- * the closed listener).
+ * replies went out as each handler ended, and its close frame follows. A long-poll's go
+ * out now, in one response; engine.io's close packet waits for the next poll, which a
+ * client that opens a connection per poll finds refused ("transport error", and it
+ * reconnects). Not in the same response: socket.io-client hands packets on a tick later,
+ * and a close read with them drops their acks.
  */
 function closeWhenHandled(connection: EngineConnectionLike): void {
   const release = connection.transport.name === 'polling' ? holdPackets(connection.transport) : undefined;
