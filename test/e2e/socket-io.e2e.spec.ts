@@ -1,88 +1,18 @@
-import { Module, UseInterceptors, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { IoAdapter } from '@nestjs/platform-socket.io';
-import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { INestApplication } from '@nestjs/common';
 import { Agent } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
-import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { SOCKET_IO_REFUSAL } from '../../src/drain/transports/socket-io';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor, type Reply } from '../support/http-client';
+import { connectClient, createSocketIoApp, emitGated, refusedConnect, type SocketIoClient, type Transport } from '../support/socket-io-app';
 import type { Platform } from '../support/test-app';
-
-@WebSocketGateway()
-@UseInterceptors(GracefulInterceptor)
-class OrdersGateway {
-  constructor(private readonly db: FakeDbPool) {}
-
-  /** Held until the test opens the pool's gate, then queries it; the return value is the ack. */
-  @SubscribeMessage('gated')
-  async gated(): Promise<{ row: string }> {
-    return { row: await this.db.gatedQuery() };
-  }
-}
-
-function appModule(options: GracefulOptions) {
-  @Module({ imports: [GracefulModule.forRoot(options)], providers: [OrdersGateway, FakeDbPool] })
-  class SocketIoAppModule {}
-  return SocketIoAppModule;
-}
-
-type Transport = 'websocket' | 'polling';
-
-interface Client {
-  socket: Socket;
-  /** Acks and the disconnect, in arrival order. */
-  events: string[];
-  disconnected: Promise<string>;
-}
-
-/** A socket.io client that reconnects as a real one would, but not before the test ends. */
-function connectClient(port: number, transport: Transport): Promise<Client> {
-  const socket = io(`http://127.0.0.1:${port}`, { transports: [transport], reconnectionDelay: 60_000, reconnectionDelayMax: 60_000 });
-  const events: string[] = [];
-  const disconnected = new Promise<string>((resolve) =>
-    socket.once('disconnect', (reason) => {
-      events.push(`disconnect ${reason}`);
-      resolve(reason);
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve({ socket, events, disconnected }));
-    socket.once('connect_error', reject);
-  });
-}
-
-/** Emits 'gated' and resolves with its ack. */
-function emitGated(client: Client): Promise<unknown> {
-  return new Promise((resolve) =>
-    client.socket.emit('gated', {}, (ack: unknown) => {
-      client.events.push('ack');
-      resolve(ack);
-    }),
-  );
-}
-
-/** Resolves with the error of a connect attempt that is refused. */
-function refusedConnect(port: number, transport: Transport): Promise<Error> {
-  const socket = io(`http://127.0.0.1:${port}`, { transports: [transport], reconnection: false });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => reject(new Error('a Socket.IO connection was served after the listener closed')));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      resolve(error);
-    });
-  });
-}
 
 describe.each<Platform>(['express', 'fastify'])('Socket.IO gateway (IoAdapter) on %s', (platform) => {
   let app: INestApplication | undefined;
-  const clients: Client[] = [];
+  const clients: SocketIoClient[] = [];
   afterEach(async () => {
     vi.restoreAllMocks();
     for (const c of clients.splice(0)) c.socket.close();
@@ -91,18 +21,14 @@ describe.each<Platform>(['express', 'fastify'])('Socket.IO gateway (IoAdapter) o
   });
 
   async function listen(options: GracefulOptions = {}) {
-    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-    const module = appModule(gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000, ...options }));
-    app = await NestFactory.create(module, adapter, { logger: ['error', 'warn', 'log'] });
-    app.useWebSocketAdapter(new IoAdapter(app));
-    enableGracefulShutdown(app);
+    app = await createSocketIoApp(platform, gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000, ...options }));
     await app.listen(0, '127.0.0.1');
     const server = app.getHttpServer() as NetServer;
     const port = (server.address() as AddressInfo).port;
     return { server, port, db: app.get(FakeDbPool), lifecycle: app.get(GracefulLifecycle) };
   }
 
-  async function client(port: number, transport: Transport): Promise<Client> {
+  async function client(port: number, transport: Transport): Promise<SocketIoClient> {
     const c = await connectClient(port, transport);
     clients.push(c);
     return c;
