@@ -17,6 +17,9 @@ interface Handler {
  */
 const running = new WeakMap<object, Set<Handler>>();
 
+/** Per connection, what waits for no handler to be running on it: see {@link whenNoHandlerRuns}. */
+const quietWaiters = new WeakMap<object, Array<() => void>>();
+
 /** WebSockets whose close their owner (Socket.IO's engine) does itself, instead of the 1001. */
 const ownClosers = new WeakMap<object, (onSent: () => void) => void>();
 
@@ -40,7 +43,23 @@ export function beginWebSocketHandler(client: object): () => void {
   return () => {
     if (!handlers.delete(handler)) return;
     for (const callback of handler.onEnd.splice(0)) callback();
+    const waiters = handlers.size === 0 ? quietWaiters.get(key) : undefined;
+    if (!waiters) return;
+    quietWaiters.delete(key);
+    for (const callback of waiters) callback();
   };
+}
+
+/**
+ * @internal Runs `then` once no handler is running on `connection`, handlers begun meanwhile
+ * included: closing a Socket.IO connection unsubscribes the handlers still running on it
+ * (Nest's IoAdapter), which would drop their acks and end their units early.
+ */
+export function whenNoHandlerRuns(connection: object, then: () => void): void {
+  if (!running.get(connection)?.size) return then();
+  let waiters = quietWaiters.get(connection);
+  if (!waiters) quietWaiters.set(connection, (waiters = []));
+  waiters.push(then);
 }
 
 /**

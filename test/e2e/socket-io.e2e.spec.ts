@@ -75,6 +75,24 @@ describe.each<Platform>(['express', 'fastify'])('Socket.IO gateway (IoAdapter) o
     },
   );
 
+  it('a message a client sends after the listener closed, while its handlers still run, is acked before its close', async () => {
+    const { server, port, db, lifecycle } = await listen();
+    const busy = await client(port, 'websocket');
+    const first = emitGated(busy);
+    await waitFor(() => db.entered === 1, 5_000, 'the first handler');
+    const closing = app!.close();
+    await waitFor(() => !server.listening, 5_000, 'the listener to close');
+    const second = emitGated(busy);
+    await waitFor(() => db.entered === 2, 5_000, 'the second handler');
+    db.open();
+    expect(await Promise.all([first, second])).toEqual([{ row: 'row' }, { row: 'row' }]);
+    expect(await busy.disconnected).toBe('transport close');
+    await closing;
+    expect(busy.events).toEqual(['ack', 'ack', 'disconnect transport close']);
+    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 2, aborted: [] });
+  });
+
   it('refuses an engine.io handshake that comes on a keep-alive connection opened before the listener closed', async () => {
     const { port } = await listen();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });

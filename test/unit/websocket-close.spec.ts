@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { afterRunningHandlers, beginWebSocketHandler, closeWebSocket, closeWebSocketWith, webSocketOf } from '../../src/drain/websocket-close';
+import { afterRunningHandlers, beginWebSocketHandler, closeWebSocket, closeWebSocketWith, webSocketOf, whenNoHandlerRuns } from '../../src/drain/websocket-close';
 
 /** An upgraded socket as `ws` leaves it: its WebSocket under a symbol named "websocket" (ws' kWebSocket). */
 function upgraded() {
@@ -68,6 +68,22 @@ describe('Socket.IO connections', () => {
     expect(then).not.toHaveBeenCalled();
     endAdmin();
     expect(then).toHaveBeenCalledOnce();
+  });
+
+  it('whenNoHandlerRuns() waits for handlers begun meanwhile too, and runs at once when none runs', () => {
+    const conn = {};
+    const then = vi.fn();
+    whenNoHandlerRuns(conn, then);
+    expect(then).toHaveBeenCalledOnce();
+    const endFirst = beginWebSocketHandler({ conn });
+    const later = vi.fn();
+    whenNoHandlerRuns(conn, later);
+    const endSecond = beginWebSocketHandler({ conn });
+    endFirst();
+    expect(later).not.toHaveBeenCalled();
+    endSecond();
+    endSecond();
+    expect(later).toHaveBeenCalledOnce();
   });
 
   it('lets the owner of a WebSocket close it instead of the 1001', () => {

@@ -1,4 +1,4 @@
-import { afterRunningHandlers, closeWebSocketWith } from '../websocket-close.js';
+import { closeWebSocketWith, whenNoHandlerRuns } from '../websocket-close.js';
 
 /** What is used here of an engine.io `Socket`: one client connection, under every Socket.IO namespace it joined. */
 interface EngineConnectionLike {
@@ -82,7 +82,9 @@ function holdPackets(transport: EngineConnectionLike['transport']): () => void {
 }
 
 /**
- * Closes `connection` once the handlers already running for it have ended. A WebSocket's
+ * Closes `connection` once no handler is running for it, those its client starts
+ * meanwhile included (a client that keeps them overlapping holds it until `stopTimeout`,
+ * when they are reported aborted). A WebSocket's
  * replies went out as each handler ended, and its close frame follows. A long-poll's go
  * out now, in one response; engine.io's close packet waits for the next poll, which a
  * client that opens a connection per poll finds refused ("transport error", and it
@@ -91,7 +93,7 @@ function holdPackets(transport: EngineConnectionLike['transport']): () => void {
  */
 function closeWhenHandled(connection: EngineConnectionLike): void {
   const release = connection.transport.name === 'polling' ? holdPackets(connection.transport) : undefined;
-  afterRunningHandlers(connection, () => {
+  whenNoHandlerRuns(connection, () => {
     release?.();
     connection.close();
     connection.flush();
@@ -101,8 +103,8 @@ function closeWhenHandled(connection: EngineConnectionLike): void {
 /**
  * @internal Phase 5, before the HTTP listener closes: each engine.io server behind a Socket.IO
  * gateway refuses new sessions (a handshake on a connection still open gets 403), and each
- * client connection is closed once the handlers already running for it have ended (their
- * replies and acks go out first). The close is engine.io's own, not a Socket.IO
+ * client connection is closed once no handler is running for it (their replies and acks
+ * go out first). The close is engine.io's own, not a Socket.IO
  * disconnect: clients see "transport close" and reconnect, to another instance. A
  * WebSocket transport's connection is held in the drain until the client answers the
  * close frame (see `HttpConnections`). Returns how many connections were told.
