@@ -10,6 +10,7 @@ import {
   watchMicroserviceTransports,
 } from './microservice-intake.js';
 import { StopSignals } from './stop-signals.service.js';
+import { closeSocketIoConnections } from './transports/socket-io.js';
 import type { PendingUnit } from './work-unit.interface.js';
 
 /** How often the drain logs what it still waits for. */
@@ -68,16 +69,19 @@ export class DrainService {
   }
 
   /**
-   * Phase 5: stops accepting on the HTTP server and on TCP microservice listeners, and sends
-   * GOAWAY on every HTTP/2 session; from here on, units that end count as drained.
+   * Phase 5: stops accepting on the HTTP server, Socket.IO sessions and TCP microservice
+   * listeners, and sends GOAWAY on every HTTP/2 session; from here on, units that end count
+   * as drained.
    */
-  async closeListeners(app: unknown): Promise<{ microserviceListeners: number }> {
+  async closeListeners(app: unknown): Promise<{ microserviceListeners: number; socketIoConnections: number }> {
     // The check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
+    // Before the listener: it sends a WebSocket its 1001 unless Socket.IO's engine closes it itself.
+    const socketIoConnections = closeSocketIoConnections(app);
     for (const server of this.servers) server.closeListener();
     for (const server of this.http2Servers) server.closeSessions();
-    return { microserviceListeners: await closeMicroserviceListeners(app) };
+    return { microserviceListeners: await closeMicroserviceListeners(app), socketIoConnections };
   }
 
   /** Phase 6: resolves when nothing is left, or when `signal` fires; never rejects. Logs progress every second. */

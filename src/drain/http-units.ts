@@ -152,14 +152,27 @@ export class RequestUnit extends DrainUnit {
   }
 
   get name(): string {
-    return `${this.req.method} ${(this.req.url ?? '').split('?')[0]}`;
+    const name = `${this.req.method} ${(this.req.url ?? '').split('?')[0]}`;
+    return this.isWork ? name : `${name} (Socket.IO long-poll)`;
   }
 
+  /** Read only during the drain. Not an engine.io long-poll: see {@link isLongPoll}. */
   get isWork(): boolean {
-    return true;
+    return !isLongPoll(this.req);
   }
 
   override cut(): void {
     this.req.socket.destroy();
   }
+}
+
+/**
+ * An engine.io (Socket.IO) long-poll: a GET of an open session, which engine.io holds until
+ * it has packets for the client (up to `pingInterval`, 25 s). It is the channel the
+ * replies travel on, not work: the handlers are, and the session's close at phase 5
+ * answers it. POSTs carry the client's messages and are work.
+ */
+function isLongPoll(req: IncomingMessage): boolean {
+  const url = req.url ?? '';
+  return req.method === 'GET' && url.includes('transport=polling') && url.includes('sid=') && url.includes('EIO=');
 }

@@ -10,23 +10,67 @@ interface Handler {
   onEnd: Array<() => void>;
 }
 
-/** Per `ws` client, the handlers GracefulInterceptor saw begin and not yet end. */
+/**
+ * Per connection, the handlers GracefulInterceptor saw begin and not yet end: keyed by the
+ * `ws` client, or by the engine.io connection under a Socket.IO socket (one connection
+ * carries the sockets of every namespace).
+ */
 const running = new WeakMap<object, Set<Handler>>();
+
+/** Per connection, what waits for no handler to be running on it: see {@link whenNoHandlerRuns}. */
+const quietWaiters = new WeakMap<object, Array<() => void>>();
+
+/** WebSockets whose close their owner (Socket.IO's engine) does itself, instead of the 1001. */
+const ownClosers = new WeakMap<object, (onSent: () => void) => void>();
+
+/** The engine.io connection of a Socket.IO socket (`socket.conn`), else the client itself. */
+function connectionOf(client: object): object {
+  const conn = (client as { conn?: unknown }).conn;
+  return typeof conn === 'object' && conn !== null ? conn : client;
+}
 
 /**
  * @internal Counts a message handler running for a WebSocket client (the object Nest's
  * `switchToWs().getClient()` returns); returns the function that ends it. Lets the
- * 1001 close wait for the reply: Nest's WsAdapter drops a reply to a closing socket.
+ * close wait for the reply: Nest's WsAdapter and IoAdapter drop a reply to a closing socket.
  */
 export function beginWebSocketHandler(client: object): () => void {
-  let handlers = running.get(client);
-  if (!handlers) running.set(client, (handlers = new Set()));
+  const key = connectionOf(client);
+  let handlers = running.get(key);
+  if (!handlers) running.set(key, (handlers = new Set()));
   const handler: Handler = { onEnd: [] };
   handlers.add(handler);
   return () => {
     if (!handlers.delete(handler)) return;
     for (const callback of handler.onEnd.splice(0)) callback();
+    const waiters = handlers.size === 0 ? quietWaiters.get(key) : undefined;
+    if (!waiters) return;
+    quietWaiters.delete(key);
+    for (const callback of waiters) callback();
   };
+}
+
+/**
+ * @internal Runs `then` once no handler is running on `connection`, handlers begun meanwhile
+ * included: closing a Socket.IO connection unsubscribes the handlers still running on it
+ * (Nest's IoAdapter), which would drop their acks and end their units early.
+ */
+export function whenNoHandlerRuns(connection: object, then: () => void): void {
+  if (!running.get(connection)?.size) return then();
+  let waiters = quietWaiters.get(connection);
+  if (!waiters) quietWaiters.set(connection, (waiters = []));
+  waiters.push(then);
+}
+
+/**
+ * @internal Runs `then` once the handlers already running on `connection` have ended, not
+ * waiting for ones begun later, so a chatty client cannot postpone it.
+ */
+export function afterRunningHandlers(connection: object, then: () => void): void {
+  const inFlight = [...(running.get(connection) ?? [])];
+  let left = inFlight.length;
+  if (left === 0) return then();
+  for (const handler of inFlight) handler.onEnd.push(() => --left === 0 && then());
 }
 
 /**
@@ -42,17 +86,23 @@ export function webSocketOf(socket: Socket): WebSocketLike | undefined {
 }
 
 /**
- * @internal Sends `ws` a close frame once the handlers already running on that client have ended,
- * not waiting for ones begun later, so a chatty client cannot postpone it. `onSent` runs
- * once the frame is sent.
+ * @internal `ws` is closed by `close` instead of a 1001 frame: it calls `onSent` once its
+ * close is on its way. Socket.IO's WebSocket transport says so at phase 5.
  */
-export function closeWebSocket(ws: WebSocketLike, code: number, reason: string, onSent?: () => void): void {
-  const close = () => {
+export function closeWebSocketWith(ws: object, close: (onSent: () => void) => void): void {
+  ownClosers.set(ws, close);
+}
+
+/**
+ * @internal Sends `ws` a close frame once the handlers already running on that client have
+ * ended (or lets its owner close it, see {@link closeWebSocketWith}). `onSent` runs once
+ * the frame is sent.
+ */
+export function closeWebSocket(ws: WebSocketLike, code: number, reason: string, onSent: () => void): void {
+  const own = ownClosers.get(ws);
+  if (own) return own(onSent);
+  afterRunningHandlers(ws, () => {
     ws.close(code, reason);
-    onSent?.();
-  };
-  const inFlight = [...(running.get(ws) ?? [])];
-  let left = inFlight.length;
-  if (left === 0) close();
-  for (const handler of inFlight) handler.onEnd.push(() => --left === 0 && close());
+    onSent();
+  });
 }

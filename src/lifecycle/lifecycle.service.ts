@@ -155,8 +155,9 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
       deregister: (signal) => this.registration.deregister(this.info, signal),
       delay: () => this.delay(),
       closeListeners: async () => {
-        const { microserviceListeners } = await this.drain.closeListeners(this.app);
+        const { microserviceListeners, socketIoConnections } = await this.drain.closeListeners(this.app);
         if (microserviceListeners > 0) this.logger.log(`stopped accepting on ${microserviceListeners} microservice listener(s)`);
+        if (socketIoConnections > 0) this.logger.log(`closing ${socketIoConnections} Socket.IO connection(s) once their handlers replied`);
       },
       drain: async (signal) => {
         await this.drain.whenIdle(signal);

@@ -90,11 +90,11 @@ describe('RabbitMQ with manual acknowledgements: messages in flight when the sto
     await app.close();
 
     expect([...consumed.finished.keys()].sort((a, b) => a - b)).toEqual(ids(9, 1));
-    // (The interceptor completes the stuck handler's stream at the abort, so `aborted` lists
-    // nothing; the failed drain phase and the exit code say it.)
+    // The interceptor completes the stuck handler's stream at the abort: given up, it is listed as aborted.
     expect(app.get(GracefulLifecycle).report).toMatchObject({
       exitCode: 1,
       phases: expect.arrayContaining([expect.objectContaining({ phase: 'drain', ok: false })]),
+      aborted: [expect.objectContaining({ kind: 'rpc', name: 'Consumer.job' })],
     });
     const left = await leftIn(queue);
     expect(left.map((m) => m.id).sort((a, b) => a - b)).toEqual([0, 10, 11, 12, 13, 14]);

@@ -49,9 +49,9 @@ function setup() {
     server.emit('connection', socket);
     return socket;
   };
-  const request = (socket: FakeSocket, url = '/slow') => {
+  const request = (socket: FakeSocket, url = '/slow', method = 'GET') => {
     const res = new FakeResponse();
-    server.emit('request', { socket, method: 'GET', url } as unknown as IncomingMessage, res as unknown as ServerResponse);
+    server.emit('request', { socket, method, url } as unknown as IncomingMessage, res as unknown as ServerResponse);
     return res;
   };
   /** Lists the open units as "kind name". */
@@ -286,6 +286,23 @@ describe('HttpConnections', () => {
     res.finish();
     await ticks();
     expect(ledger.drained).toBe(0);
+  });
+
+  it('an engine.io long-poll is waited for but is no work: not drained, not aborted; its handshake and POSTs are', async () => {
+    const { ledger, connect, request, open } = setup();
+    ledger.countFromNow();
+    const poll = request(connect(), '/socket.io/?EIO=4&transport=polling&t=x&sid=abc');
+    const post = request(connect(), '/socket.io/?EIO=4&transport=polling&t=y&sid=abc', 'POST');
+    const handshake = request(connect(), '/socket.io/?EIO=4&transport=polling&t=z');
+    expect(open()).toEqual(['http GET /socket.io/ (Socket.IO long-poll)', 'http POST /socket.io/', 'http GET /socket.io/']);
+    post.finish();
+    handshake.finish();
+    await ticks();
+    expect(ledger.drained).toBe(2);
+    expect(ledger.cut()).toEqual([]);
+    poll.finish();
+    await ticks();
+    expect(ledger.drained).toBe(2);
   });
 
   it('destroyAll() destroys every connection left; detach() stops tracking', () => {
