@@ -1,11 +1,10 @@
-import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import { connect as amqpConnect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { lastValueFrom } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GracefulOptions } from '../../src';
 import { brokerTransport, type Job, type WorkReply } from '../support/broker-app';
-import { startNats, startRabbitMq, startRedis, type Broker } from '../support/broker-servers';
+import { startNats, startRabbitMq, startRedis } from '../support/broker-servers';
+import { amqpQueue, brokerForSuite, replyClients } from '../support/broker-suite';
 import { spawnProcess, type SpawnedProcess } from '../support/spawn-app';
 
 /**
@@ -62,29 +61,21 @@ const waitForEntered = async (app: SpawnedProcess, jobs: number[]) => {
 // The stop may wait as long as a second instance takes to start on a busy machine: the
 // handlers are held at a gate the test opens, never by a timer.
 const patient: GracefulOptions = { stopTimeout: 120_000, gracePeriod: 150_000 };
+/** Two app starts and a stop: beyond the default test timeout on a machine whose cores are busy. */
+const SLOW = 180_000;
 
 describe.each([
   { name: 'NATS', broker: 'nats' as const, start: startNats },
   { name: 'Redis', broker: 'redis' as const, start: startRedis },
 ])('$name request-reply in a real process stopped by SIGTERM', ({ broker: kind, start }) => {
-  let broker: Broker;
-  let client: ClientProxy | undefined;
-  beforeAll(async () => {
-    broker = await start();
-  }, 120_000);
-  afterAll(() => broker?.stop());
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-  });
+  const suite = brokerForSuite(start, 120_000);
+  const clientOf = replyClients();
 
   it(`answers the ${N} requests in flight once each and exits 0; a request after phase 5 is answered by another instance`, async () => {
-    const config = { broker: kind, url: broker.url, port: broker.port, options: patient };
+    const config = { broker: kind, url: suite.broker.url, port: suite.broker.port, options: patient };
     const stopping = await startConsumer(config);
-    const options = brokerTransport(kind, broker);
-    client = ClientProxyFactory.create(options as Parameters<typeof ClientProxyFactory.create>[0]);
-    await client.connect();
-    const send = (job: Job) => lastValueFrom(client!.send<WorkReply>('work', job));
+    const client = await clientOf(brokerTransport(kind, suite.broker));
+    const send = (job: Job) => lastValueFrom(client.send<WorkReply>('work', job));
 
     const inFlight = ids(N).map((id) => send({ id, ms: 0, gated: true }));
     await waitForEntered(stopping, ids(N));
@@ -111,56 +102,27 @@ describe.each([
     other.kill('SIGTERM');
     expect((await other.exited).code).toBe(0);
     expect(eventCounts(other.output(), 'entered-job')).toEqual(new Map([[100, 1]]));
-  });
+  }, SLOW);
 });
 
 describe('RabbitMQ with manual acknowledgements in a real process stopped by SIGTERM', () => {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startRabbitMq();
-  }, 180_000);
-  afterAll(() => broker?.stop());
-
-  /** A fresh connection: publishes with confirms, counts and takes what is queued. */
-  async function withChannel<T>(use: (channel: import('amqplib').ConfirmChannel) => Promise<T>): Promise<T> {
-    const connection = await amqpConnect(broker.url);
-    try {
-      return await use(await connection.createConfirmChannel());
-    } finally {
-      await connection.close();
-    }
-  }
-  const publish = (queue: string, jobs: Job[]) =>
-    withChannel(async (channel) => {
-      await channel.assertQueue(queue);
-      for (const job of jobs) channel.sendToQueue(queue, Buffer.from(JSON.stringify({ pattern: 'job', data: job })));
-      await channel.waitForConfirms();
-    });
-  /** Messages ready in the queue (not those delivered and unacknowledged). */
-  const depth = (queue: string) => withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
-  /** Everything left in the queue: ids and whether RabbitMQ had delivered them before. */
-  const drainQueue = (queue: string) =>
-    withChannel(async (channel) => {
-      const left: Array<{ id: number; redelivered: boolean }> = [];
-      for (;;) {
-        const message = await channel.get(queue, { noAck: true });
-        if (message === false) return left.sort((a, b) => a.id - b.id);
-        left.push({ id: (JSON.parse(message.content.toString()) as { data: Job }).data.id, redelivered: message.fields.redelivered });
-      }
-    });
+  const suite = brokerForSuite(startRabbitMq, 180_000);
+  const rmqConsumer = (queue: string, config: Record<string, unknown>) =>
+    startConsumer({ broker: 'rmq', url: suite.broker.url, port: suite.broker.port, queue, prefetchCount: N, ...config });
 
   it(`acknowledges the ${N} messages in flight once each and exits 0; what is queued or published after phase 5 stays queued`, async () => {
     const queue = `jobs-${randomUUID()}`;
+    const jobs = amqpQueue(suite.broker, queue);
     // N delivered at once (prefetch N) and held at the gate; 3 more wait in the queue.
-    await publish(queue, ids(N + 3).map((id) => ({ id, ms: 0, gated: true })));
-    const app = await startConsumer({ broker: 'rmq', url: broker.url, port: broker.port, queue, prefetchCount: N, options: patient });
+    await jobs.publish(ids(N + 3).map((id) => ({ id, ms: 0, gated: true })));
+    const app = await rmqConsumer(queue, { options: patient });
     await waitForEntered(app, ids(N));
     app.kill('SIGTERM');
     await app.waitForLine(CONSUMING_STOPPED, 60_000);
 
-    await publish(queue, [{ id: 100, ms: 0 }]);
+    await jobs.publish([{ id: 100, ms: 0 }]);
     // The consumer is cancelled: the 3 never delivered and the new one wait for another consumer.
-    expect(await depth(queue)).toBe(4);
+    expect(await jobs.depth()).toBe(4);
 
     app.kill('SIGUSR2');
     const { code } = await app.exited;
@@ -169,22 +131,15 @@ describe('RabbitMQ with manual acknowledgements in a real process stopped by SIG
     expect([...eventCounts(output, 'finished-job').entries()].sort(([a], [b]) => a - b)).toEqual(ids(N).map((id) => [id, 1]));
     expect(sorted(eventCounts(output, 'entered-job').keys())).toEqual(ids(N));
     expect(reportOf(output)).toMatchObject({ exitCode: 0, drained: N, aborted: [] });
-    expect(await drainQueue(queue)).toEqual([10, 11, 12, 100].map((id) => ({ id, redelivered: false })));
-  });
+    expect(await jobs.takeAll()).toEqual([10, 11, 12, 100].map((id) => ({ id, redelivered: false })));
+  }, SLOW);
 
   it('at stopTimeout exits 1 naming the failed drain; the stuck message is requeued for redelivery, the others acknowledged', async () => {
     const queue = `jobs-${randomUUID()}`;
+    const jobs = amqpQueue(suite.broker, queue);
     // Id 0 would take ten minutes; the others are held at a gate the stop opens (beforeStop).
-    await publish(queue, ids(N).map((id) => (id === 0 ? { id, ms: 600_000 } : { id, ms: 0, gated: true })));
-    const app = await startConsumer({
-      broker: 'rmq',
-      url: broker.url,
-      port: broker.port,
-      queue,
-      prefetchCount: N,
-      openGateOnStop: true,
-      options: { stopTimeout: 3_000, abortGrace: 100 },
-    });
+    await jobs.publish(ids(N).map((id) => (id === 0 ? { id, ms: 600_000 } : { id, ms: 0, gated: true })));
+    const app = await rmqConsumer(queue, { openGateOnStop: true, options: { stopTimeout: 3_000, abortGrace: 100 } });
     await waitForEntered(app, ids(N));
     app.kill('SIGTERM');
     const { code } = await app.exited;
@@ -196,6 +151,6 @@ describe('RabbitMQ with manual acknowledgements in a real process stopped by SIG
     expect(report).toMatchObject({ exitCode: 1, drained: 0, aborted: [{ kind: 'rpc', name: 'Consumer.job', ageMs: expect.any(Number) }] });
     expect(report.phases).toContainEqual(expect.objectContaining({ phase: 'drain', ok: false }));
     expect(output).toMatch(/aborted rpc Consumer\.job after \d+ ms/);
-    expect(await drainQueue(queue)).toEqual([{ id: 0, redelivered: true }]);
-  });
+    expect(await jobs.takeAll()).toEqual([{ id: 0, redelivered: true }]);
+  }, SLOW);
 });
