@@ -14,6 +14,8 @@ import { spawnProcess, type SpawnedProcess } from '../support/spawn-app';
 
 const ROOT = `${__dirname}/../..`;
 const N = 10;
+/** A job's `ms` that holds its handler at the pool's gate (see FakeDbPool.slowQuery). */
+const GATED = -1;
 const ids = (count: number, from = 0) => Array.from({ length: count }, (_, i) => from + i);
 /** The phase-5 log line: the consumers are stopped once it is printed. */
 const CONSUMING_STOPPED = /stopped accepting on \d+ microservice listener/;
@@ -77,7 +79,7 @@ describe.each([
     const client = await clientOf(brokerTransport(kind, suite.broker));
     const send = (job: Job) => lastValueFrom(client.send<WorkReply>('work', job));
 
-    const inFlight = ids(N).map((id) => send({ id, ms: 0, gated: true }));
+    const inFlight = ids(N).map((id) => send({ id, ms: GATED }));
     await waitForEntered(stopping, ids(N));
     stopping.kill('SIGTERM');
     await stopping.waitForLine(CONSUMING_STOPPED, 60_000);
@@ -114,7 +116,7 @@ describe('RabbitMQ with manual acknowledgements in a real process stopped by SIG
     const queue = `jobs-${randomUUID()}`;
     const jobs = amqpQueue(suite.broker, queue);
     // N delivered at once (prefetch N) and held at the gate; 3 more wait in the queue.
-    await jobs.publish(ids(N + 3).map((id) => ({ id, ms: 0, gated: true })));
+    await jobs.publish(ids(N + 3).map((id) => ({ id, ms: GATED })));
     const app = await rmqConsumer(queue, { options: patient });
     await waitForEntered(app, ids(N));
     app.kill('SIGTERM');
@@ -138,7 +140,7 @@ describe('RabbitMQ with manual acknowledgements in a real process stopped by SIG
     const queue = `jobs-${randomUUID()}`;
     const jobs = amqpQueue(suite.broker, queue);
     // Id 0 would take ten minutes; the others are held at a gate the stop opens (beforeStop).
-    await jobs.publish(ids(N).map((id) => (id === 0 ? { id, ms: 600_000 } : { id, ms: 0, gated: true })));
+    await jobs.publish(ids(N).map((id) => (id === 0 ? { id, ms: 600_000 } : { id, ms: GATED })));
     const app = await rmqConsumer(queue, { openGateOnStop: true, options: { stopTimeout: 3_000, abortGrace: 100 } });
     await waitForEntered(app, ids(N));
     app.kill('SIGTERM');

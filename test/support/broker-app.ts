@@ -6,10 +6,8 @@ import { FakeDbPool } from './fake-db';
 
 export interface Job {
   id: number;
-  /** How long the handler works before its query. */
+  /** How long the handler works before its query; negative: until the pool's gate opens (FakeDbPool.open()). */
   ms: number;
-  /** Work until the pool's gate opens (FakeDbPool.open()) instead of for `ms`. */
-  gated?: boolean;
 }
 
 /** A reply to `work`: the job, and which process handled it. */
@@ -65,7 +63,7 @@ export async function createBrokerApp(
     @MessagePattern('work')
     async work(@Payload() job: Job): Promise<WorkReply> {
       bump(consumed.entered, job.id, 'entered-job');
-      const row = await this.query(job);
+      const row = await this.db.slowQuery(job.ms);
       bump(consumed.finished, job.id, 'finished-job');
       return { id: job.id, row, pid: process.pid };
     }
@@ -73,13 +71,9 @@ export async function createBrokerApp(
     @EventPattern('job')
     async job(@Payload() job: Job, @Ctx() context: unknown): Promise<void> {
       bump(consumed.entered, job.id, 'entered-job');
-      await this.query(job);
+      await this.db.slowQuery(job.ms);
       if (context instanceof RmqContext) (context.getChannelRef() as { ack(message: unknown): void }).ack(context.getMessage());
       bump(consumed.finished, job.id, 'finished-job');
-    }
-
-    private query(job: Job): Promise<string> {
-      return job.gated ? this.db.gatedQuery() : this.db.slowQuery(job.ms);
     }
   }
 
