@@ -2,7 +2,8 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const CONSUL = 'test/support/consul-agent.global-setup.ts';
-const BROKERS = 'test/integration/broker-*.spec.ts';
+// Files that need the brokers: in-process tests, and process-level ones with real signals.
+const BROKERS = ['test/integration/broker-*.spec.ts', 'test/process/broker-*.spec.ts'];
 
 // SWC rather than esbuild: Nest's DI by type needs emitDecoratorMetadata.
 // Projects by what their files need: a global setup runs only when a file of its project does,
@@ -20,15 +21,19 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'app', include: ['test/unit/**/*.spec.ts', 'test/e2e/**/*.spec.ts', 'test/process/**/*.spec.ts'] },
+        test: {
+          name: 'app',
+          include: ['test/unit/**/*.spec.ts', 'test/e2e/**/*.spec.ts', 'test/process/**/*.spec.ts'],
+          exclude: ['**/node_modules/**', ...BROKERS],
+        },
       },
       {
         extends: true,
-        test: { name: 'consul', include: ['test/integration/**/*.spec.ts'], exclude: ['**/node_modules/**', BROKERS], globalSetup: [CONSUL] },
+        test: { name: 'consul', include: ['test/integration/**/*.spec.ts'], exclude: ['**/node_modules/**', ...BROKERS], globalSetup: [CONSUL] },
       },
       {
         extends: true,
-        test: { name: 'brokers', include: [BROKERS], globalSetup: ['test/support/brokers.global-setup.ts'] },
+        test: { name: 'brokers', include: BROKERS, globalSetup: ['test/support/brokers.global-setup.ts'] },
       },
       {
         // Apps generated from test/consumer/apps install the packed tarball: npm ci takes minutes on a cold cache.

@@ -232,3 +232,56 @@ describe('consul error translation', () => {
     expect(err.message).toBe('Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "a" or is invalid');
   });
 });
+
+describe("consul's gRPC check", () => {
+  const instance = { id: 'o-1', name: 'orders', version: '1.0.0', metadata: {}, endpoints: ['http://10.0.0.5:3000', 'grpc://10.0.0.5:5000'] };
+
+  it('defaults to the whole server on the grpc:// endpoint, polled like the HTTP check', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc' } }, {});
+    expect(options.check).toEqual({ type: 'grpc', target: undefined, service: '', tls: undefined, interval: 10_000, timeout: 5_000, tlsSkipVerify: false, syncInterval: 10_000 });
+    expect(buildServiceRegistration(instance, options).check).toEqual({
+      checkid: 'service:o-1',
+      name: 'orders readiness',
+      grpc: '10.0.0.5:5000',
+      grpcusetls: false,
+      interval: '10s',
+      timeout: '5s',
+      tlsskipverify: false,
+      deregistercriticalserviceafter: '60s',
+    });
+  });
+
+  it('checks one service on a given target, over TLS if asked', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc', target: 'grpc.local:50051', service: 'orders.Orders', tls: true, tlsSkipVerify: true } }, {});
+    expect(buildServiceRegistration(instance, options).check).toMatchObject({ grpc: 'grpc.local:50051/orders.Orders', grpcusetls: true, tlsskipverify: true });
+  });
+
+  it('uses TLS by default on a grpcs:// endpoint, and keeps IPv6 brackets', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc' } }, {});
+    expect(buildServiceRegistration({ ...instance, endpoints: ['grpcs://[::1]:5001'] }, options).check).toMatchObject({ grpc: '[::1]:5001', grpcusetls: true });
+    const plain = resolveConsulRegistrarOptions({ check: { type: 'grpc', tls: false } }, {});
+    expect(buildServiceRegistration({ ...instance, endpoints: ['grpcs://[::1]:5001'] }, plain).check).toMatchObject({ grpcusetls: false });
+  });
+
+  it('names every bad field at once, in the style of the other options', () => {
+    expect(problemsOf({ check: { type: 'grpc', target: 'grpc://x:1', service: 'a b', tls: 'yes', interval: 10 } })).toEqual([
+      'option "consul.check.interval" is 10; it must be a whole number of milliseconds from 1000 to 2147483647',
+      'option "consul.check.target" is "grpc://x:1"; it must be host:port of the gRPC server, such as "10.0.0.5:50051". Leave out the scheme',
+      'option "consul.check.service" is "a b"; it must be a gRPC service name such as "orders.Orders", or "" for the whole server',
+      'option "consul.check.tls" is "yes"; it must be true or false',
+    ]);
+  });
+
+  it('suggests the key meant by a misspelt one', () => {
+    expect(problemsOf({ check: { type: 'grpc', servce: 'a.B' } })).toEqual([
+      'unknown option "consul.check.servce"; did you mean "consul.check.service"? the options of "consul.check" are: type, target, service, tls, interval, timeout, tlsSkipVerify, syncInterval',
+    ]);
+  });
+
+  it('without a target, needs a grpc:// endpoint and says so', () => {
+    const options = resolveConsulRegistrarOptions({ check: { type: 'grpc' } }, {});
+    expect(() => buildServiceRegistration({ ...instance, endpoints: ['http://10.0.0.5:3000'] }, options)).toThrow(
+      'a gRPC check needs consul.check.target, or a grpc://host:port endpoint (the endpoints option); the instance has ["http://10.0.0.5:3000"]',
+    );
+  });
+});

@@ -1,12 +1,12 @@
 import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../../common/option-problem.js';
 import { MAX_TIMER_MS } from '../../common/timers.js';
 import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
-import { type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options.js';
+import { type ConsulGrpcCheckOptions, type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options.js';
 import { CONSUL_DEFAULTS } from './consul-defaults.js';
 import { resolveConsulToken } from './consul-token.js';
 import { type ConsulTls, resolveConsulTls } from './consul-tls.js';
 
-export type { ConsulHttpCheckOptions, ConsulTtlCheckOptions, ResolvedCheck };
+export type { ConsulGrpcCheckOptions, ConsulHttpCheckOptions, ConsulTtlCheckOptions, ResolvedCheck };
 
 /** Where the registrar reports heartbeat trouble (a Nest `Logger` fits). */
 export interface ConsulRegistrarLogger {
@@ -35,7 +35,7 @@ export interface ConsulRegistrarOptions {
   /** Service tags. Default `[]`. */
   tags?: readonly string[];
   /** The health check Consul keeps for the instance. Default `{ type: 'ttl' }`. */
-  check?: ConsulTtlCheckOptions | ConsulHttpCheckOptions;
+  check?: ConsulTtlCheckOptions | ConsulHttpCheckOptions | ConsulGrpcCheckOptions;
   /** Consul removes a service whose check stayed critical this long (ms). Default and minimum 60 000. */
   deregisterCriticalServiceAfter?: number;
   /** Where heartbeat trouble is reported. Default: `console` (a Nest `Logger` under `GracefulModule`). */

@@ -21,6 +21,8 @@ export interface ConsulCheckRegistration {
   name: string;
   ttl?: string;
   http?: string;
+  grpc?: string;
+  grpcusetls?: boolean;
   interval?: string;
   timeout: string;
   tlsskipverify?: boolean;
@@ -77,14 +79,30 @@ function buildCheck(
     // The client's typings require a timeout although Consul ignores it for TTL checks.
     return { ...common, name: `${instance.name} heartbeat`, ttl: goDuration(check.ttl), timeout: goDuration(check.ttl) };
   }
-  return {
+  const polled = {
     ...common,
     name: `${instance.name} readiness`,
-    http: check.url ?? readinessUrl(instance.endpoints, check.path),
     interval: goDuration(check.interval),
     timeout: goDuration(check.timeout),
     tlsskipverify: check.tlsSkipVerify,
   };
+  if (check.type === 'http') return { ...polled, http: check.url ?? readinessUrl(instance.endpoints, check.path) };
+  const { target, tls } = grpcTarget(check, instance.endpoints);
+  // Consul's syntax: host:port for the whole server, host:port/service for one service.
+  return { ...polled, grpc: check.service === '' ? target : `${target}/${check.service}`, grpcusetls: tls };
+}
+
+/** The given target, else the instance's `grpc://` (then `grpcs://`, TLS by default) endpoint, known by registration time. */
+function grpcTarget(check: { target?: string; tls?: boolean }, endpoints: readonly string[]): { target: string; tls: boolean } {
+  if (check.target !== undefined) return { target: check.target, tls: check.tls ?? false };
+  const endpoint = endpoints.find((e) => schemeOf(e) === 'grpc') ?? endpoints.find((e) => schemeOf(e) === 'grpcs');
+  const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (!url || url.port === '' || url.hostname === '') {
+    throw new ConsulServiceDefinitionError(
+      `a gRPC check needs consul.check.target, or a grpc://host:port endpoint (the endpoints option); the instance has ${JSON.stringify(endpoints)}`,
+    );
+  }
+  return { target: url.host, tls: check.tls ?? url.protocol === 'grpcs:' };
 }
 
 /** kratos-style: version, the caller's metadata, and every endpoint under `endpoint_<scheme>`. */

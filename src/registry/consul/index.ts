@@ -3,6 +3,7 @@
 export { ConsulRegistrar } from './consul-registrar.js';
 export { CONSUL_DEFAULTS } from './consul-defaults.js';
 export {
+  type ConsulGrpcCheckOptions,
   type ConsulHttpCheckOptions,
   type ConsulRegistrarLogger,
   type ConsulRegistrarOptions,
