@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lastValueFrom } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { brokerTransport, createBrokerApp, type WorkReply } from '../support/broker-app';
 import { startNats, startRabbitMq, startRedis } from '../support/broker-servers';
@@ -9,6 +10,23 @@ import { waitFor } from '../support/http-client';
 
 const base: GracefulOptions = { exit: false, signals: [], advertiseHost: '127.0.0.1', stopTimeout: 5_000 };
 const ids = (count: number, from = 0) => Array.from({ length: count }, (_, i) => from + i);
+/** Held at the pool's gate until the test opens it (FakeDbPool.slowQuery). */
+const GATED = -1;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Resolves once the stop sequence logged the end of phase 5: what ends from then on counts as drained. */
+function whenListenersClosed(): () => Promise<void> {
+  const lines: string[] = [];
+  const log = Logger.prototype.log;
+  vi.spyOn(Logger.prototype, 'log').mockImplementation(function (this: Logger, message: unknown, ...rest: unknown[]) {
+    lines.push(String(message));
+    return log.call(this, message, ...rest);
+  });
+  return () => waitFor(() => lines.some((line) => /^close done in \d+ ms/.test(line)), 10_000, 'phase 5');
+}
 
 describe.each([
   { name: 'NATS', broker: 'nats' as const, start: startNats },
@@ -21,9 +39,14 @@ describe.each([
     const options = brokerTransport(kind, suite.broker);
     const { app, consumed, db } = await createBrokerApp(options, base);
     const client = await clientOf(options);
-    const replies = ids(20).map((id) => lastValueFrom(client.send<WorkReply>('work', { id, ms: 400 })));
+    const listenersClosed = whenListenersClosed();
+    const replies = ids(20).map((id) => lastValueFrom(client.send<WorkReply>('work', { id, ms: GATED })));
     await waitFor(() => consumed.entered.size === 20, 10_000, '20 handlers');
-    await app.close();
+    const closing = app.close();
+    // Released once the consumer stopped, so that all 20 end during the drain.
+    await listenersClosed();
+    db.open();
+    await closing;
     expect((await Promise.all(replies)).map((r) => r.id)).toEqual(ids(20));
     expect([...consumed.entered.values()]).toEqual(Array(20).fill(1));
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
@@ -37,16 +60,20 @@ describe('RabbitMQ with manual acknowledgements: messages in flight when the sto
   it('those that finish are acknowledged once; the one aborted at stopTimeout and those never delivered stay queued', async () => {
     const queue = `jobs-${randomUUID()}`;
     const jobs = amqpQueue(suite.broker, queue);
-    // 10 delivered at once (prefetch 10): 9 finish in 400 ms, id 0 would take a minute; 5 wait in the queue.
-    await jobs.publish(ids(15).map((id) => ({ id, ms: id === 0 ? 60_000 : 400 })));
+    // 10 delivered at once (prefetch 10): 9 held at the gate, id 0 would take a minute; 5 wait in the queue.
+    await jobs.publish(ids(15).map((id) => ({ id, ms: id === 0 ? 60_000 : GATED })));
 
-    const { app, consumed } = await createBrokerApp(brokerTransport('rmq', suite.broker, { queue, prefetchCount: 10 }), {
+    const listenersClosed = whenListenersClosed();
+    const { app, consumed, db } = await createBrokerApp(brokerTransport('rmq', suite.broker, { queue, prefetchCount: 10 }), {
       ...base,
       stopTimeout: 2_000,
       abortGrace: 100,
     });
     await waitFor(() => consumed.entered.size === 10, 20_000, '10 handlers');
-    await app.close();
+    const closing = app.close();
+    await listenersClosed();
+    db.open();
+    await closing;
 
     expect([...consumed.finished.keys()].sort((a, b) => a - b)).toEqual(ids(9, 1));
     // The interceptor completes the stuck handler's stream at the abort: it is still reported as aborted.
