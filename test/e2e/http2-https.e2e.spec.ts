@@ -8,7 +8,7 @@ import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { DrainLedger } from '../../src/drain/drain-ledger';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor, type Reply } from '../support/http-client';
-import { h2get } from '../support/http2-client';
+import { h2get, whyRefused } from '../support/http2-client';
 import { selfSignedCertificate, type KeyPair } from '../support/self-signed';
 import { createTestApp, type Platform, type TestServerOptions } from '../support/test-app';
 
@@ -60,7 +60,7 @@ async function acceptedRaw(server: NetServer, port: number): Promise<Socket> {
 function outcomeOf(reply: Promise<Reply>): Promise<string> {
   return reply.then(
     (r) => `served ${r.status}`,
-    (error: { code?: string | number }) => `refused ${String(error.code)}`,
+    (error: { code?: unknown; cause?: { code?: unknown } }) => `refused ${String(whyRefused(error))}`,
   );
 }
 
@@ -112,7 +112,7 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     // The client knows the session takes no new stream: refused before it is sent, never reset once accepted.
     const late = await h2get(client, '/slow?ms=1').then(
       () => 'served',
-      (error: { code?: string }) => error.code,
+      (error: { code?: unknown; cause?: { code?: unknown } }) => whyRefused(error),
     );
     expect(late).toBe('ERR_HTTP2_GOAWAY_SESSION');
     db.open();
