@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { DrainLedger } from './drain-ledger.js';
 import { HttpConnections } from './http-connections.js';
+import type { HttpTracker } from './http-tracker.interface.js';
 import { Http2Sessions, isHttp2Server } from './http2-sessions.js';
 import {
   closeMicroserviceConnections,
@@ -23,8 +24,8 @@ const PROGRESS_EVERY_MS = 1_000;
 @Injectable()
 export class DrainService {
   private readonly logger = new Logger('Graceful');
-  private readonly servers: HttpConnections[] = [];
-  private readonly http2Servers: Http2Sessions[] = [];
+  /** Per server its connections, then (HTTP/2) its sessions: phase 5 closes the listener before the GOAWAYs. */
+  private readonly servers: HttpTracker[] = [];
 
   constructor(
     private readonly ledger: DrainLedger,
@@ -49,7 +50,7 @@ export class DrainService {
   /** At bootstrap, before or after `listen()`: puts the server's connections and requests (HTTP/2 sessions and streams too) in the ledger. */
   trackHttpServer(server: Server): void {
     this.servers.push(new HttpConnections(server, this.ledger));
-    if (isHttp2Server(server)) this.http2Servers.push(new Http2Sessions(server, this.ledger));
+    if (isHttp2Server(server)) this.servers.push(new Http2Sessions(server, this.ledger));
   }
 
   /** At start (again once attached; repeats do nothing): gRPC calls become units one by one, and gRPC servers get the health service. */
@@ -80,7 +81,6 @@ export class DrainService {
     // Before the listener: it sends a WebSocket its 1001 unless Socket.IO's engine closes it itself.
     const socketIoConnections = closeSocketIoConnections(app);
     for (const server of this.servers) server.closeListener();
-    for (const server of this.http2Servers) server.closeSessions();
     return { microserviceListeners: await closeMicroserviceListeners(app), socketIoConnections };
   }
 
@@ -114,14 +114,12 @@ export class DrainService {
   /** End of the drain: closes the connections left (none has a request) and TCP microservice connections. */
   async finish(app: unknown): Promise<void> {
     for (const server of this.servers) server.destroyAll();
-    for (const server of this.http2Servers) server.destroyAll();
     await closeMicroserviceConnections(app);
   }
 
   /** Removes the listeners put on the HTTP servers. */
   detach(): void {
     for (const server of this.servers) server.detach();
-    for (const server of this.http2Servers) server.detach();
   }
 
   /** "3 unit(s) (http 2, background 1)". */

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { DrainLedger } from './drain-ledger.js';
+import type { HttpTracker } from './http-tracker.interface.js';
 import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units.js';
 import { CoarseClock } from './coarse-clock.js';
 import { isHttp2Server } from './http2-sessions.js';
@@ -39,7 +40,7 @@ export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
  * {@link KEEP_ALIVE_WINDOW_MS}). Closes the server
  * without the resets Node's `server.close()` causes (docs/drain.md, "HTTP: closing without resets").
  */
-export class HttpConnections implements RequestOwner {
+export class HttpConnections implements RequestOwner, HttpTracker {
   private readonly connections = new Map<Socket, Connection>();
   private closing = false;
   private readonly clock = new CoarseClock();

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { IncomingMessage, Server } from 'node:http';
 import { DrainUnit, type DrainLedger } from './drain-ledger.js';
+import type { HttpTracker } from './http-tracker.interface.js';
 import { afterHandler, type AnyResponse } from './http-units.js';
 import type { WorkKind } from './work-unit.interface.js';
 
@@ -72,7 +73,7 @@ class StreamUnit extends DrainUnit {
  * closes once its last stream has. HTTP/1.1 requests on a secure server with `allowHTTP1`
  * stay with {@link HttpConnections}.
  */
-export class Http2Sessions {
+export class Http2Sessions implements HttpTracker {
   private readonly sessions = new Map<ServerHttp2Session, Session>();
   private readonly units = new WeakMap<ServerHttp2Stream, StreamUnit>();
   private closing = false;
@@ -87,8 +88,8 @@ export class Http2Sessions {
     server.prependListener('request', this.onRequest);
   }
 
-  /** Phase 5, after the listener closed: GOAWAY on every session; an idle one closes at once. */
-  closeSessions(): void {
+  /** Phase 5, after the server's {@link HttpConnections} closed the listener: GOAWAY on every session; an idle one closes at once. */
+  closeListener(): void {
     this.closing = true;
     for (const session of this.sessions.keys()) session.close();
   }
