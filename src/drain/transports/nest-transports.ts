@@ -50,8 +50,8 @@ export function describeTransport(server: TransportServerLike): string {
   return `custom transport ${(server as object).constructor?.name ?? String(server.transportId)}`;
 }
 
-/** @internal The fields of `server` among `fields` that it lacks (an upgrade renamed them). */
-export function missingFields(server: object, fields: readonly string[]): string[] {
+/** The fields of `server` among `fields` that it lacks (an upgrade renamed them). */
+function missingFields(server: object, fields: readonly string[]): string[] {
   return fields.filter((field) => !(field in server));
 }
 

@@ -49,8 +49,8 @@ class TcpParticipant implements DrainParticipant {
 
   async closeRemaining(signal: AbortSignal): Promise<void> {
     // Synchronously, before any await: the next poll phase may already hold a client's next message.
-    const closed = [...this.sockets].map((socket) => this.end(socket));
-    await Promise.race([Promise.all(closed), new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+    const closed = Promise.all([...this.sockets].map((socket) => this.end(socket)));
+    if (!signal.aborted) await Promise.race([closed, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
     this.transport.close(); // destroys what did not close in time
   }
 
