@@ -1,35 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { DrainLedger } from './drain-ledger.js';
-import { HttpConnections } from './http-connections.js';
-import type { HttpTracker } from './http-tracker.interface.js';
-import { Http2Sessions, isHttp2Server } from './http2-sessions.js';
-import {
-  closeMicroserviceConnections,
-  closeMicroserviceListeners,
-  setMicroservicesServing,
-  watchMicroserviceTransports,
-} from './microservice-intake.js';
 import { StopSignals } from './stop-signals.service.js';
-import { closeSocketIoConnections } from './transports/socket-io.js';
+import type { DrainContext, DrainParticipant } from './transports/drain-participant.interface.js';
+import { transportServers, type TransportServerLike } from './transports/nest-transports.js';
+import { detectTransports, TRANSPORT_DRAINS } from './transports/transport-drains.js';
 import type { PendingUnit } from './work-unit.interface.js';
+import { WorkTracker } from './work-tracker.service.js';
 
 /** How often the drain logs what it still waits for. */
 const PROGRESS_EVERY_MS = 1_000;
 
 /**
- * @internal The drain of one app, as the stop sequence drives it: what it calls at phases 1,
- * 5, 6 and 7 and at the drain's end. Everything it waits for is in one {@link DrainLedger}.
+ * @internal The drain of one app, as the stop sequence drives it: a loop over one participant
+ * per transport (src/drain/transports/) at phases 1, 5, the disconnect and release.
+ * Everything it waits for is in one {@link DrainLedger}.
  */
 @Injectable()
 export class DrainService {
   private readonly logger = new Logger('Graceful');
-  /** Per server its connections, then (HTTP/2) its sessions: phase 5 closes the listener before the GOAWAYs. */
-  private readonly servers: HttpTracker[] = [];
+  private participants: DrainParticipant[] = [];
+  private context?: DrainContext;
 
   constructor(
     private readonly ledger: DrainLedger,
     private readonly signals: StopSignals,
+    private readonly work: WorkTracker,
   ) {}
 
   /** Units open now: requests, connections that may bring one, WebSocket closes, handlers, jobs. */
@@ -47,41 +43,48 @@ export class DrainService {
     return this.ledger.aborted;
   }
 
-  /** At bootstrap, before or after `listen()`: puts the server's connections and requests (HTTP/2 sessions and streams too) in the ledger. */
-  trackHttpServer(server: Server): void {
-    this.servers.push(new HttpConnections(server, this.ledger));
-    if (isHttp2Server(server)) this.servers.push(new Http2Sessions(server, this.ledger));
-  }
-
-  /** At start (again once attached; repeats do nothing): gRPC calls become units one by one, and gRPC servers get the health service. */
-  watchTransports(app: unknown): void {
-    watchMicroserviceTransports(app);
+  /**
+   * At bootstrap, once: finds the app's transports and makes their participants (HTTP
+   * connections and gRPC calls are units from now on). Returns, one sentence each, what
+   * cannot be drained: a transport with no participant, or one an upgrade changed under it.
+   * Calling it again does nothing.
+   */
+  attach(app: unknown, httpServer: Server | undefined): string[] {
+    if (this.context) return [];
+    const { ledger, work, signals } = this;
+    this.context = { app, httpServer, microservices: transportServers(app), ledger, work, signals };
+    const { participants, problems } = detectTransports(this.context);
+    this.participants = participants;
+    return problems;
   }
 
   /** The app became ready: the gRPC health service says SERVING (phase 1 turns it to NOT_SERVING). */
-  setServing(app: unknown): void {
-    setMicroservicesServing(app, true);
+  setServing(serving: boolean): void {
+    for (const participant of this.participants) participant.setServing?.(serving);
   }
 
   /** Phase 1, synchronous: fires `draining`, app-wide and on every open unit that listens. */
   beginStop(reason: string): void {
     this.signals.fireDraining(reason);
     this.ledger.notify('draining', reason);
+    this.setServing(false);
   }
 
   /**
-   * Phase 5: stops accepting on the HTTP server, Socket.IO sessions and TCP microservice
-   * listeners, and sends GOAWAY on every HTTP/2 session; from here on, units that end count
-   * as drained.
+   * Phase 5: every participant stops accepting, in list order, in the check phase right
+   * after a poll phase accepted what the kernel queued (closing a listener resets its
+   * queue); from here on, units that end count as drained. Returns their log lines.
    */
-  async closeListeners(app: unknown): Promise<{ microserviceListeners: number; socketIoConnections: number }> {
-    // The check phase, right after the poll phase accepted what the kernel queued: closing resets the queue.
+  async stopAccepting(signal: AbortSignal): Promise<string[]> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
-    // Before the listener: it sends a WebSocket its 1001 unless Socket.IO's engine closes it itself.
-    const socketIoConnections = closeSocketIoConnections(app);
-    for (const server of this.servers) server.closeListener();
-    return { microserviceListeners: await closeMicroserviceListeners(app), socketIoConnections };
+    this.adoptLate();
+    const results = await Promise.allSettled(this.participants.map(async (participant) => participant.stopAccepting(signal)));
+    return results.flatMap((result, i) => {
+      if (result.status === 'fulfilled') return result.value ? [result.value] : [];
+      this.logger.warn(`${this.participants[i]!.name}: could not stop accepting: ${String(result.reason)}`);
+      return [];
+    });
   }
 
   /** Phase 6: resolves when nothing is left, or when `signal` fires; never rejects. Logs progress every second. */
@@ -111,15 +114,36 @@ export class DrainService {
     return [...this.ledger.cut()];
   }
 
-  /** End of the drain: closes the connections left (none has a request) and TCP microservice connections. */
-  async finish(app: unknown): Promise<void> {
-    for (const server of this.servers) server.destroyAll();
-    await closeMicroserviceConnections(app);
+  /**
+   * The disconnect, right after the drain: every participant closes what is left. All begin
+   * in this event-loop turn, the drain's last, so none lets in work after the drain ended.
+   */
+  async closeRemaining(signal: AbortSignal): Promise<void> {
+    const results = await Promise.allSettled(this.participants.map(async (participant) => participant.closeRemaining?.(signal)));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') this.logger.warn(`${this.participants[i]!.name}: closing failed: ${String(result.reason)}`);
+    });
   }
 
-  /** Removes the listeners put on the HTTP servers. */
+  /** Release: every participant removes what it put on the app's objects. */
   detach(): void {
-    for (const server of this.servers) server.detach();
+    for (const participant of this.participants) participant.detach?.();
+  }
+
+  /**
+   * A microservice connected after bootstrap (`connectMicroservice()` after `listen()`) gets
+   * its participant now, at phase 5; the calls it took before are counted by connection.
+   */
+  private adoptLate(): void {
+    if (!this.context) return;
+    const known = new Set<TransportServerLike>(this.context.microservices);
+    const late = transportServers(this.context.app).filter((server) => !known.has(server));
+    if (late.length === 0) return;
+    this.context = { ...this.context, microservices: [...this.context.microservices, ...late] };
+    const microserviceDrains = TRANSPORT_DRAINS.filter((drain) => drain.transportId !== undefined);
+    const { participants, problems } = detectTransports({ ...this.context, httpServer: undefined, microservices: late }, microserviceDrains);
+    this.participants.push(...participants);
+    for (const problem of problems) this.logger.warn(problem);
   }
 
   /** "3 unit(s) (http 2, background 1)". */

@@ -90,7 +90,6 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     if (this.app) return;
     this.app = app;
     this.nestClose = replaceClose(app, (signal) => this.stop(signal ?? 'app.close()'));
-    this.drain.watchTransports(app);
     if (this.options.signals.length === 0) return;
     this.signalTarget = {
       name: this.info.name,
@@ -121,9 +120,9 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     // At start too: a budget the orchestrator cuts is a deployment mistake, best seen before the first stop.
     const overGrace = overGracePeriod(this.options);
     if (overGrace) this.logger.warn(overGrace);
-    this.drain.watchTransports(this.app);
+    // Loud: a transport the drain cannot stop would lose its in-flight work at every stop.
+    for (const problem of this.drain.attach(this.app, server)) this.logger.warn(problem);
     if (!adapter || !server) return this.start(undefined);
-    this.drain.trackHttpServer(server);
     drainBeforeClose(adapter, () => this.sequence.drain('app.close()'));
     if (server.listening) return this.start(server);
     server.once('listening', () => void this.start(server));
@@ -154,18 +153,16 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
       afterStop: hooks('afterStop'),
       deregister: (signal) => this.registration.deregister(this.info, signal),
       delay: () => this.delay(),
-      closeListeners: async () => {
-        const { microserviceListeners, socketIoConnections } = await this.drain.closeListeners(this.app);
-        if (microserviceListeners > 0) this.logger.log(`stopped accepting on ${microserviceListeners} microservice listener(s)`);
-        if (socketIoConnections > 0) this.logger.log(`closing ${socketIoConnections} Socket.IO connection(s) once their handlers replied`);
+      closeListeners: async (signal) => {
+        for (const line of await this.drain.stopAccepting(signal)) this.logger.log(line);
       },
       drain: async (signal) => {
         await this.drain.whenIdle(signal);
         signal.throwIfAborted();
       },
       abortRemaining: () => this.drain.abortRemaining(this.options.abortGrace),
-      disconnect: async () => {
-        await this.drain.finish(this.app);
+      disconnect: async (signal) => {
+        await this.drain.closeRemaining(signal);
         this.stateValue = 'stopping';
       },
       teardown: () => this.nestClose!(this.stopReason),
@@ -227,7 +224,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
       if (this.stateValue !== 'starting') return;
       this.stateValue = 'ready';
       this.notReadyReason = undefined;
-      this.drain.setServing(this.app);
+      this.drain.setServing(true);
       void runHooks('afterStart', this.options.afterStart, context, this.options.hookTimeout, this.logger);
     };
     if (this.registration.enabled && this.options.readiness === 'registered') {

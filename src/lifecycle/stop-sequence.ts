@@ -13,13 +13,14 @@ export interface StopSteps {
   afterStop?(): Promise<void>;
   deregister(signal: AbortSignal): Promise<void>;
   delay(): Promise<void>;
-  closeListeners(): Promise<void>;
+  /** Phase 5: every transport stops taking new work. */
+  closeListeners(signal: AbortSignal): Promise<void>;
   /** Resolves once nothing is in flight; stops waiting when `signal` fires. */
   drain(signal: AbortSignal): Promise<void>;
   /** Fires `abort`, waits its grace, cuts what is left and returns it. */
   abortRemaining(): Promise<readonly PendingUnit[]>;
   /** Closes what is left open of the transports (idle connections, microservice connections). */
-  disconnect(): Promise<void>;
+  disconnect(signal: AbortSignal): Promise<void>;
   /** Nest's own close: destroy hooks, shutdown hooks, disposal. */
   teardown(): Promise<void>;
   /** Releases what the library holds (server listeners, the registrar's sockets and timers). */
@@ -91,10 +92,10 @@ export class StopSequence {
       await this.phase('deregister', this.bounds.deregister, (signal) => this.steps.deregister(signal));
     }
     await this.phase('delay', undefined, () => this.steps.delay());
-    await this.phase('close', undefined, () => this.steps.closeListeners());
+    await this.phase('close', undefined, (signal) => this.steps.closeListeners(signal));
     const idle = await this.phase('drain', this.bounds.drain, (signal) => this.steps.drain(signal));
     if (!idle) await this.phase('abort', undefined, () => this.abortRemaining());
-    await this.phase('disconnect', undefined, () => this.steps.disconnect());
+    await this.phase('disconnect', undefined, (signal) => this.steps.disconnect(signal));
     this.drainEndedAt = performance.now();
   }
 

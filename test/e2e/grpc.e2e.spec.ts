@@ -129,8 +129,8 @@ describe('a hybrid app with a gRPC microservice (grpc-js client)', () => {
     expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
   });
 
-  it('a transport not watched at start: phase 5 drains its calls by connection, and they complete', async () => {
-    started = await createGrpcApp({ ...base }, { watch: false });
+  it('a microservice connected after start-up: phase 5 finds it and drains its calls by connection, and they complete', async () => {
+    started = await createGrpcApp({ ...base }, { late: true });
     client = grpcClient(`127.0.0.1:${started.grpcPort}`);
     const { app, db } = started;
     const unary = client.get({ id: 4, ms: -1 });
@@ -144,6 +144,9 @@ describe('a hybrid app with a gRPC microservice (grpc-js client)', () => {
     await closing;
     expect(await unary).toMatchObject({ id: 4, row: 'row' });
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    expect(app.get(GracefulLifecycle).report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+    const report = app.get(GracefulLifecycle).report;
+    expect(report).toMatchObject({ exitCode: 0, aborted: [] });
+    // One unit per connection open when it was found (the client may hold more than one).
+    expect(report!.drained).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,11 +1,11 @@
-import { Controller, Injectable, Module, UseInterceptors, type INestApplication, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Injectable, Logger, Module, UseInterceptors, type INestApplication, type OnModuleDestroy } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
+import { ClientProxyFactory, MessagePattern, Payload, Server as NestServer, Transport, type ClientProxy, type CustomTransportStrategy } from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo, type Server } from 'node:net';
 import { lastValueFrom } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
@@ -149,5 +149,34 @@ describe('hybrid app with a TCP microservice', () => {
     expect(probe.openConnectionsAtDestroy).toBe(0);
     await idleClosed;
     expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+  });
+});
+
+/** A custom transport strategy, which no drain participant knows. */
+class InMemoryStrategy extends NestServer implements CustomTransportStrategy {
+  listen(callback: () => void): void {
+    callback();
+  }
+  close(): void {}
+  on(): void {}
+  unwrap<T>(): T {
+    return undefined as T;
+  }
+}
+
+describe('a microservice no drain participant knows', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is named in a warning at start-up that says its work is closed by Nest\'s teardown, not drained', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const app = await NestFactory.create(HybridAppModule, new ExpressAdapter(), { logger: ['error', 'warn', 'log'] });
+    enableGracefulShutdown(app);
+    app.connectMicroservice({ strategy: new InMemoryStrategy() });
+    await app.startAllMicroservices();
+    await app.listen(0, '127.0.0.1');
+    const warnings = warn.mock.calls.map(([message]) => String(message));
+    await app.close();
+    expect(warnings).toContainEqual(expect.stringMatching(/^custom transport InMemoryStrategy has no drain participant: .*closed by Nest's teardown, not drained/));
+    expect(app.get(GracefulLifecycle).report).toMatchObject({ exitCode: 0 });
   });
 });

@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
-import { SOCKET_IO_REFUSAL } from '../../src/drain/transports/socket-io';
+import { SOCKET_IO_REFUSAL } from '../../src/drain/transports/socket-io.participant';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor, type Reply } from '../support/http-client';

@@ -88,7 +88,7 @@ describe.each<Platform>(['express', 'fastify'])('stop sequence on %s', (platform
 
   it('closing the transports throwing does not keep Nest teardown from running', async () => {
     const { lifecycle, db } = await listen();
-    vi.spyOn(app!.get(DrainService), 'finish').mockRejectedValue(new Error('microservice close exploded'));
+    vi.spyOn(app!.get(DrainService), 'closeRemaining').mockRejectedValue(new Error('microservice close exploded'));
     await app!.close();
     expect(lifecycle.report?.phases.find((p) => p.phase === 'disconnect')).toMatchObject({ ok: false, error: 'microservice close exploded' });
     expect(lifecycle.report?.phases.find((p) => p.phase === 'teardown')).toMatchObject({ ok: true });

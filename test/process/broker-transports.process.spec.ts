@@ -18,7 +18,7 @@ const N = 10;
 const GATED = -1;
 const ids = (count: number, from = 0) => Array.from({ length: count }, (_, i) => from + i);
 /** The phase-5 log line: the consumers are stopped once it is printed. */
-const CONSUMING_STOPPED = /stopped accepting on \d+ microservice listener/;
+const CONSUMING_STOPPED = /microservice: stopped accepting/;
 
 interface Report {
   exitCode: number;

@@ -19,8 +19,8 @@ async function start(config: object): Promise<{ app: SpawnedApp; grpcPort: numbe
   const grpcPort = Number((await app.waitForLine(/^GRPC \d+/)).split(' ')[1]);
   const client = grpcClient(`127.0.0.1:${grpcPort}`);
   clients.add(client);
-  // Ready (registered: there is no registrar) once the afterStart hooks ran.
-  await app.waitForLine(/afterStart hook done/);
+  // Ready (registered: there is no registrar), so the health service says SERVING.
+  await app.waitForLine(/^EVENT ready$/);
   return { app, grpcPort, client };
 }
 

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Observable } from 'rxjs';
 import { GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
-import { setMicroservicesServing, watchMicroserviceTransports } from '../../src/drain/microservice-intake';
 import { FakeDbPool } from './fake-db';
 import { freePort } from './server-process';
 
@@ -76,20 +75,15 @@ export interface GrpcApp {
  * A hybrid app (Express + a gRPC microservice serving orders.Orders) on 127.0.0.1, or with
  * `standalone` a microservice-only app (`NestFactory.createMicroservice()`). With
  * `options`, nestjs-graceful drives it; with `false`, it is plain Nest with
- * `enableShutdownHooks()`, for comparison. `watch: false` leaves the transport unwatched
- * at start, as an app started in an order the library does not see would be.
+ * `enableShutdownHooks()`, for comparison. `late: true` connects the microservice only
+ * after `listen()`: the library finds it at phase 5 instead of at start-up.
  */
 export async function createGrpcApp(
   options: GracefulOptions | false,
-  { standalone = false, watch = true, grpcPort: chosenPort }: { standalone?: boolean; watch?: boolean; grpcPort?: number } = {},
+  { standalone = false, late = false, grpcPort: chosenPort }: { standalone?: boolean; late?: boolean; grpcPort?: number } = {},
 ): Promise<GrpcApp> {
   const grpcPort = chosenPort ?? (await freePort());
-  let app: INestApplication | undefined;
-  const graceful = options === false ? [] : [GracefulModule.forRoot({
-    ...options,
-    // Until the lifecycle calls these itself at start and when it is ready.
-    afterStart: [...[options.afterStart ?? []].flat(), () => setMicroservicesServing(app, true)],
-  })];
+  const graceful = options === false ? [] : [GracefulModule.forRoot(options)];
   @Module({ imports: graceful, controllers: [OrdersGrpc], providers: [FakeDbPool] })
   class GrpcAppModule {}
   const module: DynamicModule = { module: GrpcAppModule };
@@ -100,20 +94,17 @@ export async function createGrpcApp(
   const logger = ['error', 'warn', 'log'] as const;
   if (standalone) {
     const only = await NestFactory.createMicroservice(module, { ...microservice, logger: [...logger] });
-    app = only as unknown as INestApplication;
     enableGracefulShutdown(only);
-    // Before listen(): the transport is watched once it listens.
-    watchMicroserviceTransports(only);
     await only.listen();
-    return { app, grpcPort, db: app.get(FakeDbPool) };
+    return { app: only as unknown as INestApplication, grpcPort, db: only.get(FakeDbPool) };
   }
-  app = await NestFactory.create(module, new ExpressAdapter(), { logger: [...logger], abortOnError: false });
+  const app = await NestFactory.create(module, new ExpressAdapter(), { logger: [...logger], abortOnError: false });
   if (options === false) app.enableShutdownHooks();
   else enableGracefulShutdown(app);
+  if (late) await app.listen(0, '127.0.0.1');
   app.connectMicroservice(microservice);
   await app.startAllMicroservices();
-  if (options !== false && watch) watchMicroserviceTransports(app);
-  await app.listen(0, '127.0.0.1');
+  if (!late) await app.listen(0, '127.0.0.1');
   return { app, grpcPort, db: app.get(FakeDbPool) };
 }
 

@@ -1,4 +1,5 @@
 import { closeWebSocketWith, whenNoHandlerRuns } from '../websocket-close.js';
+import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
 
 /** What is used here of an engine.io `Socket`: one client connection, under every Socket.IO namespace it joined. */
 interface EngineConnectionLike {
@@ -38,10 +39,9 @@ function isEngine(value: unknown): value is EngineLike {
 }
 
 /** The engine.io servers behind the app's Socket.IO gateways, each once (namespaces share theirs). */
-function enginesOf(app: unknown): Set<EngineLike> {
+function enginesOf(hosts: Map<unknown, { server?: unknown }>): Set<EngineLike> {
   const engines = new Set<EngineLike>();
-  const hosts = (app as AppWithSockets | undefined)?.socketModule?.socketsContainer?.getAll?.();
-  for (const { server } of hosts?.values() ?? []) {
+  for (const { server } of hosts.values()) {
     const io = server as IoServerLike | undefined;
     const engine = io?.engine ?? io?.server?.engine;
     if (isEngine(engine)) engines.add(engine);
@@ -101,24 +101,45 @@ function closeWhenHandled(connection: EngineConnectionLike): void {
 }
 
 /**
- * @internal Phase 5, before the HTTP listener closes: each engine.io server behind a Socket.IO
- * gateway refuses new sessions (a handshake on a connection still open gets 403), and each
- * client connection is closed once no handler is running for it (their replies and acks
- * go out first). The close is engine.io's own, not a Socket.IO
- * disconnect: clients see "transport close" and reconnect, to another instance. A
- * WebSocket transport's connection is held in the drain until the client answers the
- * close frame (see `HttpConnections`). Returns how many connections were told.
+ * The engine.io servers behind an app's Socket.IO gateways. Phase 5, before the HTTP
+ * listener closes: each refuses new sessions (a handshake on a connection still open gets
+ * 403), and each client connection is closed once no handler is running for it (their
+ * replies and acks go out first). The close is engine.io's own, not a Socket.IO disconnect:
+ * clients see "transport close" and reconnect, to another instance. A WebSocket transport's
+ * connection is held in the drain until the client answers the close frame (see
+ * `HttpConnections`). Nest's teardown closes the servers.
  */
-export function closeSocketIoConnections(app: unknown): number {
-  let told = 0;
-  for (const engine of enginesOf(app)) {
-    engine.opts.allowRequest = (_req, callback) => callback(SOCKET_IO_REFUSAL, false);
-    for (const connection of Object.values(engine.clients)) {
-      const ws = connection.transport.name === 'websocket' ? connection.transport.socket : undefined;
-      if (typeof ws === 'object' && ws !== null) closeWebSocketWith(ws, (onSent) => whenClosed(connection, onSent));
-      closeWhenHandled(connection);
-      told++;
+class SocketIoParticipant implements DrainParticipant {
+  readonly name = 'Socket.IO';
+
+  constructor(private readonly engines: ReadonlySet<EngineLike>) {}
+
+  stopAccepting(): string | void {
+    let told = 0;
+    for (const engine of this.engines) {
+      engine.opts.allowRequest = (_req, callback) => callback(SOCKET_IO_REFUSAL, false);
+      for (const connection of Object.values(engine.clients)) {
+        const ws = connection.transport.name === 'websocket' ? connection.transport.socket : undefined;
+        if (typeof ws === 'object' && ws !== null) closeWebSocketWith(ws, (onSent) => whenClosed(connection, onSent));
+        closeWhenHandled(connection);
+        told++;
+      }
     }
+    if (told > 0) return `closing ${told} Socket.IO connection(s) once their handlers replied`;
   }
-  return told;
 }
+
+/** @internal Finds the Socket.IO gateways among the servers Nest made for the app's gateways. */
+export const socketIoDrain: TransportDrain = {
+  transport: 'Socket.IO',
+  detect({ app }: DrainContext) {
+    const socketModule = (app as AppWithSockets | undefined)?.socketModule;
+    if (!socketModule) return []; // no @nestjs/websockets, or no gateway
+    const hosts = socketModule.socketsContainer?.getAll?.();
+    if (!(hosts instanceof Map)) {
+      return ['Socket.IO gateways cannot be drained: this @nestjs/core has no socketModule.socketsContainer.getAll() (renamed by an upgrade?). Their clients are cut by Nest\'s teardown, not drained.'];
+    }
+    const engines = enginesOf(hosts);
+    return engines.size > 0 ? [new SocketIoParticipant(engines)] : [];
+  },
+};

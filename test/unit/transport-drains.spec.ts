@@ -1,0 +1,59 @@
+import { Server as NetServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { DrainLedger } from '../../src/drain/drain-ledger';
+import { StopSignals } from '../../src/drain/stop-signals.service';
+import type { DrainContext } from '../../src/drain/transports/drain-participant.interface';
+import type { TransportServerLike } from '../../src/drain/transports/nest-transports';
+import { detectTransports } from '../../src/drain/transports/transport-drains';
+import { WorkTracker } from '../../src/drain/work-tracker.service';
+
+function context(microservices: object[], app: unknown = undefined): DrainContext {
+  const ledger = new DrainLedger();
+  return { app, microservices: microservices as TransportServerLike[], ledger, work: new WorkTracker(ledger), signals: new StopSignals() };
+}
+
+const close = () => undefined;
+
+describe('detectTransports', () => {
+  it('names each microservice transport no participant drains, and says what happens to its work', () => {
+    class InMemoryStrategy {
+      close = close;
+    }
+    const { participants, problems } = detectTransports(context([{ transportId: 6, close }, { transportId: 3, close }, new InMemoryStrategy()]));
+    expect(participants).toEqual([]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^Kafka microservice \(Transport\.KAFKA\) has no drain participant: .*closed by Nest's teardown, not drained/),
+      expect.stringMatching(/^MQTT microservice \(Transport\.MQTT\) has no drain participant/),
+      expect.stringMatching(/^custom transport InMemoryStrategy has no drain participant/),
+    ]);
+  });
+
+  it('a transport whose server lacks a field its participant reads is named with the field, not skipped', () => {
+    const nats = { transportId: 2, close, natsClient: null }; // no `subscriptions`: renamed by an upgrade
+    const tcp = { transportId: 0, close, isManuallyTerminated: false, unwrap: () => ({}) }; // no net.Server
+    const { participants, problems } = detectTransports(context([nats, tcp]));
+    expect(participants).toEqual([]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^TCP microservice \(Transport\.TCP\) cannot be drained: its unwrap\(\) gave no net\.Server/),
+      expect.stringMatching(/^NATS microservice \(Transport\.NATS\) cannot be drained: .*no subscriptions on its server .*closed by Nest's teardown, not drained/),
+    ]);
+  });
+
+  it('Socket.IO gateways behind a Nest whose socket module changed shape are named', () => {
+    const { problems } = detectTransports(context([], { socketModule: {} }));
+    expect(problems).toEqual([expect.stringMatching(/^Socket\.IO gateways cannot be drained: .*socketsContainer/)]);
+  });
+
+  it('one participant per transport found, in list order; an app without gateways or microservices has none', () => {
+    const tcpServer = new NetServer();
+    const tcp = { transportId: 0, close, isManuallyTerminated: false, unwrap: () => tcpServer };
+    const nats = { transportId: 2, close, natsClient: null, subscriptions: [] };
+    const redis = { transportId: 1, close, subClient: null, pubClient: null };
+    const rmq = { transportId: 5, close, channel: null, server: null };
+    const found = detectTransports(context([rmq, redis, nats, tcp], { socketModule: null }));
+    expect(found.problems).toEqual([]);
+    expect(found.participants.map((p) => p.name)).toEqual(['TCP microservice', 'NATS microservice', 'Redis microservice', 'RabbitMQ microservice']);
+    for (const participant of found.participants) participant.detach?.();
+    expect(tcpServer.listenerCount('connection')).toBe(0);
+  });
+});
