@@ -93,7 +93,8 @@ export interface ResolvedGracefulOptions
 /**
  * The defaults, frozen. They fit Kubernetes' default grace period of 30 s: with a registrar
  * and `shutdownDelay: 5000` the stop's bounds add up to 2 × 3000 (deregistration, registrar
- * close) + 5000 + 10000 + 500 + 5000 = 26 500 ms, 27 500 with the watchdog's slack.
+ * close) + 5000 + 1000 (close) + 10000 + 500 + 1000 (disconnect) + 5000 = 28 500 ms, 29 500
+ * with the watchdog's slack.
  */
 export const DEFAULT_OPTIONS = deepFreeze({
   metadata: {},

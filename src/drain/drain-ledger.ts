@@ -47,6 +47,7 @@ export class DrainLedger {
   private count = 0;
   private wakers: Array<() => void> = [];
   private counting = false;
+  private sealedValue = false;
   private drainedCount = 0;
   private readonly abortedUnits: PendingUnit[] = [];
   private readonly fired = new Map<StopMoment, unknown>();
@@ -60,9 +61,17 @@ export class DrainLedger {
     return this.drainedCount;
   }
 
-  /** The work units still open at the {@link cut}, and those that ended unfinished ({@link endAborted}). */
+  /**
+   * Since the stop began: the work units still open at the {@link cut}, those that ended
+   * unfinished ({@link endAborted}) and those refused after the drain ({@link refuse}).
+   */
   get aborted(): readonly PendingUnit[] {
     return this.abortedUnits;
+  }
+
+  /** The drain ended (idle, or {@link cut}): nothing waits for work begun from now on. */
+  get sealed(): boolean {
+    return this.sealedValue;
   }
 
   /** Opens `unit` (made for this ledger); adding it again does nothing. */
@@ -86,11 +95,14 @@ export class DrainLedger {
     return true;
   }
 
-  /** Ends `unit` as aborted: it stopped without finishing (a stream completed at the deadline, a job that gave up). */
+  /**
+   * Ends `unit` as aborted: it stopped without finishing (a stream completed at the deadline, a
+   * job that gave up). Before the stop began it is the app's business, not the stop's: not kept.
+   */
   endAborted(unit: DrainUnit): boolean {
     if (!unit.open) return false;
     this.unlink(unit);
-    if (unit.isWork) this.abortedUnits.push(pendingOf(unit, performance.now()));
+    if (unit.isWork && this.fired.size > 0) this.abortedUnits.push(pendingOf(unit, performance.now()));
     if (this.count === 0 && this.wakers.length > 0) this.wake();
     return true;
   }
@@ -139,8 +151,19 @@ export class DrainLedger {
     }
   }
 
-  /** Cuts every open unit; returns everything aborted: the work among them, and what ended unfinished before. */
+  /** The drain ended with nothing open: work begun from now on is refused. */
+  seal(): void {
+    this.sealedValue = true;
+  }
+
+  /** Work someone tried to begin after the drain ended: it runs untracked, if at all, so it counts as aborted. */
+  refuse(unit: Pick<PendingUnit, 'kind' | 'name'>): void {
+    this.abortedUnits.push({ ...unit, ageMs: 0 });
+  }
+
+  /** Cuts every open unit and seals; returns everything aborted: the work among them, and what ended unfinished before. */
   cut(): readonly PendingUnit[] {
+    this.seal();
     const now = performance.now();
     const units = [...this.units()];
     for (const unit of units) this.unlink(unit);

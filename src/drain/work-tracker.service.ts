@@ -12,14 +12,25 @@ export class WorkTracker {
   /** @internal */
   constructor(private readonly ledger: DrainLedger) {}
 
-  /** Begins a unit of work; the drain waits until `done()` is called. */
+  /**
+   * Begins a unit of work; the drain waits until `done()` is called. Throws once the drain
+   * has ended (from Nest's teardown on): nothing would wait for the work any more.
+   */
   begin(name = 'background', kind: WorkKind = 'background'): WorkHandle {
+    if (this.ledger.sealed) {
+      this.ledger.refuse({ kind, name });
+      throw new Error(
+        `nestjs-graceful: work "${name}" begun after the drain ended was refused: nothing waits for it now, and the process may exit under it. ` +
+          'Begin work before the stop (stop taking new work on the draining signal); in onModuleDestroy or onApplicationShutdown, ' +
+          'await the work in the hook itself instead of tracking it (Nest waits for the hook, up to teardownTimeout).',
+      );
+    }
     const unit = new TrackedWork(this.ledger, name, kind);
     this.ledger.add(unit);
     return unit;
   }
 
-  /** Tracks a promise until it settles; returns the same promise. */
+  /** Tracks a promise until it settles; returns the same promise. Throws as {@link begin} does. */
   track<T>(promise: PromiseLike<T>, name = 'background'): PromiseLike<T> {
     const handle = this.begin(name);
     promise.then(handle.done, handle.done);

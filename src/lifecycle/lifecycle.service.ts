@@ -7,11 +7,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { APP_INFO } from '../app-info/app-info.js';
 import { serverEndpoint, type MutableAppInfo } from '../app-info/build-app-info.js';
 import { sleep } from '../common/bounded.js';
+import { DrainLedger } from '../drain/drain-ledger.js';
 import { DrainService } from '../drain/drain.service.js';
 import { Registration } from '../registry/registration.js';
 import type { RegistrationStatus } from '../registry/registration-status.interface.js';
@@ -23,9 +24,10 @@ import type { LifecycleState } from './lifecycle-state.interface.js';
 import { closeSeamProblem, drainBeforeClose, replaceClose, type NestClose } from './nest-close-seam.js';
 import { processSignals, type SignalTarget } from './process-signals.js';
 import { runHooks } from './run-hooks.js';
-import { overGracePeriod, stopBudget, WATCHDOG_SLACK_MS } from './stop-budget.js';
+import { overGracePeriod, stopBounds, WATCHDOG_SLACK_MS } from './stop-budget.js';
 import type { StopReport } from './stop-report.js';
 import { StopSequence, type StopSteps } from './stop-sequence.js';
+import { TeardownHooks } from './teardown-hooks.js';
 import { Watchdog } from './watchdog.js';
 
 /**
@@ -41,6 +43,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   private readonly registration: Registration;
   private readonly sequence: StopSequence;
   private readonly watchdog = new Watchdog();
+  private readonly teardownHooks = new TeardownHooks(this.logger);
   private app?: INestApplicationContext;
   private nestClose?: NestClose;
   private signalTarget?: SignalTarget;
@@ -53,13 +56,13 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     @Inject(GRACEFUL_OPTIONS) private readonly options: LifecycleOptions,
     @Inject(APP_INFO) private readonly info: MutableAppInfo,
     private readonly drain: DrainService,
+    private readonly ledger: DrainLedger,
+    private readonly modules: ModulesContainer,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     super();
     this.registration = new Registration(options.registrar, options, this.logger);
-    const { registrar, registrarTimeout, stopTimeout, teardownTimeout } = options;
-    const bounds = { deregister: registrar ? registrarTimeout : undefined, drain: stopTimeout, teardown: teardownTimeout, release: registrarTimeout };
-    this.sequence = new StopSequence(this.steps(), bounds, info.name, this.logger);
+    this.sequence = new StopSequence(this.steps(), () => stopBounds(options), info.name, this.logger);
   }
 
   get state(): LifecycleState {
@@ -90,7 +93,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     if (this.app) return;
     this.app = app;
     this.nestClose = replaceClose(app, (signal) => this.stop(signal ?? 'app.close()'));
-    if (this.options.signals.length === 0) return;
+    // With no signals too: a stop begun by the app's own code holds the process's exit until it ends.
     this.signalTarget = {
       name: this.info.name,
       signals: this.options.signals,
@@ -115,7 +118,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   async onApplicationBootstrap(): Promise<void> {
     const adapter = this.adapterHost?.httpAdapter;
     const server = adapter?.getHttpServer() as Server | undefined;
-    const problem = closeSeamProblem(this.app, server !== undefined);
+    const problem = closeSeamProblem(this.app);
     if (problem) throw new Error(problem);
     // At start too: a budget the orchestrator cuts is a deployment mistake, best seen before the first stop.
     const overGrace = overGracePeriod(this.options);
@@ -132,7 +135,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   async onApplicationShutdown(): Promise<void> {
     if (this.running) return; // the library's own close finishes the stop itself
     if (this.sequence.begun) {
-      this.sequence.teardownDone();
+      this.sequence.teardownDone(this.teardownHooks.failure);
       this.ended(await this.sequence.finish());
     } else {
       // Closed before any stop began (a failed bootstrap): only release what we hold.
@@ -148,7 +151,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   private steps(): StopSteps {
     const hooks = (name: HookName) => (this.options[name].length === 0 ? undefined : () => this.runStopHooks(name));
     return {
-      unready: (reason, requestedAt) => this.unready(reason, requestedAt),
+      unready: (reason, requestedAt, budget) => this.unready(reason, requestedAt, budget),
       beforeStop: hooks('beforeStop'),
       afterStop: hooks('afterStop'),
       deregister: (signal) => this.registration.deregister(this.info, signal),
@@ -159,30 +162,37 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
       drain: async (signal) => {
         await this.drain.whenIdle(signal);
         signal.throwIfAborted();
+        this.ledger.seal();
       },
       abortRemaining: () => this.drain.abortRemaining(this.options.abortGrace),
       disconnect: async (signal) => {
         await this.drain.closeRemaining(signal);
         this.stateValue = 'stopping';
       },
-      teardown: () => this.nestClose!(this.stopReason),
+      teardown: async () => {
+        await this.nestClose!(this.stopReason);
+        const failure = this.teardownHooks.failure;
+        if (failure) throw new Error(failure);
+      },
       release: () => this.release(),
       drained: () => this.drain.drained,
+      aborted: () => this.drain.aborted,
     };
   }
 
   /** Phase 1, synchronous so that readiness is down in the same tick as the request. */
-  private unready(reason: string, requestedAt: number): void {
+  private unready(reason: string, requestedAt: number, budget: number): void {
     this.stopReason = reason;
     this.stateValue = 'draining';
     const flipMs = performance.now() - requestedAt;
     this.drain.beginStop(reason);
-    const budget = stopBudget(this.options);
+    this.teardownHooks.watch(this.modules);
+    if (this.signalTarget) processSignals.began(this.signalTarget);
     this.logger.log(`stop (${reason}): readiness down ${flipMs.toFixed(3)} ms after it was asked for; the stop may take up to ${budget} ms`);
     const keepAlive = this.startedBySignal && this.options.exit;
     this.watchdog.arm(budget + WATCHDOG_SLACK_MS, keepAlive, () => {
       this.logger.error(`the stop did not end within its budget (${budget} ms + ${WATCHDOG_SLACK_MS} ms) in state ${this.stateValue}: it is stuck`);
-      if (this.startedBySignal && this.signalTarget) processSignals.giveUp(this.signalTarget);
+      if (this.signalTarget) processSignals.giveUp(this.signalTarget);
     });
   }
 
@@ -208,7 +218,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   private ended(report: StopReport): StopReport {
     this.reportValue = report;
     this.watchdog.disarm();
-    if (this.signalTarget) processSignals.remove(this.signalTarget);
+    if (this.signalTarget) processSignals.remove(this.signalTarget, report.exitCode);
     return report;
   }
 

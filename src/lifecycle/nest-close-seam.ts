@@ -1,9 +1,4 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestApplicationContext } from '@nestjs/core';
-
-/** Nest 12 runs `httpAdapter.beforeClose()` inside `close()` before any destroy hook; Nest 11 has no such seam. */
-export const NEST_HAS_CLOSE_SEAM =
-  typeof (NestApplicationContext.prototype as unknown as { prepareClose?: unknown }).prepareClose === 'function';
 
 /** `close()` takes the signal's name, which Nest passes to `onApplicationShutdown(signal)`. */
 export type NestClose = (signal?: string) => Promise<void>;
@@ -39,23 +34,35 @@ export function drainBeforeClose(adapter: CloseSeamAdapter, drain: () => Promise
 }
 
 /**
- * Why this app cannot drain before Nest's teardown, if it cannot: without
- * `enableGracefulShutdown(app)` on Nest 11 (or with no HTTP adapter), or with Nest 11's
- * `enableShutdownHooks()`, whose handler runs `onModuleDestroy` before the drain.
+ * Why this app cannot run the whole stop, if it cannot. Without `enableGracefulShutdown(app)`
+ * the library holds no reference to the app: no signal reaches it (with no shutdown hooks, a
+ * SIGTERM kills the process at once), its microservices, gRPC and broker transports are out
+ * of reach (Nest 12's `beforeClose()` seam drains HTTP only), and on Nest 11 Nest tears down
+ * before any drain. With Nest's own `enableShutdownHooks()` as well, Nest's handler runs its
+ * own close (on Nest 11, `onModuleDestroy` before the drain) and ends the process with the
+ * signal, whatever the stop report and the process's other apps say.
  */
-export function closeSeamProblem(attachedApp: unknown, hasHttpServer: boolean): string | undefined {
-  if (!attachedApp && !(NEST_HAS_CLOSE_SEAM && hasHttpServer)) {
+export function closeSeamProblem(attachedApp: INestApplicationContext | undefined): string | undefined {
+  if (!attachedApp) {
     return (
-      'nestjs-graceful: without enableGracefulShutdown(app) Nest would tear the app down before the drain ' +
-      (hasHttpServer ? '(this Nest version runs onModuleDestroy at once in close())' : '(this app has no HTTP adapter)') +
-      '. Add `enableGracefulShutdown(app)` right after NestFactory.create() in main.ts (in tests: after createNestApplication()).'
+      'nestjs-graceful: GracefulModule is imported but enableGracefulShutdown(app) was not called, so a stop signal would ' +
+      'kill the app or let Nest tear it down without the whole stop (transports left undrained, the exit code not the report\'s). ' +
+      'Add `enableGracefulShutdown(app)` right after NestFactory.create() in main.ts (in tests: after createNestApplication()), ' +
+      'in place of app.enableShutdownHooks() if you call it.'
     );
   }
-  if (!NEST_HAS_CLOSE_SEAM && (attachedApp as { shutdownCleanupRef?: unknown } | undefined)?.shutdownCleanupRef) {
+  if (nestShutdownHooksOn(attachedApp)) {
     return (
-      'nestjs-graceful: on Nest 11, the handler app.enableShutdownHooks() installs runs onModuleDestroy before the drain. ' +
+      'nestjs-graceful: app.enableShutdownHooks() installs a handler that runs its own close (on Nest 11, onModuleDestroy before the drain) ' +
+      'and ends the process with the signal, whatever the stop report says. ' +
       'Remove app.enableShutdownHooks(): enableGracefulShutdown(app) already handles the stop signals.'
     );
   }
   return undefined;
+}
+
+/** Nest 12 keeps a handler per signal in `shutdownCleanupRefs`, Nest 11 one in `shutdownCleanupRef`. */
+function nestShutdownHooksOn(app: INestApplicationContext): boolean {
+  const own = app as unknown as { shutdownCleanupRefs?: Map<unknown, unknown>; shutdownCleanupRef?: unknown };
+  return (own.shutdownCleanupRefs?.size ?? 0) > 0 || Boolean(own.shutdownCleanupRef);
 }

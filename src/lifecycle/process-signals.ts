@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 
-/** An app whose stop a signal starts (one per attached Nest app). */
+/** An attached Nest app: its stop a signal starts (when it has `signals`), and whose stop holds the exit. */
 export interface SignalTarget {
   readonly name: string;
   readonly signals: readonly NodeJS.Signals[];
@@ -21,6 +21,8 @@ export interface SignalProcess {
 interface TargetState {
   /** The signal that started this app's stop, and when. */
   first?: { signal: NodeJS.Signals; at: number };
+  /** Its stop began, whoever started it (a signal, `shutdown()`, `app.close()`). */
+  stopping: boolean;
   /** Its stop is over, or the watchdog gave up on it. */
   done: boolean;
 }
@@ -29,13 +31,17 @@ interface TargetState {
  * One listener per signal for the whole process, however many apps run in it. A signal
  * starts the stop of every app listening to it; another signal to an app already stopping
  * is that app's second signal. The process exits only for a signal-started stop of an app
- * with `exit` on, and only once no attached app is still running or stopping.
+ * with `exit` on, and only once no attached app is stopping, whoever stopped it, or still
+ * running while it listens to a signal; with the highest exit code of every stop that ended.
  */
 export class ProcessSignals {
   private readonly logger = new Logger('GracefulSignals');
   private readonly targets = new Map<SignalTarget, TargetState>();
   private readonly listening = new Set<NodeJS.Signals>();
-  private exitCode?: number;
+  /** A signal-started stop of an app with `exit` on ended: the process exits once nothing holds it. */
+  private exitAsked = false;
+  /** The highest exit code of the stops that ended in this process. */
+  private worstCode = 0;
 
   constructor(
     private readonly proc: SignalProcess = process,
@@ -43,12 +49,20 @@ export class ProcessSignals {
   ) {}
 
   add(target: SignalTarget): void {
-    this.targets.set(target, { done: false });
+    if (this.targets.has(target)) return;
+    this.targets.set(target, { stopping: false, done: false });
     this.sync();
   }
 
-  /** The app was released: its listeners go, and a pending exit may now happen. */
-  remove(target: SignalTarget): void {
+  /** The app's stop began (phase 1), whoever started it: the exit waits for its end. */
+  began(target: SignalTarget): void {
+    const state = this.targets.get(target);
+    if (state) state.stopping = true;
+  }
+
+  /** The app's stop ended with `exitCode` and it was released: its listeners go, and a pending exit may now happen. */
+  remove(target: SignalTarget, exitCode: number): void {
+    this.worstCode = Math.max(this.worstCode, exitCode);
     this.targets.delete(target);
     this.sync();
     this.exitIfLast();
@@ -57,8 +71,8 @@ export class ProcessSignals {
   /** The watchdog gave up on this app's stop: it no longer holds up the exit, with code 1. */
   giveUp(target: SignalTarget): void {
     const state = this.targets.get(target);
-    if (!state?.first) return;
-    this.finished(target, 1);
+    if (!state?.stopping) return;
+    this.finished(target, 1, state.first !== undefined);
   }
 
   /** Signals with a listener installed now (for tests and diagnostics). */
@@ -83,11 +97,12 @@ export class ProcessSignals {
         continue;
       }
       state.first = { signal, at: receivedAt };
+      state.stopping = true;
       target.stopOnSignal(signal, receivedAt).then(
-        (code) => this.finished(target, code),
+        (code) => this.finished(target, code, true),
         (error: unknown) => {
           this.logger.error(`stop of ${target.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
-          this.finished(target, 1);
+          this.finished(target, 1, true);
         },
       );
     }
@@ -114,22 +129,29 @@ export class ProcessSignals {
     return false;
   }
 
-  private finished(target: SignalTarget, code: number): void {
+  /** A signal-started stop ended (or the watchdog gave up on a stop), maybe after the app was removed. */
+  private finished(target: SignalTarget, code: number, bySignal: boolean): void {
     const state = this.targets.get(target);
     if (state) state.done = true;
-    if (target.exit) this.exitCode = Math.max(this.exitCode ?? 0, code);
+    this.worstCode = Math.max(this.worstCode, code);
+    if (target.exit && bySignal) this.exitAsked = true;
     this.exitIfLast();
   }
 
-  /** Exits once a signal-started stop asked for it and no other attached app is running or stopping. */
+  /**
+   * Exits once a signal-started stop asked for it and no attached app is stopping or, while
+   * it listens to a signal, running. An app with no signals that nothing stopped is its
+   * owner's: it does not hold the exit.
+   */
   private exitIfLast(): void {
-    if (this.exitCode === undefined) return;
-    const waitingFor = [...this.targets].filter(([, state]) => !state.done).map(([t]) => t.name);
+    if (!this.exitAsked) return;
+    const holding = ([target, state]: [SignalTarget, TargetState]) => !state.done && (state.stopping || target.signals.length > 0);
+    const waitingFor = [...this.targets].filter(holding).map(([t]) => t.name);
     if (waitingFor.length > 0) {
       this.logger.log(`not exiting yet: ${waitingFor.join(', ')} still running or stopping`);
       return;
     }
-    this.proc.exit(this.exitCode);
+    this.proc.exit(this.worstCode);
   }
 }
 

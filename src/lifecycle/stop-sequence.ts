@@ -2,12 +2,16 @@ import type { Logger } from '@nestjs/common';
 import { bounded, describeError } from '../common/bounded.js';
 import { MAX_TIMER_MS } from '../common/timers.js';
 import type { PendingUnit } from '../drain/work-unit.interface.js';
+import { stopBudget, type StopBounds } from './stop-budget.js';
 import { StopRecorder, type PhaseName, type StopReport } from './stop-report.js';
 
 /** What each phase does; the lifecycle provides them, the sequence orders and bounds them. */
 export interface StopSteps {
-  /** Phase 1, synchronous: readiness down in the same tick as the request (made at `requestedAt`). */
-  unready(reason: string, requestedAt: number): void;
+  /**
+   * Phase 1, synchronous: readiness down in the same tick as the request (made at `requestedAt`).
+   * `budget`: the sum of the bounds this stop runs with, for the log line and the watchdog.
+   */
+  unready(reason: string, requestedAt: number, budget: number): void;
   /** Runs the hooks (each bounded by `hookTimeout`); throws when one failed. Absent when there are none. */
   beforeStop?(): Promise<void>;
   afterStop?(): Promise<void>;
@@ -27,14 +31,8 @@ export interface StopSteps {
   release(signal: AbortSignal): Promise<void>;
   /** Units the drain waited for that finished. */
   drained(): number;
-}
-
-export interface StopBounds {
-  /** Undefined when there is no registry to leave. */
-  readonly deregister?: number;
-  readonly drain: number;
-  readonly teardown: number;
-  readonly release: number;
+  /** Work cut at the abort, ended unfinished (`abandon()`) or refused after the drain, since the stop began. */
+  aborted(): readonly PendingUnit[];
 }
 
 /**
@@ -48,11 +46,12 @@ export class StopSequence {
   private draining?: Promise<void>;
   private finishing?: Promise<StopReport>;
   private drainEndedAt = 0;
-  private aborted: readonly PendingUnit[] = [];
+  private bounds!: StopBounds;
 
   constructor(
     private readonly steps: StopSteps,
-    private readonly bounds: StopBounds,
+    /** Read once, at phase 1: every phase and the budget use these numbers. */
+    private readonly boundsNow: () => StopBounds,
     private readonly name: string,
     private readonly logger: Logger,
   ) {}
@@ -73,9 +72,9 @@ export class StopSequence {
     return (this.draining ??= this.runDrain(reason, requestedAt));
   }
 
-  /** Phase 8 ran inside Nest's `app.close()`, which called us back: record its time. */
-  teardownDone(): void {
-    this.recorder?.record('teardown', Math.round(performance.now() - this.drainEndedAt));
+  /** Phase 9 ran inside Nest's `app.close()`, which called us back: record its time, and its error if a hook failed. */
+  teardownDone(error?: string): void {
+    this.recorder?.record('teardown', Math.round(performance.now() - this.drainEndedAt), error);
   }
 
   /** Phases 9–10: afterStop hooks, release, then the report (logged as one line). */
@@ -85,17 +84,19 @@ export class StopSequence {
 
   private async runDrain(reason: string, requestedAt: number): Promise<void> {
     const recorder = (this.recorder = new StopRecorder(this.name, reason));
-    this.steps.unready(reason, requestedAt);
+    const bounds = (this.bounds = this.boundsNow());
+    this.steps.unready(reason, requestedAt, stopBudget(bounds));
     recorder.record('unready', Math.round(performance.now() - requestedAt));
     await this.hooks('beforeStop', this.steps.beforeStop);
-    if (this.bounds.deregister !== undefined) {
-      await this.phase('deregister', this.bounds.deregister, (signal) => this.steps.deregister(signal));
+    if (bounds.deregister !== undefined) {
+      await this.phase('deregister', bounds.deregister, (signal) => this.steps.deregister(signal));
     }
+    // The delay and the abort hold their own bound (a sleep, the abort's grace): a second timer racing it would win.
     await this.phase('delay', undefined, () => this.steps.delay());
-    await this.phase('close', undefined, (signal) => this.steps.closeListeners(signal));
-    const idle = await this.phase('drain', this.bounds.drain, (signal) => this.steps.drain(signal));
+    await this.phase('close', bounds.close, (signal) => this.steps.closeListeners(signal));
+    const idle = await this.phase('drain', bounds.drain, (signal) => this.steps.drain(signal));
     if (!idle) await this.phase('abort', undefined, () => this.abortRemaining());
-    await this.phase('disconnect', undefined, (signal) => this.steps.disconnect(signal));
+    await this.phase('disconnect', bounds.disconnect, (signal) => this.steps.disconnect(signal));
     this.drainEndedAt = performance.now();
   }
 
@@ -103,7 +104,7 @@ export class StopSequence {
     await this.draining;
     await this.hooks('afterStop', this.steps.afterStop);
     await this.phase('release', this.bounds.release, (signal) => this.steps.release(signal));
-    const report = this.recorder!.report(this.steps.drained(), this.aborted);
+    const report = this.recorder!.report(this.steps.drained(), this.steps.aborted());
     const line = `stop report ${JSON.stringify(report)}`;
     if (report.exitCode === 0) this.logger.log(line);
     else this.logger.error(line);
@@ -111,9 +112,9 @@ export class StopSequence {
   }
 
   private async abortRemaining(): Promise<void> {
-    this.aborted = await this.steps.abortRemaining();
-    for (const unit of this.aborted) this.logger.error(`aborted ${unit.kind} ${unit.name} after ${unit.ageMs} ms`);
-    if (this.aborted.length > 0) throw new Error(`${this.aborted.length} unit(s) aborted`);
+    const aborted = await this.steps.abortRemaining();
+    for (const unit of aborted) this.logger.error(`aborted ${unit.kind} ${unit.name} after ${unit.ageMs} ms`);
+    if (aborted.length > 0) throw new Error(`${aborted.length} unit(s) aborted`);
   }
 
   private async hooks(name: 'beforeStop' | 'afterStop', run: (() => Promise<void>) | undefined): Promise<void> {

@@ -2,7 +2,7 @@ import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../support/http-client';
-import { spawnFixture, type SpawnedApp } from '../support/spawn-app';
+import { spawnApp, spawnFixture, type SpawnedApp } from '../support/spawn-app';
 import type { Platform } from '../support/test-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -54,24 +54,40 @@ describe('Nest 11', () => {
 
   it('refuses to start when enableShutdownHooks() would tear down before the drain', async () => {
     const failed = spawnFixture({ platform: 'express', options: {}, nestShutdownHooks: true }, { root: NEST11 });
-    await expect(failed).rejects.toThrow(/on Nest 11, the handler app\.enableShutdownHooks\(\) installs runs onModuleDestroy before the drain/);
+    await expect(failed).rejects.toThrow(/on Nest 11, onModuleDestroy before the drain.*Remove app\.enableShutdownHooks\(\)/);
   });
 
   it('refuses to start without enableGracefulShutdown(app), naming the line to add', async () => {
     const failed = spawnFixture({ platform: 'express', options: {}, attach: false }, { root: NEST11 });
     await expect(failed).rejects.toThrow(/Add `enableGracefulShutdown\(app\)` right after NestFactory.create\(\)/);
   });
+
+  it('an onModuleDestroy that throws fails the teardown phase, and the rest of the teardown still runs; exit 1', async () => {
+    const app = await spawnApp('test/fixtures/apps.js', { FIXTURE: JSON.stringify({ apps: [{ name: 'svc', destroyThrows: true }] }) }, { root: NEST11 });
+    running.add(app);
+    expect(app.output()).toMatch(/NEST_VERSION 11\./);
+    app.kill('SIGTERM');
+    const { code } = await app.exited;
+    expect(app.output()).toMatch(/stop report \{.*"phase":"teardown","ms":\d+,"ok":false,"error":"ThrowingDestroy.onModuleDestroy\(\) failed: cache refused to flush"/);
+    // Nest 11 alone stops its teardown at the error: no onApplicationShutdown, no server close.
+    expect(app.output()).toContain('EVENT shutdown-hook-ran');
+    expect(code).toBe(1);
+  });
 });
 
 describe('Nest 12 without enableGracefulShutdown(app)', () => {
-  it.each<Platform>(['express', 'fastify'])(
-    "drains before teardown when the stop comes from Nest's own enableShutdownHooks() on %s",
-    async (platform) => {
-      const app = await spawnFixture({ platform, options: {}, attach: false, nestShutdownHooks: true });
-      expect(app.output()).toMatch(/NEST_VERSION 12\./);
-      const exit = await hundredInFlight(app);
-      // Nest's handler ends the process by re-raising the signal once close() is over.
-      expect(exit.signal).toBe('SIGTERM');
-    },
-  );
+  const addTheLine = /GracefulModule is imported but enableGracefulShutdown\(app\) was not called.*Add `enableGracefulShutdown\(app\)` right after NestFactory.create\(\)/;
+
+  it.each<Platform>(['express', 'fastify'])('refuses to start with no shutdown hooks at all, naming the line to add (%s)', async (platform) => {
+    await expect(spawnFixture({ platform, options: {}, attach: false })).rejects.toThrow(addTheLine);
+  });
+
+  it.each<Platform>(['express', 'fastify'])("refuses to start with Nest's own enableShutdownHooks() only, naming the line to add (%s)", async (platform) => {
+    await expect(spawnFixture({ platform, options: {}, attach: false, nestShutdownHooks: true })).rejects.toThrow(addTheLine);
+  });
+
+  it("refuses to start with enableShutdownHooks() next to enableGracefulShutdown(app): Nest's handler would decide the exit", async () => {
+    const failed = spawnFixture({ platform: 'express', options: {}, nestShutdownHooks: true });
+    await expect(failed).rejects.toThrow(/Remove app\.enableShutdownHooks\(\): enableGracefulShutdown\(app\) already handles the stop signals/);
+  });
 });

@@ -165,6 +165,7 @@ describe('DrainLedger', () => {
     ledger.add(gaveUp);
     ledger.add(connection);
     ledger.add(unit('stuck'));
+    ledger.notify('draining', 'SIGTERM');
     ledger.countFromNow();
     expect(ledger.endAborted(gaveUp)).toBe(true);
     expect(ledger.endAborted(gaveUp)).toBe(false);
@@ -174,6 +175,32 @@ describe('DrainLedger', () => {
     expect(ledger.aborted.map((u) => u.name)).toEqual(['gave up']);
     expect(ledger.cut().map((u) => u.name)).toEqual(['gave up', 'stuck']);
     expect(ledger.drained).toBe(0);
+  });
+
+  it('endAborted() before the stop began is the app\'s business: ended, and not kept (nothing grows while the app runs)', () => {
+    const ledger = new DrainLedger();
+    const earlier = unit('gave up before the stop');
+    ledger.add(earlier);
+    expect(ledger.endAborted(earlier)).toBe(true);
+    expect(ledger.size).toBe(0);
+    expect(ledger.aborted).toEqual([]);
+    ledger.notify('draining', 'SIGTERM');
+    const during = unit('gave up during the delay');
+    ledger.add(during);
+    ledger.endAborted(during);
+    expect(ledger.aborted.map((u) => u.name)).toEqual(['gave up during the delay']);
+  });
+
+  it('seal() and cut() end the intake: refuse() lists what came after as aborted', () => {
+    const ledger = new DrainLedger();
+    expect(ledger.sealed).toBe(false);
+    ledger.seal();
+    expect(ledger.sealed).toBe(true);
+    ledger.refuse({ kind: 'background', name: 'late' });
+    expect(ledger.aborted).toEqual([{ kind: 'background', name: 'late', ageMs: 0 }]);
+    const cutOne = new DrainLedger();
+    cutOne.cut();
+    expect(cutOne.sealed).toBe(true);
   });
 
   it('cut() wakes a whenIdle() waiting on the cut units', async () => {

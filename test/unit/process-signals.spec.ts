@@ -79,7 +79,7 @@ describe('ProcessSignals', () => {
       signals.add(a);
       signals.add(a);
       expect(proc.listenerCount('SIGTERM')).toBe(1);
-      signals.remove(a);
+      signals.remove(a, 0);
       expect(proc.listenerCount('SIGTERM')).toBe(0);
     });
 
@@ -89,12 +89,12 @@ describe('ProcessSignals', () => {
       signals.add(a);
       signals.add(b);
 
-      signals.remove(b);
+      signals.remove(b, 0);
       expect(proc.listenerCount('SIGHUP')).toBe(0);
       expect(proc.listenerCount('SIGTERM')).toBe(1);
       expect(signals.installed.sort()).toEqual(['SIGINT', 'SIGTERM']);
 
-      signals.remove(a);
+      signals.remove(a, 0);
       expect(proc.eventNames()).toEqual([]);
       expect(signals.installed).toEqual([]);
     });
@@ -170,7 +170,7 @@ describe('ProcessSignals', () => {
       proc.send('SIGTERM');
       a.finish(1);
       await flush();
-      signals.remove(a);
+      signals.remove(a, 0);
       expect(proc.exit).not.toHaveBeenCalled();
     });
 
@@ -183,10 +183,10 @@ describe('ProcessSignals', () => {
       expect(b.stopOnSignal).not.toHaveBeenCalled();
       a.finish(0);
       await flush();
-      signals.remove(a);
+      signals.remove(a, 0);
       expect(proc.exit).not.toHaveBeenCalled();
       // b is closed by its own code, not a signal: the exit a asked for happens now.
-      signals.remove(b);
+      signals.remove(b, 0);
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
     });
 
@@ -215,6 +215,49 @@ describe('ProcessSignals', () => {
       proc.send('SIGUSR2');
       b.finish(0);
       await flush();
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+
+    it('an app with no signals whose stop its own code began holds the exit until it ends, and its exit code counts', async () => {
+      const a = target('a');
+      const quiet = target('quiet', { signals: [] });
+      const idle = target('idle', { signals: [] });
+      signals.add(a);
+      signals.add(quiet);
+      signals.add(idle);
+      proc.send('SIGTERM');
+      signals.began(quiet); // e.g. its app.close() called from the app's own SIGTERM handler
+      a.finish(0);
+      await flush();
+      expect(proc.exit).not.toHaveBeenCalled();
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('not exiting yet: quiet still running or stopping'));
+      // idle was never stopped and listens to no signal: it is its owner's and holds nothing.
+      signals.remove(quiet, 1);
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+
+    it('exits with the code of a stop whose app was released before its stop settled (the lifecycle removes it first)', async () => {
+      const a = target('a');
+      signals.add(a);
+      proc.send('SIGTERM');
+      signals.remove(a, 1);
+      expect(proc.exit).not.toHaveBeenCalled();
+      a.finish(1);
+      await flush();
+      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+    });
+
+    it('giveUp() on a stop its own code began lets the exit happen, with code 1', async () => {
+      const a = target('a');
+      const quiet = target('quiet', { signals: [] });
+      signals.add(a);
+      signals.add(quiet);
+      signals.began(quiet);
+      proc.send('SIGTERM');
+      a.finish(0);
+      await flush();
+      expect(proc.exit).not.toHaveBeenCalled();
+      signals.giveUp(quiet);
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
     });
 
@@ -308,7 +351,7 @@ describe('ProcessSignals', () => {
       const a = target('a');
       signals.add(a);
       proc.send('SIGTERM');
-      signals.remove(a);
+      signals.remove(a, 0);
       expect(proc.eventNames()).toEqual([]);
 
       const b = target('b');
@@ -325,7 +368,7 @@ describe('ProcessSignals', () => {
       signals.add(a);
       signals.add(b);
       proc.send('SIGTERM');
-      signals.remove(a);
+      signals.remove(a, 0);
       clock += 5_000;
       proc.send('SIGTERM');
       expect(b.stopOnSignal).toHaveBeenCalledTimes(1);

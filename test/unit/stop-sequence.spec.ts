@@ -1,9 +1,21 @@
 import type { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PendingUnit } from '../../src/drain/work-unit.interface';
-import { StopSequence, type StopBounds, type StopSteps } from '../../src/lifecycle/stop-sequence';
+import { stopBudget, type StopBounds } from '../../src/lifecycle/stop-budget';
+import { StopSequence, type StopSteps } from '../../src/lifecycle/stop-sequence';
 
-const bounds: StopBounds = { deregister: 1_000, drain: 5_000, teardown: 2_000, release: 1_000 };
+const bounds: StopBounds = {
+  beforeStop: 500,
+  deregister: 1_000,
+  delay: 0,
+  close: 300,
+  drain: 5_000,
+  abort: 100,
+  disconnect: 400,
+  teardown: 2_000,
+  afterStop: 500,
+  release: 1_000,
+};
 
 /** Steps that record their order and finish at once unless a test replaces them. */
 function fakeSteps(events: string[], overrides: Partial<StopSteps> = {}): StopSteps {
@@ -26,6 +38,7 @@ function fakeSteps(events: string[], overrides: Partial<StopSteps> = {}): StopSt
     teardown: step('teardown'),
     release: step('release'),
     drained: () => 3,
+    aborted: () => [],
     ...overrides,
   };
 }
@@ -41,7 +54,7 @@ describe('StopSequence', () => {
     vi.useRealTimers();
   });
 
-  const make = (steps: StopSteps, b: StopBounds = bounds) => new StopSequence(steps, b, 'svc', logger as unknown as Logger);
+  const make = (steps: StopSteps, b: StopBounds = bounds) => new StopSequence(steps, () => b, 'svc', logger as unknown as Logger);
 
   it('runs the phases in the order of the phase table and reports exit 0', async () => {
     const events: string[] = [];
@@ -105,6 +118,52 @@ describe('StopSequence', () => {
     expect(events).toContain('afterStop');
   });
 
+  it('bounds the close and the disconnect by their bounds, and goes on after each timeout', async () => {
+    const events: string[] = [];
+    const hang = (name: string) => () => {
+      events.push(name);
+      return new Promise<void>(() => undefined);
+    };
+    const stopped = make(fakeSteps(events, { closeListeners: hang('close'), disconnect: hang('disconnect') })).run('SIGTERM');
+    await vi.advanceTimersByTimeAsync(300 + 400);
+    const report = await stopped;
+    expect(report.phases.filter((p) => !p.ok).map((p) => [p.phase, p.error])).toEqual([
+      ['close', 'timed out after 300 ms'],
+      ['disconnect', 'timed out after 400 ms'],
+    ]);
+    expect(events).toEqual(['unready:SIGTERM', 'beforeStop', 'deregister', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'afterStop', 'release']);
+  });
+
+  it('reads the bounds once, at phase 1, and gives phase 1 their sum as the budget', async () => {
+    const budgets: number[] = [];
+    const boundsNow = vi.fn(() => bounds);
+    const steps = fakeSteps([], { unready: (_reason, _at, budget) => void budgets.push(budget) });
+    const sequence = new StopSequence(steps, boundsNow, 'svc', logger as unknown as Logger);
+    expect(boundsNow).not.toHaveBeenCalled();
+    await sequence.run('SIGTERM');
+    expect(boundsNow).toHaveBeenCalledOnce();
+    expect(budgets).toEqual([stopBudget(bounds)]);
+    expect(stopBudget(bounds)).toBe(500 + 1_000 + 300 + 5_000 + 100 + 400 + 2_000 + 500 + 1_000);
+  });
+
+  it('lists in aborted the work that ended unfinished though the drain ended in time (abandon()), and exits 1', async () => {
+    const gaveUp: PendingUnit[] = [{ kind: 'background', name: 'gives-up', ageMs: 12 }];
+    const report = await make(fakeSteps([], { aborted: () => gaveUp })).run('SIGTERM');
+    expect(report.phases.every((p) => p.ok)).toBe(true);
+    expect(report.phases.map((p) => p.phase)).not.toContain('abort');
+    expect(report).toMatchObject({ exitCode: 1, aborted: gaveUp });
+    expect(logger.error).toHaveBeenLastCalledWith(expect.stringMatching(/^stop report \{.*"exitCode":1/));
+  });
+
+  it('records the teardown that ran inside Nest\'s close with the error of a hook that failed', async () => {
+    const sequence = make(fakeSteps([]));
+    await sequence.drain('app.close()');
+    sequence.teardownDone('Pool.onModuleDestroy() failed: boom');
+    const report = await sequence.finish();
+    expect(report.phases.find((p) => p.phase === 'teardown')).toMatchObject({ ok: false, error: 'Pool.onModuleDestroy() failed: boom' });
+    expect(report.exitCode).toBe(1);
+  });
+
   it('a drain that times out runs the abort phase, and the report lists the cut units', async () => {
     const events: string[] = [];
     const cut: PendingUnit[] = [{ kind: 'http', name: 'GET /stuck', ageMs: 5_000 }];
@@ -112,6 +171,7 @@ describe('StopSequence', () => {
       drain: (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
       abortRemaining: async () => cut,
       drained: () => 0,
+      aborted: () => cut,
     });
     const stopped = make(steps).run('SIGTERM');
     await vi.advanceTimersByTimeAsync(5_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, type GracefulOptions } from '../../src/graceful-options';
 import type { Registrar } from '../../src/registry/registrar.interface';
-import { stopBudget, WATCHDOG_SLACK_MS } from '../../src/lifecycle/stop-budget';
+import { stopBounds, stopBudget, WATCHDOG_SLACK_MS } from '../../src/lifecycle/stop-budget';
 import { GracefulOptionsError, validateOptions } from '../../src/validate-options';
 
 const registrar: Registrar = { register: async () => undefined, deregister: async () => undefined };
@@ -53,9 +53,9 @@ describe('validateOptions()', () => {
 
   it('keeps the stop of the defaults inside gracePeriod, with a registrar, a 5 s shutdownDelay and the watchdog slack', () => {
     const o = validateOptions({ registrar, shutdownDelay: 5_000 });
-    // 2 × registrarTimeout 3000 (deregistration, registrar close) + 5000 + 10000 + 500 + 5000
-    expect(stopBudget(o)).toBe(26_500);
-    expect(stopBudget(o) + WATCHDOG_SLACK_MS).toBeLessThanOrEqual(o.gracePeriod);
+    // 2 × registrarTimeout 3000 (deregistration, registrar close) + 5000 + close 1000 + 10000 + 500 + disconnect 1000 + 5000
+    expect(stopBudget(stopBounds(o))).toBe(28_500);
+    expect(stopBudget(stopBounds(o)) + WATCHDOG_SLACK_MS).toBeLessThanOrEqual(o.gracePeriod);
   });
 
   it('freezes DEFAULT_OPTIONS to the bottom, and hands each app its own copies', () => {

@@ -35,6 +35,22 @@ describe('WorkTracker', () => {
     expect(work.size).toBe(0);
   });
 
+  it('begin() and track() after the drain ended throw, say what to do instead, and list the work as aborted', () => {
+    const ledger = new DrainLedger();
+    const work = new WorkTracker(ledger);
+    ledger.seal();
+    expect(() => work.begin('late-job')).toThrow(
+      /work "late-job" begun after the drain ended was refused: nothing waits for it now.*await the work in the hook itself instead of tracking it/,
+    );
+    const job = Promise.resolve('row');
+    expect(() => work.track(job, 'late-track')).toThrow(/work "late-track" begun after the drain ended was refused/);
+    expect(work.size).toBe(0);
+    expect(ledger.aborted).toEqual([
+      { kind: 'background', name: 'late-job', ageMs: 0 },
+      { kind: 'background', name: 'late-track', ageMs: 0 },
+    ]);
+  });
+
   it('two begin() with the same name are two units', () => {
     const work = new WorkTracker(new DrainLedger());
     const first = work.begin('same');
