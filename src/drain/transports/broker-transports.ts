@@ -1,7 +1,18 @@
 import { Logger } from '@nestjs/common';
+import type { DrainParticipant } from './drain-participant.interface.js';
+import { mqttDrain } from './mqtt.participant.js';
 import { TRANSPORT, transportsOf, type TransportServerLike } from './nest-transports.js';
 
 const logger = new Logger('Graceful');
+
+/** Temporary, until the participants list: the MQTT transports' participants (the sentences say why one cannot be drained). */
+function mqttParticipants(app: unknown): DrainParticipant[] {
+  return mqttDrain.detect({ app }).filter((found): found is DrainParticipant => {
+    if (typeof found === 'string') logger.warn(found);
+    return typeof found !== 'string';
+  });
+}
+const unbounded = new AbortController().signal;
 
 /** Nest's ServerNats, as read here (nats.js v3 subscriptions and connection). */
 interface NatsTransportLike extends TransportServerLike {
@@ -48,6 +59,7 @@ export async function stopConsuming(app: unknown): Promise<number> {
       await Promise.all(tags.map((tag) => channel!.cancel(tag)));
       return tags.length > 0;
     }),
+    ...mqttParticipants(app).map(async (mqtt) => (await mqtt.stopAccepting(unbounded)) !== undefined),
   ];
   const settled = await Promise.allSettled(stops);
   for (const result of settled) {
@@ -78,6 +90,7 @@ export async function closeBrokerConnections(app: unknown): Promise<void> {
       await rmq.close();
       rmq.channel = rmq.server = null;
     }),
+    ...mqttParticipants(app).map((mqtt) => mqtt.closeRemaining(unbounded)),
   ];
   for (const result of await Promise.allSettled(closes)) {
     if (result.status === 'rejected') logger.warn(`closing a broker connection failed: ${String(result.reason)}`);

@@ -1,5 +1,5 @@
 /** Nest's `Transport` ids, without importing @nestjs/microservices (not a dependency). */
-export const TRANSPORT = { TCP: 0, REDIS: 1, NATS: 2, GRPC: 4, RMQ: 5 } as const;
+export const TRANSPORT = { TCP: 0, REDIS: 1, NATS: 2, MQTT: 3, GRPC: 4, RMQ: 5 } as const;
 
 /** What is read here of Nest's NestMicroservice. */
 interface MicroserviceLike {
