@@ -64,6 +64,25 @@ const waitForEntered = async (app: SpawnedProcess, jobs: number[]) => {
   for (const id of jobs) await app.waitForLine(new RegExp(`^EVENT entered-job ${id}$`), 60_000);
 };
 
+/**
+ * Opens the stopping instance's gate: the N requests it held are answered by it once each,
+ * it exits 0 with them drained, and its pool is never queried after it closed.
+ */
+async function expectInFlightAnswered(stopping: SpawnedProcess, inFlight: Array<Promise<WorkReply>>): Promise<void> {
+    stopping.kill('SIGUSR2');
+    const replies = await Promise.all(inFlight);
+    const { code } = await stopping.exited;
+    expect(sorted(replies.map((r) => r.id))).toEqual(ids(N));
+    expect(replies.every((r) => r.pid === stopping.proc.pid)).toBe(true);
+    expect(code).toBe(0);
+    const output = stopping.output();
+    expect([...eventCounts(output, 'entered-job').entries()].sort(([a], [b]) => a - b)).toEqual(ids(N).map((id) => [id, 1]));
+    expect(eventCounts(output, 'finished-job').size).toBe(N);
+    expect(output).toMatch(new RegExp(`EVENT db-closed queries=${N} `));
+    expect(output).not.toMatch(/pool is closed/);
+    expect(reportOf(output)).toMatchObject({ exitCode: 0, drained: N, aborted: [] });
+}
+
 // The stop may wait as long as a second instance takes to start on a busy machine: the
 // handlers are held at a gate the test opens, never by a timer.
 const patient: GracefulOptions = { stopTimeout: 120_000, gracePeriod: 150_000 };
@@ -93,17 +112,7 @@ describe.each([
     const late = await send({ id: 100, ms: 0 });
     expect(late.pid).toBe(other.proc.pid);
 
-    stopping.kill('SIGUSR2');
-    const replies = await Promise.all(inFlight);
-    const { code } = await stopping.exited;
-    expect(sorted(replies.map((r) => r.id))).toEqual(ids(N));
-    expect(replies.every((r) => r.pid === stopping.proc.pid)).toBe(true);
-    expect(code).toBe(0);
-    const output = stopping.output();
-    expect([...eventCounts(output, 'entered-job').entries()].sort(([a], [b]) => a - b)).toEqual(ids(N).map((id) => [id, 1]));
-    expect(eventCounts(output, 'finished-job').size).toBe(N);
-    expect(output).toMatch(new RegExp(`EVENT db-closed queries=${N} `));
-    expect(reportOf(output)).toMatchObject({ exitCode: 0, drained: N, aborted: [] });
+    await expectInFlightAnswered(stopping, inFlight);
 
     other.kill('SIGTERM');
     expect((await other.exited).code).toBe(0);
@@ -183,18 +192,7 @@ describe('MQTT (mosquitto, a shared subscription at QoS 1) in a real process sto
     const late = await Promise.all(ids(N, 100).map((id) => send({ id, ms: 0 })));
     expect(late.map((r) => r.pid)).toEqual(Array(N).fill(other.proc.pid));
 
-    stopping.kill('SIGUSR2');
-    const replies = await Promise.all(inFlight);
-    const { code } = await stopping.exited;
-    expect(sorted(replies.map((r) => r.id))).toEqual(ids(N));
-    expect(replies.every((r) => r.pid === stopping.proc.pid)).toBe(true);
-    expect(code).toBe(0);
-    const output = stopping.output();
-    expect([...eventCounts(output, 'entered-job').entries()].sort(([a], [b]) => a - b)).toEqual(ids(N).map((id) => [id, 1]));
-    expect(eventCounts(output, 'finished-job').size).toBe(N);
-    expect(output).toMatch(new RegExp(`EVENT db-closed queries=${N} `));
-    expect(output).not.toMatch(/pool is closed/);
-    expect(reportOf(output)).toMatchObject({ exitCode: 0, drained: N, aborted: [] });
+    await expectInFlightAnswered(stopping, inFlight);
 
     other.kill('SIGTERM');
     expect((await other.exited).code).toBe(0);
