@@ -81,7 +81,8 @@ class MqttParticipant implements DrainParticipant {
     client.options.customHandleAcks = () => {};
     // Nest publishes a reply on process.nextTick after the handler's stream completed.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    // Not forced: QoS 1 and 2 replies are acknowledged by the broker before the DISCONNECT.
+    // Not forced: QoS 1 and 2 replies are acknowledged by the broker before the DISCONNECT. A
+    // message held above stops mqtt.js reading, so a PUBACK behind it leaves this to `signal`.
     await bounded(MAX_TIMER_MS, () => new Promise<void>((resolve) => client.end(false, {}, resolve)), signal);
     this.server.mqttClient = null;
   }
