@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the message brokers the broker integration tests start (Debian's redis-server
-# and rabbitmq-server), unless they are already there. Needs root for apt-get; the
+# Installs the message brokers the broker integration tests start (Debian's redis-server,
+# rabbitmq-server and mosquitto), unless they are already there. Needs root for apt-get; the
 # packages' own services stay off where policy-rc.d forbids starting them, and the tests
 # never use them: they start their own servers on free loopback ports.
 set -euo pipefail
@@ -10,8 +10,9 @@ log() { printf 'broker-servers.sh: %s\n' "$*" >&2; }
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v rabbitmq-server >/dev/null 2>&1 || [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
+command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
 if [[ ${#missing[@]} -eq 0 ]]; then
-  log "redis-server and rabbitmq-server are installed"
+  log "redis-server, rabbitmq-server and mosquitto are installed"
   exit 0
 fi
 if [[ $(id -u) -ne 0 ]]; then

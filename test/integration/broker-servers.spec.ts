@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNats, startRabbitMq, startRedis, type Broker } from '../support/broker-servers';
+import { startMosquitto, startNats, startRabbitMq, startRedis, type Broker } from '../support/broker-servers';
 import { tryConnect } from '../support/server-process';
 
 /** The first bytes a server sends on a new connection (NATS and Redis speak first or answer PING). */
@@ -38,6 +38,16 @@ describe('the brokers the transport tests start', () => {
   it('redis-server answers PING on a free port and is gone after stop', async () => {
     broker = await startRedis();
     expect(await exchange(broker.port, 'PING\r\n', /\r\n/)).toBe('+PONG\r\n');
+    await broker.stop();
+    expect(await tryConnect(broker.port)).toBe('ECONNREFUSED');
+  });
+
+  it('mosquitto answers an MQTT 3.1.1 CONNECT with CONNACK on a free port and is gone after stop', async () => {
+    broker = await startMosquitto();
+    // CONNECT: protocol "MQTT" level 4, clean session, keep-alive 60 s, an empty client id.
+    const connect = Buffer.from([0x10, 12, 0, 4, ...Buffer.from('MQTT'), 4, 0x02, 0, 60, 0, 0]);
+    // CONNACK, accepted: 0x20 0x02 0x00 0x00.
+    expect(await exchange(broker.port, connect, /^\x20\x02\x00\x00$/)).toBe('\x20\x02\x00\x00');
     await broker.stop();
     expect(await tryConnect(broker.port)).toBe('ECONNREFUSED');
   });

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryFrom, freePort, freePorts, startServerProcess, type ServerProcess } from './server-process';
 
 /** A broker started for a test on 127.0.0.1, stopped by PID. */
 export interface Broker {
-  /** The URL a client connects to (`nats://…`, `redis://…`, `amqp://…`). */
+  /** The URL a client connects to (`nats://…`, `redis://…`, `amqp://…`, `mqtt://…`). */
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
@@ -39,6 +39,29 @@ export async function startRedis(): Promise<Broker> {
     ready: /Ready to accept connections/,
   });
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopAndRemove([server], dir) };
+}
+
+/**
+ * Debian's mosquitto (scripts/broker-servers.sh installs it): one listener on 127.0.0.1,
+ * anonymous clients, nothing persisted; its config in a temporary directory.
+ */
+export async function startMosquitto(): Promise<Broker> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'nestjs-graceful-mosquitto-'));
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'));
+  const server = await startServerProcess({
+    name: 'mosquitto',
+    command: mosquittoBinary(),
+    args: ['-c', config],
+    ready: /mosquitto version \S+ running/,
+  });
+  return { url: `mqtt://127.0.0.1:${port}`, port, stop: () => stopAndRemove([server], dir) };
+}
+
+/** Debian puts mosquitto in /usr/sbin, which a non-root PATH often lacks. */
+function mosquittoBinary(): string {
+  return existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 }
 
 /**
