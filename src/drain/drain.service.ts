@@ -11,6 +11,7 @@ import {
   watchMicroserviceTransports,
 } from './microservice-intake.js';
 import { StopSignals } from './stop-signals.service.js';
+import { gatewayServers } from './transports/gateway-servers.js';
 import { closeSocketIoConnections } from './transports/socket-io.js';
 import type { PendingUnit } from './work-unit.interface.js';
 
@@ -53,9 +54,16 @@ export class DrainService {
     if (isHttp2Server(server)) this.servers.push(new Http2Sessions(server, this.ledger));
   }
 
-  /** At start (again once attached; repeats do nothing): gRPC calls become units one by one, and gRPC servers get the health service. */
+  /**
+   * At start (again once attached; repeats do nothing): gRPC calls become units one by one, and gRPC servers get the
+   * health service; the HTTP servers of gateways on their own port are tracked like the app's.
+   */
   watchTransports(app: unknown): void {
     watchMicroserviceTransports(app);
+    for (const found of gatewayServers(app)) {
+      if (typeof found === 'string') this.logger.warn(found);
+      else this.trackHttpServer(found);
+    }
   }
 
   /** The app became ready: the gRPC health service says SERVING (phase 1 turns it to NOT_SERVING). */

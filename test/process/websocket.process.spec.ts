@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort } from '../support/closed-port';
 import { waitFor } from '../support/http-client';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app';
 import type { Platform } from '../support/test-app';
@@ -96,5 +97,23 @@ describe.each<Platform>(['express', 'fastify'])('a real %s process with WsAdapte
     expect(app.output()).toMatch(/EVENT db-closed queries=1 /);
     expect(app.output()).not.toMatch(/pool is closed/);
     expect(reportOf(app.output())).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+
+  it('closes gateways on their own port at phase 5 and drains their clients like the main port’s; exit 0', async () => {
+    const [ownPort, pathPort] = [await closedPort(), await closedPort()];
+    const app = await start({ platform, options: {}, ownPort, pathPort });
+    const idleOwn = await open(ownPort);
+    const idlePath = await open(pathPort, '/events');
+    const busy = await open(ownPort);
+    sendWs(busy, 'slow');
+    await app.waitForLine(/^EVENT entered 1$/);
+    app.kill('SIGTERM');
+    await app.waitForLine(/close done in \d+ ms/);
+    // Before the fix both listeners accepted new clients until Nest's teardown (10 of 10).
+    await expect(openWs(ownPort)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(openWs(pathPort, '/events')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await idleOwn.closed).toEqual({ code: 1001, reason: 'going away' });
+    expect(await idlePath.closed).toEqual({ code: 1001, reason: 'going away' });
+    await answersThenRefuses(app, busy);
   });
 });
