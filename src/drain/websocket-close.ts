@@ -20,6 +20,12 @@ const running = new WeakMap<object, Set<Handler>>();
 /** Per connection, what waits for no handler to be running on it: see {@link whenNoHandlerRuns}. */
 const quietWaiters = new WeakMap<object, Array<() => void>>();
 
+/** `ws` clients told at phase 5 that they will be closed: their messages from then on are refused. */
+const closing = new WeakSet<object>();
+
+/** `ws`' WebSocket.OPEN: a client past it is closing or closed. */
+const WS_OPEN = 1;
+
 /** WebSockets whose close their owner (Socket.IO's engine) does itself, instead of the 1001. */
 const ownClosers = new WeakMap<object, (onSent: () => void) => void>();
 
@@ -48,6 +54,20 @@ export function beginWebSocketHandler(client: object): () => void {
     quietWaiters.delete(key);
     for (const callback of waiters) callback();
   };
+}
+
+/**
+ * @internal Whether a message from `client` must be refused before its handler runs: its
+ * close began (phase 5 decided on the 1001, or either side sent a close frame). Its reply
+ * could not be sent any more (a frame after the close frame breaks the protocol, and Nest's
+ * WsAdapter drops it), so the handler is not run and the client, which gets no reply, may
+ * send it again elsewhere. Socket.IO's clients are never refused: their close waits for
+ * every handler, so each message is acked.
+ */
+export function refusesMessages(client: object): boolean {
+  if (closing.has(client)) return true;
+  const readyState = (client as { readyState?: unknown }).readyState;
+  return typeof readyState === 'number' && readyState > WS_OPEN;
 }
 
 /**
@@ -95,12 +115,13 @@ export function closeWebSocketWith(ws: object, close: (onSent: () => void) => vo
 
 /**
  * @internal Sends `ws` a close frame once the handlers already running on that client have
- * ended (or lets its owner close it, see {@link closeWebSocketWith}). `onSent` runs once
- * the frame is sent.
+ * ended (or lets its owner close it, see {@link closeWebSocketWith}); from now on its
+ * messages are refused ({@link refusesMessages}). `onSent` runs once the frame is sent.
  */
 export function closeWebSocket(ws: WebSocketLike, code: number, reason: string, onSent: () => void): void {
   const own = ownClosers.get(ws);
   if (own) return own(onSent);
+  closing.add(ws);
   afterRunningHandlers(ws, () => {
     ws.close(code, reason);
     onSent();

@@ -5,6 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { connect, type AddressInfo } from 'node:net';
+import { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
@@ -13,6 +14,7 @@ import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
 import type { Platform } from '../support/test-app';
+import { openWs, type WsClient } from '../support/ws-client';
 
 const options: GracefulOptions = gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000 });
 
@@ -27,6 +29,18 @@ class SlowGateway {
     return { event: 'slow', data: { row: await this.db.slowQuery(body?.ms ?? 300) } };
   }
 
+  /** Subscriptions of 'silent' still open. */
+  silentStreams = 0;
+
+  /** A stream that never emits nor completes: its work is only its subscription. */
+  @SubscribeMessage('silent')
+  silent(): Observable<never> {
+    return new Observable<never>(() => {
+      this.silentStreams++;
+      return () => this.silentStreams--;
+    });
+  }
+
   /** Held until the test opens the pool's gate, then queries it. */
   @SubscribeMessage('gated')
   async gated(): Promise<{ event: string; data: { row: string } }> {
@@ -37,40 +51,9 @@ class SlowGateway {
 @Module({ imports: [GracefulModule.forRoot(options)], providers: [SlowGateway, FakeDbPool] })
 class WsAppModule {}
 
-interface Client {
-  ws: WebSocket;
-  messages: unknown[];
-  /** Every event in arrival order, to tell whether the reply came before the close. */
-  events: string[];
-  closed: Promise<{ code: number; reason: string; at: number }>;
-}
-
-function open(port: number): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-  const client: Client = {
-    ws,
-    messages: [],
-    events: [],
-    closed: new Promise((resolve) =>
-      ws.once('close', (code: number, reason: Buffer) => {
-        client.events.push(`close ${code}`);
-        resolve({ code, reason: reason.toString(), at: performance.now() });
-      }),
-    ),
-  };
-  ws.on('message', (data: Buffer) => {
-    client.messages.push(JSON.parse(data.toString()));
-    client.events.push('message');
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(client));
-    ws.once('error', reject);
-  });
-}
-
 describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) on %s', (platform) => {
   let app: INestApplication | undefined;
-  const clients: Client[] = [];
+  const clients: WsClient[] = [];
   afterEach(async () => {
     for (const c of clients.splice(0)) c.ws.terminate();
     if (app && app.get(GracefulLifecycle).state !== 'stopped') await app.close();
@@ -87,8 +70,8 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     return { port, db: app.get(FakeDbPool), lifecycle: app.get(GracefulLifecycle) };
   }
 
-  async function client(port: number): Promise<Client> {
-    const c = await open(port);
+  async function client(port: number): Promise<WsClient> {
+    const c = await openWs(port);
     clients.push(c);
     return c;
   }
@@ -120,10 +103,22 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     await busy.closed;
     await closing;
     expect(busy.messages).toEqual([{ event: 'gated', data: { row: 'row' } }]);
-    expect(busy.events).toEqual(['message', 'close 1001']);
+    expect(busy.events).toEqual(['message gated', 'close 1001']);
     expect(db.queries).toBe(1);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+  });
+
+  it('releases a silent stream whose client left, ending its unit: the handler was seen returning an Observable', async () => {
+    const { port, lifecycle } = await listen();
+    const gateway = app!.get(SlowGateway);
+    const watcher = await client(port);
+    watcher.ws.send(JSON.stringify({ event: 'silent' }));
+    await waitFor(() => gateway.silentStreams === 1, 5_000, 'the stream');
+    watcher.ws.close();
+    await waitFor(() => gateway.silentStreams === 0, 5_000, 'the stream released');
+    await app!.close();
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
   });
 
   it('does not wait long for a client that never answers the close handshake', async () => {

@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort } from '../support/closed-port';
 import { connectClient, emitGated, refusedConnect, type SocketIoClient } from '../support/socket-io-app';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app';
 import type { Platform } from '../support/test-app';
@@ -11,6 +13,17 @@ afterEach(() => {
   for (const app of running) app.kill('SIGKILL');
   running.clear();
 });
+
+/** 'ECONNREFUSED' when nothing listens on `port`, 'accepted' when a connection was. */
+const tcpConnect = (port: number): Promise<string> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('accepted');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 
 const reportOf = (output: string) =>
   JSON.parse(/stop report (\{.*\})/.exec(output)![1]!) as { exitCode: number; drained: number; aborted: unknown[] };
@@ -36,5 +49,27 @@ describe.each<Platform>(['express', 'fastify'])('a real process with a Socket.IO
     expect((await app.exited).code).toBe(0);
     expect(app.output()).toMatch(/EVENT db-closed queries=6 /);
     expect(reportOf(app.output())).toMatchObject({ exitCode: 0, drained: 6, aborted: [] });
+  });
+
+  it('closes a gateway on its own port at phase 5 like the main port: every emit acked, new clients refused; exit 0', async () => {
+    const ownPort = await closedPort();
+    const app = await spawnApp('test/fixtures/socket-io-server.js', { FIXTURE: JSON.stringify({ platform, options: {}, ownPort }) });
+    running.add(app);
+    const ws = await connectClient(ownPort, 'websocket');
+    const polling = await connectClient(ownPort, 'polling');
+    clients.add(ws).add(polling);
+    const acks = [ws, ws, polling, polling].map((client) => emitGated(client));
+    await app.waitForLine(/^EVENT entered 4$/);
+    app.kill('SIGTERM');
+    await app.waitForLine(/close done in \d+ ms/);
+    // Before the fix its listener stayed open until Nest's teardown (engine.io refused the handshakes only).
+    expect(await tcpConnect(ownPort)).toBe('ECONNREFUSED');
+    app.kill('SIGUSR2');
+    expect(await Promise.all(acks)).toEqual(Array.from({ length: 4 }, () => ({ row: 'row' })));
+    expect(await ws.disconnected).toBe('transport close');
+    expect(await polling.disconnected).toBe('transport error');
+    expect((await app.exited).code).toBe(0);
+    expect(app.output()).toMatch(/EVENT db-closed queries=4 /);
+    expect(reportOf(app.output())).toMatchObject({ exitCode: 0, drained: 4, aborted: [] });
   });
 });

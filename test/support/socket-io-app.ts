@@ -12,7 +12,7 @@ import type { Platform } from './test-app';
 @WebSocketGateway()
 @UseInterceptors(GracefulInterceptor)
 class OrdersGateway {
-  constructor(private readonly db: FakeDbPool) {}
+  constructor(protected readonly db: FakeDbPool) {}
 
   /** Held until the test opens the pool's gate, then queries it; the return value is the ack. */
   @SubscribeMessage('gated')
@@ -21,9 +21,19 @@ class OrdersGateway {
   }
 }
 
-/** An app with one Socket.IO gateway (IoAdapter on the app's HTTP server), not yet listening. */
-export async function createSocketIoApp(platform: Platform, options: GracefulOptions): Promise<INestApplication> {
-  @Module({ imports: [GracefulModule.forRoot(options)], providers: [OrdersGateway, FakeDbPool] })
+/**
+ * An app with one Socket.IO gateway (IoAdapter on the app's HTTP server), and with `ownPort`
+ * a second one on that port (Socket.IO makes its HTTP server), not yet listening.
+ */
+export async function createSocketIoApp(platform: Platform, options: GracefulOptions, ownPort?: number): Promise<INestApplication> {
+  const gateways: Array<typeof OrdersGateway> = [OrdersGateway];
+  if (ownPort !== undefined) {
+    // GracefulInterceptor is inherited: applied again, it would count each handler twice.
+    @WebSocketGateway(ownPort)
+    class OwnPortGateway extends OrdersGateway {}
+    gateways.push(OwnPortGateway);
+  }
+  @Module({ imports: [GracefulModule.forRoot(options)], providers: [...gateways, FakeDbPool] })
   class SocketIoAppModule {}
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
   const app = await NestFactory.create(SocketIoAppModule, adapter, { logger: ['error', 'warn', 'log'] });

@@ -8,5 +8,8 @@ declare module 'ws' {
     send(data: string): void;
     close(code?: number, reason?: string): void;
     terminate(): void;
+    /** Stops reading: frames that arrive stay unread until resume(). */
+    pause(): void;
+    resume(): void;
   }
 }

@@ -1,8 +1,9 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
-import { Subject, type Observable } from 'rxjs';
+import { Observable, Subject, from, isObservable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DrainLedger } from '../../src/drain/drain-ledger';
 import { GracefulInterceptor } from '../../src/drain/graceful.interceptor';
+import { closeWebSocket } from '../../src/drain/websocket-close';
 import { WorkTracker } from '../../src/drain/work-tracker.service';
 
 class OrdersController {
@@ -10,15 +11,47 @@ class OrdersController {
 }
 
 /** Just what the interceptor reads of an ExecutionContext. */
-const contextOf = (type: string): ExecutionContext =>
+const contextOf = (type: string, handler: (...args: unknown[]) => unknown = OrdersController.prototype.create, client: object = {}): ExecutionContext =>
   ({
     getType: () => type,
     getClass: () => OrdersController,
-    getHandler: () => OrdersController.prototype.create,
-    switchToWs: () => ({ getClient: () => ({}) }),
+    getHandler: () => handler,
+    switchToWs: () => ({ getClient: () => client }),
   }) as unknown as ExecutionContext;
 
 const handlerOf = (source: Observable<unknown>): CallHandler => ({ handle: () => source });
+
+/**
+ * As Nest calls a handler behind its interceptors (InterceptorsConsumer.transformDeferred):
+ * `callback.apply()` a microtask later, then the Observable of its result, subscribed only
+ * if the subscriber is still there when its Promise settled.
+ */
+function nestCall(handler: (...args: unknown[]) => unknown): CallHandler {
+  return {
+    handle: () =>
+      new Observable((subscriber) => {
+        let inner: { unsubscribe(): void } | undefined;
+        const result = Promise.resolve().then(() => handler.apply(new OrdersController(), []));
+        result.then(
+          (res) => {
+            if (!subscriber.closed) inner = from(isObservable(res) ? res : Promise.resolve(res)).subscribe(subscriber);
+          },
+          (error: unknown) => subscriber.closed || subscriber.error(error),
+        );
+        return () => inner?.unsubscribe();
+      }),
+  };
+}
+
+/** A Promise and its resolve function. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Lets pending promise callbacks run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function setup() {
   const ledger = new DrainLedger();
@@ -80,14 +113,94 @@ describe('GracefulInterceptor', () => {
     expect(seen.error).toBe(boom);
   });
 
-  it('ends the unit when the subscriber unsubscribes', () => {
+  it("keeps a Promise handler's unit when its client leaves, until the Promise settles", async () => {
+    const { work, ledger, interceptor } = setup();
+    const query = deferred<string>();
+    const handler = () => query.promise;
+    const { seen, subscription } = record(interceptor.intercept(contextOf('ws', handler), nestCall(handler)));
+    await settle();
+    ledger.countFromNow();
+    subscription.unsubscribe();
+    expect(work.size).toBe(1);
+    query.resolve('row');
+    await settle();
+    expect(work.size).toBe(0);
+    expect(ledger.drained).toBe(1);
+    // Nobody to tell: the client left.
+    expect(seen.values).toEqual([]);
+  });
+
+  it('unsubscribes a stream when its client leaves, ending its unit: its work is the subscription', async () => {
+    const { work, interceptor } = setup();
+    const stream = new Subject<number>();
+    const handler = () => stream;
+    const { seen, subscription } = record(interceptor.intercept(contextOf('ws', handler), nestCall(handler)));
+    await settle();
+    expect(stream.observed).toBe(true);
+    stream.next(1);
+    subscription.unsubscribe();
+    expect(stream.observed).toBe(false);
+    expect(work.size).toBe(0);
+    expect(seen.values).toEqual([1]);
+  });
+
+  it('ends the unit of a Promise that resolves to a stream after its client left, never starting the stream', async () => {
+    const { work, interceptor } = setup();
+    const stream = new Subject<number>();
+    const lookup = deferred<Observable<number>>();
+    const handler = () => lookup.promise;
+    const { subscription } = record(interceptor.intercept(contextOf('ws', handler), nestCall(handler)));
+    await settle();
+    subscription.unsubscribe();
+    expect(work.size).toBe(1);
+    lookup.resolve(stream);
+    await settle();
+    expect(work.size).toBe(0);
+    expect(stream.observed).toBe(false);
+  });
+
+  it('ends the unit of a value or a finite stream with its result', async () => {
+    const { work, interceptor } = setup();
+    const value = () => 'done';
+    const finite = () => of(1, 2);
+    const a = record(interceptor.intercept(contextOf('ws', value), nestCall(value)));
+    const b = record(interceptor.intercept(contextOf('rpc', finite), nestCall(finite)));
+    expect(work.size).toBe(2);
+    await settle();
+    expect(work.size).toBe(0);
+    expect([a.seen, b.seen]).toEqual([
+      { values: ['done'], completed: true, error: undefined },
+      { values: [1, 2], completed: true, error: undefined },
+    ]);
+  });
+
+  it('releases, when its client leaves, a result it did not see returned once it emitted, as it does a stream', () => {
     const { work, interceptor } = setup();
     const source = new Subject<unknown>();
     const { subscription } = record(interceptor.intercept(contextOf('ws'), handlerOf(source)));
-    expect(work.size).toBe(1);
+    source.next('tick');
     subscription.unsubscribe();
     expect(work.size).toBe(0);
     expect(source.observed).toBe(false);
+  });
+
+  it('refuses a message from a ws client whose close began, before its handler runs and without a unit', async () => {
+    const { work, ledger, interceptor } = setup();
+    const told = { readyState: 1, close: () => undefined };
+    const closing = { readyState: 2 };
+    closeWebSocket(told, 1001, 'going away', () => undefined);
+    ledger.countFromNow();
+    let runs = 0;
+    const handler = () => ++runs;
+    for (const client of [told, closing]) {
+      const { seen } = record(interceptor.intercept(contextOf('ws', handler, client), nestCall(handler)));
+      expect(seen).toEqual({ values: [], completed: true, error: undefined });
+    }
+    await settle();
+    expect([runs, work.size, ledger.drained]).toEqual([0, 0, 0]);
+    const open = record(interceptor.intercept(contextOf('ws', handler, { readyState: 1 }), nestCall(handler)));
+    await settle();
+    expect(open.seen.values).toEqual([1]);
   });
 
   it('completes a multi-value stream when the abort signal fires, not when draining fires', () => {

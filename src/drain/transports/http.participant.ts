@@ -5,17 +5,20 @@ import { Http2Sessions, isHttp2Server } from '../http2-sessions.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
 
 /**
- * The app's HTTP server: its connections and requests are in the ledger from bootstrap
+ * @internal The app's HTTP server (or another HTTP server of the app's, `name`d): its connections and requests are in the ledger from bootstrap
  * (HTTP/2 sessions and streams too). Phase 5: the listener closes, each connection closes
  * once its request is answered, HTTP/2 sessions get GOAWAY (docs/drain.md). Disconnect:
  * the connections left, none with a request in flight, are destroyed.
  */
-class HttpParticipant implements DrainParticipant {
-  readonly name = 'HTTP server';
+export class HttpParticipant implements DrainParticipant {
   /** Its connections, then (HTTP/2) its sessions: the listener closes before the GOAWAYs. */
   private readonly trackers: HttpTracker[];
 
-  constructor(server: Server, context: DrainContext) {
+  constructor(
+    server: Server,
+    context: DrainContext,
+    readonly name = 'HTTP server',
+  ) {
     this.trackers = [new HttpConnections(server, context.ledger)];
     if (isHttp2Server(server)) this.trackers.push(new Http2Sessions(server, context.ledger));
   }
