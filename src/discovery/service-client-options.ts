@@ -20,6 +20,14 @@ export interface ServiceClientOptions {
   connections?: number;
   /** Negotiate HTTP/2 over TLS when the instance offers it. Default false. */
   allowH2?: boolean;
+  /**
+   * How long an instance that left the passing list stays a fallback, used only while no
+   * instance passes: requests go to it (it usually still serves through its `shutdownDelay`
+   * and drain), and once it refuses they wait for a passing instance until this window,
+   * counted from the last departure, closes. It lets one instance restart with 0 failed calls.
+   * Default 5 000; 0 drops an instance the moment it leaves.
+   */
+  fallbackWindow?: number;
 }
 
 /** Every option filled in. */
@@ -34,6 +42,7 @@ export const SERVICE_CLIENT_DEFAULTS: Readonly<ResolvedServiceClientOptions> = {
   keepAliveTimeout: 4_000,
   connections: 64,
   allowH2: false,
+  fallbackWindow: 5_000,
 };
 
 export class ServiceClientOptionsError extends Error {
@@ -44,7 +53,7 @@ export class ServiceClientOptionsError extends Error {
 }
 
 const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = { maxAttempts: [1, 100], connections: [1, 10_000] };
-const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout'] as const;
+const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout', 'fallbackWindow'] as const;
 const KNOWN_KEYS = Object.keys(SERVICE_CLIENT_DEFAULTS);
 
 /** Fills in defaults (`base` first, then the built-in ones) and lists every bad value at once. */
@@ -68,7 +77,8 @@ export function resolveServiceClientOptions(
     if (!Number.isInteger(o[name]) || o[name] < min || o[name] > max) report(name, `a whole number from ${min} to ${max}`);
   }
   for (const name of DURATIONS) {
-    if (!Number.isInteger(o[name]) || o[name] < 1 || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
+    const min = name === 'fallbackWindow' ? 0 : 1;
+    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }
   if (typeof o.allowH2 !== 'boolean') report('allowH2', 'true or false');
   if (problems.length > 0) throw new ServiceClientOptionsError(problems);
