@@ -2,7 +2,7 @@ export { GracefulDiscoveryModule } from './graceful-discovery.module.js';
 export type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface.js';
 export { DISCOVERY, getServiceClientToken } from './discovery.constants.js';
 export { InjectServiceClient } from './inject-service-client.decorator.js';
-export { ServiceClients } from './service-clients.service.js';
+export { GracefulDiscoveryOptionsError, ServiceClients } from './service-clients.service.js';
 export { ServiceClient, type ServiceRequestOptions, type ServiceResponse } from './service-client.js';
 export {
   SERVICE_CLIENT_DEFAULTS,

@@ -1,4 +1,4 @@
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../common/option-problem.js';
 import { MAX_TIMER_MS } from '../common/timers.js';
 import type { BalancerName } from './balancer.js';
 
@@ -45,9 +45,9 @@ export const SERVICE_CLIENT_DEFAULTS: Readonly<ResolvedServiceClientOptions> = {
   fallbackWindow: 5_000,
 };
 
-export class ServiceClientOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(formatProblemList('nestjs-graceful: invalid service client options', problems));
+export class ServiceClientOptionsError extends OptionProblemsError {
+  constructor(problems: string[]) {
+    super('nestjs-graceful: invalid service client options', problems);
     this.name = 'ServiceClientOptionsError';
   }
 }
@@ -63,14 +63,27 @@ export function resolveServiceClientOptions(
   base: ServiceClientOptions = {},
 ): ResolvedServiceClientOptions {
   const problems: string[] = [];
-  const where = `the client of "${service}"`;
   if (typeof service !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(service)) {
     problems.push(formatOptionProblem({ option: 'service', value: service, allowed: 'a Consul service name (A-Z a-z 0-9 _ . -)' }));
   }
-  for (const key of [...Object.keys(base), ...Object.keys(options)]) {
+  const o = checkInto(problems, `the client of "${service}"`, base, options);
+  if (problems.length > 0) throw new ServiceClientOptionsError(problems);
+  return o;
+}
+
+/** @internal The problems of the defaults every client starts from (`forRoot({ client })`). */
+export function clientDefaultsProblems(client: ServiceClientOptions | undefined): string[] {
+  const problems: string[] = [];
+  checkInto(problems, 'the client defaults of GracefulDiscoveryModule.forRoot()', client ?? {});
+  return problems;
+}
+
+/** Merges `layers` over the defaults, adding every problem to `problems`. */
+function checkInto(problems: string[], where: string, ...layers: ServiceClientOptions[]): ResolvedServiceClientOptions {
+  for (const key of layers.flatMap((layer) => Object.keys(layer))) {
     if (!KNOWN_KEYS.includes(key)) problems.push(unknownOptionProblem(key, KNOWN_KEYS, where));
   }
-  const o = { ...SERVICE_CLIENT_DEFAULTS, ...dropUndefined(base), ...dropUndefined(options) };
+  const o = Object.assign({ ...SERVICE_CLIENT_DEFAULTS }, ...layers.map(dropUndefined)) as ResolvedServiceClientOptions;
   const report = (option: keyof ResolvedServiceClientOptions, allowed: string) => problems.push(formatOptionProblem({ option, value: o[option], where, allowed }));
   if (o.balancer !== 'p2c' && o.balancer !== 'round-robin') report('balancer', "'p2c' or 'round-robin'");
   for (const [name, [min, max]] of Object.entries(WHOLE_NUMBERS) as [keyof typeof WHOLE_NUMBERS, [number, number]][]) {
@@ -81,7 +94,6 @@ export function resolveServiceClientOptions(
     if (!Number.isInteger(o[name]) || o[name] < min || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }
   if (typeof o.allowH2 !== 'boolean') report('allowH2', 'true or false');
-  if (problems.length > 0) throw new ServiceClientOptionsError(problems);
   return o;
 }
 
