@@ -11,6 +11,7 @@ export {
 } from './service-client-options.js';
 export type { BalancerName } from './balancer.js';
 export { ServiceRequestError, type FailedAttempt, type ServiceRequestFailure } from './service-request.error.js';
+export { StaticDiscovery } from './static-discovery.js';
 export { ConsulDiscovery } from '../registry/consul/consul-discovery.js';
 export {
   CONSUL_DISCOVERY_DEFAULTS,
