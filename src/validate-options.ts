@@ -1,5 +1,5 @@
 import { describeValue } from './common/describe-value.js';
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from './common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from './common/option-problem.js';
 import { DEFAULT_OPTIONS, type GracefulOptions, type ResolvedGracefulOptions } from './graceful-options.js';
 import * as check from './option-checks.js';
 import { checkConsulRegistrarOptions } from './registry/consul/consul-registrar-options.js';
@@ -9,9 +9,9 @@ import { checkConsulRegistrarOptions } from './registry/consul/consul-registrar-
  * of `consul` and of `GracefulHealthModule.forRoot()` included, each naming the option, its
  * value, what is allowed and, where that is not obvious, how to fix it.
  */
-export class GracefulOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(formatProblemList('nestjs-graceful: invalid options', problems));
+export class GracefulOptionsError extends OptionProblemsError {
+  constructor(problems: string[]) {
+    super('nestjs-graceful: invalid options', problems);
     this.name = 'GracefulOptionsError';
   }
 }

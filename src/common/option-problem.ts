@@ -39,6 +39,25 @@ export function formatProblemList(heading: string, problems: readonly string[]):
   return `${heading}:\n  - ${problems.join('\n  - ')}`;
 }
 
+/**
+ * An error whose message lists every problem. `problems` is a getter over a private field, not
+ * an own property: Nest's logger prints a thrown error with util.inspect, which shows own
+ * properties after the stack, so the list used to be printed twice.
+ */
+export class OptionProblemsError extends Error {
+  readonly #problems: string[];
+
+  constructor(heading: string, problems: string[]) {
+    super(formatProblemList(heading, problems));
+    this.#problems = problems;
+  }
+
+  /** Each problem, one sentence each, as the message lists them. */
+  get problems(): string[] {
+    return this.#problems;
+  }
+}
+
 /** The known name within two edits (case aside) of `name`, or that it begins, if one is that close. */
 function closestName(name: string, known: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;

@@ -2,7 +2,7 @@ export { GracefulDiscoveryModule } from './graceful-discovery.module.js';
 export type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface.js';
 export { DISCOVERY, getServiceClientToken } from './discovery.constants.js';
 export { InjectServiceClient } from './inject-service-client.decorator.js';
-export { ServiceClients } from './service-clients.service.js';
+export { GracefulDiscoveryOptionsError, ServiceClients } from './service-clients.service.js';
 export { ServiceClient, type ServiceRequestOptions, type ServiceResponse } from './service-client.js';
 export {
   SERVICE_CLIENT_DEFAULTS,
@@ -11,6 +11,7 @@ export {
 } from './service-client-options.js';
 export type { BalancerName } from './balancer.js';
 export { ServiceRequestError, type FailedAttempt, type ServiceRequestFailure } from './service-request.error.js';
+export { StaticDiscovery } from './static-discovery.js';
 export { ConsulDiscovery } from '../registry/consul/consul-discovery.js';
 export {
   CONSUL_DISCOVERY_DEFAULTS,

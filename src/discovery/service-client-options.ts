@@ -1,4 +1,4 @@
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../common/option-problem.js';
 import { MAX_TIMER_MS } from '../common/timers.js';
 import type { BalancerName } from './balancer.js';
 
@@ -20,6 +20,14 @@ export interface ServiceClientOptions {
   connections?: number;
   /** Negotiate HTTP/2 over TLS when the instance offers it. Default false. */
   allowH2?: boolean;
+  /**
+   * How long an instance that left the passing list stays a fallback, used only while no
+   * instance passes: requests go to it (it usually still serves through its `shutdownDelay`
+   * and drain), and once it refuses they wait for a passing instance until this window,
+   * counted from the last departure, closes. It lets one instance restart with 0 failed calls.
+   * Default 5 000; 0 drops an instance the moment it leaves.
+   */
+  fallbackWindow?: number;
 }
 
 /** Every option filled in. */
@@ -34,17 +42,18 @@ export const SERVICE_CLIENT_DEFAULTS: Readonly<ResolvedServiceClientOptions> = {
   keepAliveTimeout: 4_000,
   connections: 64,
   allowH2: false,
+  fallbackWindow: 5_000,
 };
 
-export class ServiceClientOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(formatProblemList('nestjs-graceful: invalid service client options', problems));
+export class ServiceClientOptionsError extends OptionProblemsError {
+  constructor(problems: string[]) {
+    super('nestjs-graceful: invalid service client options', problems);
     this.name = 'ServiceClientOptionsError';
   }
 }
 
 const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = { maxAttempts: [1, 100], connections: [1, 10_000] };
-const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout'] as const;
+const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout', 'fallbackWindow'] as const;
 const KNOWN_KEYS = Object.keys(SERVICE_CLIENT_DEFAULTS);
 
 /** Fills in defaults (`base` first, then the built-in ones) and lists every bad value at once. */
@@ -54,24 +63,37 @@ export function resolveServiceClientOptions(
   base: ServiceClientOptions = {},
 ): ResolvedServiceClientOptions {
   const problems: string[] = [];
-  const where = `the client of "${service}"`;
   if (typeof service !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(service)) {
     problems.push(formatOptionProblem({ option: 'service', value: service, allowed: 'a Consul service name (A-Z a-z 0-9 _ . -)' }));
   }
-  for (const key of [...Object.keys(base), ...Object.keys(options)]) {
+  const o = checkInto(problems, `the client of "${service}"`, base, options);
+  if (problems.length > 0) throw new ServiceClientOptionsError(problems);
+  return o;
+}
+
+/** @internal The problems of the defaults every client starts from (`forRoot({ client })`). */
+export function clientDefaultsProblems(client: ServiceClientOptions | undefined): string[] {
+  const problems: string[] = [];
+  checkInto(problems, 'the client defaults of GracefulDiscoveryModule.forRoot()', client ?? {});
+  return problems;
+}
+
+/** Merges `layers` over the defaults, adding every problem to `problems`. */
+function checkInto(problems: string[], where: string, ...layers: ServiceClientOptions[]): ResolvedServiceClientOptions {
+  for (const key of layers.flatMap((layer) => Object.keys(layer))) {
     if (!KNOWN_KEYS.includes(key)) problems.push(unknownOptionProblem(key, KNOWN_KEYS, where));
   }
-  const o = { ...SERVICE_CLIENT_DEFAULTS, ...dropUndefined(base), ...dropUndefined(options) };
+  const o = Object.assign({ ...SERVICE_CLIENT_DEFAULTS }, ...layers.map(dropUndefined)) as ResolvedServiceClientOptions;
   const report = (option: keyof ResolvedServiceClientOptions, allowed: string) => problems.push(formatOptionProblem({ option, value: o[option], where, allowed }));
   if (o.balancer !== 'p2c' && o.balancer !== 'round-robin') report('balancer', "'p2c' or 'round-robin'");
   for (const [name, [min, max]] of Object.entries(WHOLE_NUMBERS) as [keyof typeof WHOLE_NUMBERS, [number, number]][]) {
     if (!Number.isInteger(o[name]) || o[name] < min || o[name] > max) report(name, `a whole number from ${min} to ${max}`);
   }
   for (const name of DURATIONS) {
-    if (!Number.isInteger(o[name]) || o[name] < 1 || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
+    const min = name === 'fallbackWindow' ? 0 : 1;
+    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }
   if (typeof o.allowH2 !== 'boolean') report('allowH2', 'true or false');
-  if (problems.length > 0) throw new ServiceClientOptionsError(problems);
   return o;
 }
 

@@ -91,7 +91,12 @@ export class ServiceClient {
       for (;;) {
         if (deadline.signal.aborted) throw this.ended(fail, timeout, request.signal);
         const candidates = this.upstreams.candidates(tried);
-        if (candidates.length === 0) throw fail('no-instance', this.noInstanceReason(tried.size), this.upstreams.error);
+        if (candidates.length === 0) {
+          // A restart under way (none passing, one left moments ago): wait for its successor.
+          if (await this.upstreams.awaitReplacement(deadline.signal)) continue;
+          if (deadline.signal.aborted) throw this.ended(fail, timeout, request.signal);
+          throw fail('no-instance', this.noInstanceReason(tried.size), this.upstreams.error);
+        }
         const upstream = this.balancer.pick(candidates);
         tried.add(upstream.instance.id);
         try {
@@ -108,6 +113,7 @@ export class ServiceClient {
           attempts.push({ instanceId: upstream.instance.id, endpoint: upstream.origin, error: describeFailure(err) });
           if (deadline.signal.aborted) throw this.ended(fail, timeout, request.signal, err);
           const kind = failureKind(err);
+          if (kind === 'not-sent') this.upstreams.refused(upstream);
           if (!mayRetry(kind, idempotent)) {
             throw fail('failed', kind === 'no-response' ? `not retried: a ${method} is not idempotent (idempotent: true allows it)` : 'not retryable', err);
           }

@@ -1,20 +1,37 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Discovery } from '../registry/discovery.interface.js';
+import { OptionProblemsError } from '../common/option-problem.js';
 import { ConsulDiscovery } from '../registry/consul/consul-discovery.js';
+import { ConsulDiscoveryOptionsError, resolveConsulDiscoveryOptions } from '../registry/consul/consul-discovery-options.js';
 import { DISCOVERY } from './discovery.constants.js';
 import { DISCOVERY_MODULE_OPTIONS } from './discovery-module-definition.js';
 import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface.js';
 import { ServiceClient } from './service-client.js';
-import { resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options.js';
+import { clientDefaultsProblems, resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options.js';
 
-/** @internal Builds the module's Discovery from its options; says what to give when they are wrong. */
+/** Thrown at bootstrap by `GracefulDiscoveryModule.forRoot()`: every problem of its options (`consul` and `client` alike) at once. */
+export class GracefulDiscoveryOptionsError extends OptionProblemsError {
+  constructor(problems: string[]) {
+    super('nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options', problems);
+    this.name = 'GracefulDiscoveryOptionsError';
+  }
+}
+
+/** @internal Builds the module's Discovery from its options; lists every wrong one in one error. */
 export function createDiscovery(options: GracefulDiscoveryModuleOptions, logger: Logger): Discovery {
   const given = options !== null && typeof options === 'object';
+  const problems = given ? clientDefaultsProblems(options.client) : [];
   if (!given || (options.consul === undefined) === (options.discovery === undefined)) {
-    throw new TypeError(
-      'nestjs-graceful: GracefulDiscoveryModule.forRoot() needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)',
-    );
+    problems.unshift('it needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)');
+  } else if (options.consul !== undefined) {
+    try {
+      resolveConsulDiscoveryOptions({ logger, ...options.consul });
+    } catch (err) {
+      if (!(err instanceof ConsulDiscoveryOptionsError)) throw err;
+      problems.unshift(...err.problems);
+    }
   }
+  if (problems.length > 0) throw new GracefulDiscoveryOptionsError(problems);
   return options.discovery ?? new ConsulDiscovery({ logger, ...options.consul });
 }
 

@@ -14,13 +14,23 @@ function httpOrigin(endpoints: readonly string[]): string | undefined {
   return endpoint === undefined ? undefined : new URL(endpoint).origin;
 }
 
+/** @internal The pool settings, and how long an instance that left stays a fallback. */
+export interface UpstreamSetOptions extends UpstreamOptions {
+  fallbackWindow: number;
+}
+
 /**
  * @internal The instances of one service the watch last reported, each with its pool. An
- * instance that leaves the list is out of every later pick at once, and its pool closes as
- * soon as the requests it is answering are done.
+ * instance that leaves the list is out of every later pick at once while another one passes.
+ * When none passes, the instances that left within `fallbackWindow` are picked instead (Envoy's
+ * panic mode, in time): one that left is usually still serving through its `shutdownDelay` and
+ * drain, and one that has closed refuses the connection, which is safe to send elsewhere.
  */
 export class UpstreamSet {
   private readonly upstreams = new Map<string, Upstream>();
+  /** Instances that left the list, each closed at the end of its window. */
+  private readonly departed = new Map<string, { upstream: Upstream; timer: NodeJS.Timeout }>();
+  private lastDepartureAt = Number.NEGATIVE_INFINITY;
   private listed = false;
   private watchError: unknown;
   private readonly waiters = new Set<() => void>();
@@ -28,7 +38,7 @@ export class UpstreamSet {
 
   constructor(
     private readonly service: string,
-    private readonly options: UpstreamOptions,
+    private readonly options: UpstreamSetOptions,
     private readonly logger: DiscoveryClientLogger,
     private readonly createPool?: (origin: string, options: Pool.Options) => Dispatcher,
   ) {}
@@ -66,12 +76,16 @@ export class UpstreamSet {
       }
       this.upstreams.delete(id);
       removed.push(`${id} (${upstream.origin})`);
-      void upstream.close();
+      this.depart(upstream, same === undefined);
     }
     const added: string[] = [];
     for (const [id, { instance, origin }] of next) {
       if (this.upstreams.has(id)) continue;
-      this.upstreams.set(id, new Upstream(instance, origin, this.options, this.createPool));
+      const back = this.departed.get(id)?.upstream;
+      this.forgetDeparted(id);
+      if (back?.origin === origin) back.instance = instance;
+      else void back?.close();
+      this.upstreams.set(id, back?.origin === origin ? back : new Upstream(instance, origin, this.options, this.createPool));
       added.push(`${id} (${origin})`);
     }
     this.listed = true;
@@ -79,7 +93,8 @@ export class UpstreamSet {
     if (added.length > 0 || removed.length > 0) {
       this.logger.log?.(
         `"${this.service}": ${this.upstreams.size} instances` +
-          `${added.length > 0 ? `, added ${added.join(', ')}` : ''}${removed.length > 0 ? `, removed ${removed.join(', ')}` : ''}`,
+          `${added.length > 0 ? `, added ${added.join(', ')}` : ''}${removed.length > 0 ? `, removed ${removed.join(', ')}` : ''}` +
+          `${this.upstreams.size === 0 && this.departed.size > 0 ? `; none passing: falling back to ${[...this.departed.keys()].join(', ')} for up to ${this.options.fallbackWindow} ms (fallbackWindow)` : ''}`,
       );
     }
     this.wakeAll();
@@ -92,9 +107,71 @@ export class UpstreamSet {
 
   /** Resolves once the watch gave a list or failed, or `signal` fired. */
   settled(signal: AbortSignal): Promise<void> {
-    if (this.listed || this.watchError !== undefined || signal.aborted) return Promise.resolve();
+    if (this.listed || this.watchError !== undefined) return Promise.resolve();
+    return this.nextChange(signal);
+  }
+
+  /** The passing instances not in `exclude`; when none passes, those that left within the window. */
+  candidates(exclude: ReadonlySet<string>): Upstream[] {
+    const pool = this.upstreams.size > 0 ? this.upstreams.values() : [...this.departed.values()].map((d) => d.upstream);
+    return [...pool].filter((u) => !exclude.has(u.instance.id));
+  }
+
+  /** An instance that left refused a connection: it has closed, so it is no fallback any more. */
+  refused(upstream: Upstream): void {
+    if (this.departed.get(upstream.instance.id)?.upstream !== upstream) return;
+    this.forgetDeparted(upstream.instance.id);
+    void upstream.close();
+  }
+
+  /**
+   * While none passes and an instance left less than `fallbackWindow` ago (a restart under way),
+   * waits for the list to change, the window to close or `signal`; true when it waited.
+   */
+  async awaitReplacement(signal: AbortSignal): Promise<boolean> {
+    const windowEnd = () => this.lastDepartureAt + this.options.fallbackWindow - performance.now();
+    if (this.upstreams.size > 0 || windowEnd() <= 0) return false;
+    while (this.upstreams.size === 0 && windowEnd() > 0 && !signal.aborted) await this.nextChange(signal, Math.ceil(windowEnd()));
+    return this.upstreams.size > 0;
+  }
+
+  /** Ends every pool: requests in flight are aborted. */
+  async destroy(): Promise<void> {
+    const all = [...this.upstreams.values(), ...[...this.departed.values()].map((d) => d.upstream)];
+    this.upstreams.clear();
+    for (const id of [...this.departed.keys()]) this.forgetDeparted(id);
+    await Promise.all(all.map((u) => u.destroy()));
+  }
+
+  /** Keeps an instance that left as a fallback for the window (not one whose endpoint changed), then closes it. */
+  private depart(upstream: Upstream, fallback: boolean): void {
+    const { fallbackWindow } = this.options;
+    if (!fallback || fallbackWindow === 0) {
+      void upstream.close();
+      return;
+    }
+    const id = upstream.instance.id;
+    this.lastDepartureAt = performance.now();
+    const timer = setTimeout(() => {
+      this.forgetDeparted(id);
+      void upstream.close();
+    }, fallbackWindow);
+    timer.unref();
+    this.departed.set(id, { upstream, timer });
+  }
+
+  private forgetDeparted(id: string): void {
+    clearTimeout(this.departed.get(id)?.timer);
+    this.departed.delete(id);
+  }
+
+  /** Resolves at the next update or watch failure, when `signal` fires, or after `ms`. */
+  private nextChange(signal: AbortSignal, ms?: number): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => done(), ms);
       const done = () => {
+        clearTimeout(timer);
         this.waiters.delete(done);
         signal.removeEventListener('abort', done);
         resolve();
@@ -102,17 +179,6 @@ export class UpstreamSet {
       this.waiters.add(done);
       signal.addEventListener('abort', done, { once: true });
     });
-  }
-
-  candidates(exclude: ReadonlySet<string>): Upstream[] {
-    return [...this.upstreams.values()].filter((u) => !exclude.has(u.instance.id));
-  }
-
-  /** Ends every pool: requests in flight are aborted. */
-  async destroy(): Promise<void> {
-    const all = [...this.upstreams.values()];
-    this.upstreams.clear();
-    await Promise.all(all.map((u) => u.destroy()));
   }
 
   private wakeAll(): void {

@@ -1,7 +1,11 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { Inject, Injectable, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { type HealthCheckResult, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { GracefulLifecycle } from '../lifecycle/graceful-lifecycle.js';
+import type { LifecycleState } from '../lifecycle/lifecycle-state.interface.js';
 import { livenessOf, readinessOf, type LifecycleVerdict } from './health-details.js';
+
+/** The states from the stop signal on. */
+const STOPPING: ReadonlySet<LifecycleState> = new Set(['draining', 'stopping', 'stopped']);
 
 /**
  * A Terminus indicator that follows the lifecycle (README, "Health"). Use it in your own
@@ -12,8 +16,8 @@ import { livenessOf, readinessOf, type LifecycleVerdict } from './health-details
  * ready() { return this.health.check([() => this.graceful.readiness(), () => this.db.pingCheck('db')]); }
  * ```
  *
- * It never throws: a down result carries `state`, `reason` and `registration` in its body,
- * and `HealthCheckService` answers 503 with it. Both checks are synchronous reads of the
+ * A down result carries `state`, `reason` and `registration` in its body, and
+ * `HealthCheckService` answers 503 with it. Both checks are synchronous reads of the
  * lifecycle's state, which flips to `draining` in the same tick as the stop signal.
  */
 @Injectable()
@@ -32,9 +36,22 @@ export class GracefulHealthIndicator {
     this.lifecycle = lifecycle;
   }
 
-  /** Up only in `ready`; down while starting (and registering, with `readiness: 'registered'`) and from the stop on. */
+  /**
+   * Up only in `ready`; down while starting (and registering, with `readiness: 'registered'`).
+   *
+   * From the stop on it throws a `ServiceUnavailableException` whose body is Terminus' own
+   * `shutting_down` result, this indicator's details in `error`: `HealthCheckService` passes
+   * it on, so the probe gets its 503, without the `Health Check has failed!` error Terminus
+   * logs for a down result on every probe. A drain is not a failure. The body then holds
+   * only this indicator: the others are not asked.
+   */
   readiness<const Key extends string = 'lifecycle'>(key: Key = 'lifecycle' as Key): HealthIndicatorResult<Key> {
-    return this.result(key, readinessOf(this.lifecycle));
+    const verdict = readinessOf(this.lifecycle);
+    const result = this.result(key, verdict);
+    if (!verdict.up && STOPPING.has(this.lifecycle.state)) {
+      throw new ServiceUnavailableException({ status: 'shutting_down', info: {}, error: result, details: result } satisfies HealthCheckResult);
+    }
+    return result;
   }
 
   /** Up in every state but `stopped`: an orchestrator must not kill a draining instance. */

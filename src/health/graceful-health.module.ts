@@ -1,9 +1,11 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { type DynamicModule, type FactoryProvider, Module, type Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { HEALTH_OPTION_PROBLEMS } from './health.constants.js';
+import { HEALTH_OPTION_PROBLEMS, HEALTH_ROUTE_CHECK } from './health.constants.js';
 import { createGracefulHealthController } from './graceful-health.controller.js';
 import { GracefulHealthIndicator } from './graceful-health.indicator.js';
-import { checkHealthOptions, type GracefulHealthOptions } from './health-options.js';
+import { warnOnDuplicateHealthRoutes } from './health-route-check.js';
+import { checkHealthOptions, type GracefulHealthOptions, type ResolvedGracefulHealthOptions } from './health-options.js';
 
 // Our own Terminus instance, silent: a readiness probe answered 503 while starting or draining
 // is expected, not an error to log on every poll (the lifecycle logs its own transitions).
@@ -40,12 +42,26 @@ export class GracefulHealthModule {
       providers: [{ provide: HEALTH_OPTION_PROBLEMS, useValue: problems }],
       exports: [HEALTH_OPTION_PROBLEMS],
     };
+    const readyMade = readyMadeController(resolved);
     return {
       module: GracefulHealthModule,
       imports: [terminus, ...(problems.length > 0 ? [problemsModule] : [])],
-      providers: [GracefulHealthIndicator],
+      providers: [GracefulHealthIndicator, ...readyMade.providers],
       exports: [GracefulHealthIndicator],
-      controllers: resolved?.controller ? [createGracefulHealthController(resolved.controller, resolved.key)] : [],
+      controllers: readyMade.controllers,
     };
   }
+}
+
+/** The ready-made controller, and the provider that warns at start of another controller on its paths. */
+function readyMadeController(options: ResolvedGracefulHealthOptions | undefined): { controllers: Type<unknown>[]; providers: FactoryProvider[] } {
+  if (!options?.controller) return { controllers: [], providers: [] };
+  const { readyPath, livePath } = options.controller;
+  const controller = createGracefulHealthController(options.controller, options.key);
+  const routeCheck: FactoryProvider = {
+    provide: HEALTH_ROUTE_CHECK,
+    inject: [ModulesContainer],
+    useFactory: (modules: ModulesContainer) => warnOnDuplicateHealthRoutes(modules, controller, [readyPath, livePath]),
+  };
+  return { controllers: [controller], providers: [routeCheck] };
 }

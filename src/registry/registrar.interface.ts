@@ -10,6 +10,11 @@ import type { ServiceInstance } from './service-instance.interface.js';
  * cannot land after the deregistration.
  */
 export interface Registrar {
+  /**
+   * Where the registry is, for the lifecycle's log lines and readiness body, e.g.
+   * `the Consul agent at http://127.0.0.1:8500`. Optional: `the registry` without it.
+   */
+  readonly target?: string;
   register(instance: ServiceInstance, signal: AbortSignal): Promise<void>;
   deregister(instance: ServiceInstance, signal: AbortSignal): Promise<void>;
   /** Release sockets and timers (heartbeats) at the very end of the stop. Optional. */

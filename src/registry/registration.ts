@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { bounded, describeError, sleep } from '../common/bounded.js';
 import type { Registrar } from './registrar.interface.js';
 import type { RegistrationStatus } from './registration-status.interface.js';
-import { mayHaveRegistered } from './registration-outcome.js';
+import { registrationOutcome } from './registration-outcome.js';
 import type { ServiceInstance } from './service-instance.interface.js';
 
 export interface RegistrationOptions {
@@ -21,8 +21,10 @@ export class Registration {
   /** Set once the stop began: no attempt starts after it, and one in flight is abandoned. */
   private readonly stopped = new AbortController();
   private loop?: Promise<void>;
-  /** Whether any attempt can have reached the registry: one in flight, succeeded, or of unknown fate. */
+  /** Whether any attempt can have registered the instance: one in flight, succeeded, or of unknown fate. */
   private maybeRegistered = false;
+  /** Whether the registry answered (and refused) any attempt: a skipped deregistration says so. */
+  private refusedByRegistry = false;
 
   constructor(
     private readonly registrar: Registrar | undefined,
@@ -59,11 +61,20 @@ export class Registration {
     this.stopped.abort();
     if (!this.registrar) return;
     if (!this.maybeRegistered) {
-      const why = this.loop ? 'no registration attempt reached the registry' : 'registration never started';
-      this.logger.log(`deregistration skipped: ${why}, so nothing can be registered`);
+      this.logger.log(`deregistration skipped: ${this.whyNothingRegistered()}, so nothing can be registered`);
       return;
     }
-    await this.registrar.deregister(instance, signal);
+    // The stop's bound fires the signal; say which registry did not answer, and what follows.
+    const onAbort = () =>
+      this.logger.warn(
+        `no answer from ${this.target} to the deregistration (${describeError(signal.reason)}): callers may keep finding the instance until its check turns critical (a TTL that lapses, or readiness answering 503)`,
+      );
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.registrar.deregister(instance, signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
     this.statusValue = 'deregistered';
   }
 
@@ -81,7 +92,9 @@ export class Registration {
       this.maybeRegistered = true;
       const result = await bounded(registrarTimeout, (signal) => registrar.register(instance, signal), this.stopped.signal);
       if (this.stopped.signal.aborted) return;
-      this.maybeRegistered = wasRegistered || result.ok || result.timedOut || mayHaveRegistered(result.error);
+      const outcome = result.ok ? undefined : result.timedOut ? 'unknown' : registrationOutcome(result.error);
+      this.maybeRegistered = wasRegistered || result.ok || outcome === 'unknown';
+      this.refusedByRegistry ||= outcome === 'refused';
       if (result.ok) {
         this.statusValue = 'registered';
         this.logger.log(`registered ${instance.name} (${instance.id}) in ${result.ms} ms${n > 1 ? ` after ${n} attempts` : ''}`);
@@ -89,10 +102,30 @@ export class Registration {
         return;
       }
       this.statusValue = 'failed';
-      this.lastError = result.timedOut ? `no answer within ${registrarTimeout} ms (registrarTimeout)` : describeError(result.error);
+      this.lastError = result.timedOut ? this.noAnswer() : describeError(result.error);
       this.logger.warn(`registration attempt ${n} failed after ${result.ms} ms: ${this.lastError}; retrying in ${delay} ms`);
       await sleep(delay, this.stopped.signal);
       delay = Math.min(delay * 2, registerRetryMaxDelay);
     }
+  }
+
+  private get target(): string {
+    return this.registrar?.target ?? 'the registry';
+  }
+
+  private noAnswer(): string {
+    return (
+      `no answer from ${this.target} within ${this.options.registrarTimeout} ms (registrarTimeout): check that this address is the ` +
+      `registry's HTTP API and that it is healthy (a process that accepts connections but never answers, a firewall that drops ` +
+      `packets or an overloaded agent look like this); raise registrarTimeout only if it is merely slow`
+    );
+  }
+
+  private whyNothingRegistered(): string {
+    if (!this.loop) return 'registration never started';
+    const last = this.lastError === undefined ? '' : ` (last: ${this.lastError})`;
+    return this.refusedByRegistry
+      ? `${this.target} refused every registration attempt that reached it${last}`
+      : `no registration attempt reached ${this.target}${last}`;
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Logger, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import { Controller, Get, Logger, ServiceUnavailableException, type INestApplication, type ModuleMetadata } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -74,12 +74,20 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     const closing = app!.close();
     // Same tick as the stop: the indicator reads the state, no event to wait for.
     expect(lifecycle.state).toBe('draining');
-    expect(app!.get(GracefulHealthIndicator).readiness().lifecycle).toMatchObject({ status: 'down', state: 'draining' });
+    const thrown = (() => {
+      try {
+        app!.get(GracefulHealthIndicator).readiness();
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(ServiceUnavailableException);
+    expect((thrown as ServiceUnavailableException).getResponse()).toMatchObject({ status: 'shutting_down', error: { lifecycle: { status: 'down', state: 'draining' } } });
 
     const readiness = await probe(port, '/health/ready');
     expect(readiness.status).toBe(503);
     expect(readiness.body).toMatchObject({
-      status: 'error',
+      status: 'shutting_down',
       error: { lifecycle: { status: 'down', state: 'draining', reason: 'app.close()', registration: 'none' } },
     });
     expect(slowDone).toBe(0);
@@ -114,7 +122,8 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     expect(lifecycle.report?.drained).toBeLessThanOrEqual(6);
   });
 
-  it('serves the indicator to the app’s own @HealthCheck() controller beside other indicators', async () => {
+  it('serves the indicator to the app’s own @HealthCheck() controller beside other indicators; a drain answers 503 without Terminus logging an error', async () => {
+    const logged = vi.spyOn(Logger.prototype, 'error');
     const { port } = await listen({ shutdownDelay: 300 }, { imports: [TerminusModule, GracefulHealthModule], controllers: [OwnHealthController] });
     expect(await probe(port, '/own/ready')).toMatchObject({
       status: 200,
@@ -124,12 +133,42 @@ describe.each<Platform>(['express', 'fastify'])('health on %s', (platform) => {
     expect((await probe(port, '/health/ready')).status).toBe(404);
 
     const closing = app!.close();
-    const down = await probe(port, '/own/ready');
-    expect(down).toMatchObject({
-      status: 503,
-      body: { status: 'error', info: { db: { status: 'up' } }, error: { graceful: { status: 'down', state: 'draining' } } },
-    });
+    for (let i = 0; i < 3; i++) {
+      expect(await probe(port, '/own/ready')).toMatchObject({
+        status: 503,
+        body: { status: 'shutting_down', error: { graceful: { status: 'down', state: 'draining' } } },
+      });
+    }
     await closing;
+    // Terminus logs "Health Check has failed!" at error level for a down result; a drain is not one.
+    expect(logged.mock.calls.flat().join('\n')).not.toContain('Health Check has failed');
+  });
+
+  it('warns at start, with the fix, when the app’s own controller takes a ready-made route (controller: false forgotten)', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    @Controller('health')
+    class MyHealthController {
+      @Get('ready')
+      ready() {
+        return { mine: true };
+      }
+    }
+    const started = listen({}, { imports: [TerminusModule, GracefulHealthModule.forRoot()], controllers: [MyHealthController] });
+    // Express maps both and one answers; Fastify refuses the second: either way the warning came first.
+    await (platform === 'fastify' ? started.catch(() => undefined) : started);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toContain(
+      "GET /health/ready is mapped twice: by GracefulHealthModule.forRoot()'s ready-made controller and by MyHealthController.ready. " +
+        'Only one of them can answer (Express serves the first one mapped, Fastify refuses to start). ' +
+        'With your own health controller, import GracefulHealthModule (or forRoot({ controller: false })) for the indicator alone.',
+    );
+  });
+
+  it('does not warn when the app’s own health routes are on other paths', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    const { port } = await listen({}, { imports: [TerminusModule, GracefulHealthModule.forRoot()], controllers: [OwnHealthController] });
+    expect((await probe(port, '/own/ready')).status).toBe(200);
+    expect((await probe(port, '/health/ready')).status).toBe(200);
+    expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).not.toContain('mapped twice');
   });
 
   it('mounts the controller at the configured paths', async () => {

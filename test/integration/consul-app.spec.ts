@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GracefulLifecycle, type GracefulOptions } from '../../src';
 import { type ConsulAgent, reserveConsulPorts, startConsul } from '../support/consul-agent';
@@ -249,6 +250,31 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
     expect((await app.exited).code).toBe(0);
   }, 60_000);
 
+  it('an agent that accepts connections but never answers: each message names it and says what to check', async () => {
+    const silent = createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const accepted = new Set<Socket>();
+    silent.on('connection', (socket) => accepted.add(socket));
+    try {
+      const address = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const who = identity('silent');
+      const app = await spawn({ ...who, consul: { address }, registrarTimeout: 500, registerRetryDelay: 30_000 });
+      const line = await app.waitForLine(/registration attempt 1 failed/, 20_000);
+      expect(line).toContain(
+        `no answer from the Consul agent at http://${address} within 500 ms (registrarTimeout): check that this address is the registry's HTTP API and that it is healthy`,
+      );
+      expect(accepted.size).toBeGreaterThan(0);
+      app.kill('SIGTERM');
+      await app.exited;
+      // An attempt that got no answer may have registered: the stop tries to deregister, and says who did not answer.
+      expect(app.output()).toContain(`no answer from the Consul agent at http://${address} to the deregistration`);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      silent.close();
+    }
+  });
+
   describe('an agent with ACLs (default deny)', () => {
     const masterToken = randomUUID();
     let acl: ConsulAgent;
@@ -265,9 +291,10 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
       // The next attempt comes 30 s later: none is in flight at the SIGTERM.
       const app = await spawn({ ...who, consul: { address: acl.httpAddr, token: wrongToken }, registerRetryDelay: 30_000 });
       const line = await app.waitForLine(/registration attempt 1 failed/, 20_000);
-      expect(line).toContain(
-        `Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "${who.name}" or is invalid`,
-      );
+      const refusal =
+        `the Consul agent at ${acl.url} refused the registration (403 Forbidden): the ACL token lacks service:write on "${who.name}" or is invalid; ` +
+        'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)';
+      expect(line).toContain(refusal);
       expect((await get(app.port, '/ping')).status).toBe(200);
       expect(await healthEntries(acl, who.name)).toEqual([]);
 
@@ -275,7 +302,10 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
       const { code } = await app.exited;
       const output = app.output();
       // Consul refused every attempt, so nothing can be registered: no call on stop, exit 0.
-      expect(output).toContain('deregistration skipped: no registration attempt reached the registry, so nothing can be registered');
+      expect(output).toContain(
+        `deregistration skipped: the Consul agent at ${acl.url} refused every registration attempt that reached it (last: ${refusal}), so nothing can be registered`,
+      );
+      expect(output).not.toContain('no registration attempt reached');
       expect(code).toBe(0);
       expect(output).not.toContain(wrongToken);
       expect(output).not.toContain(wrongToken.slice(6, 18));

@@ -172,7 +172,8 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
       expect(error.statusCode).toBe(403);
       expect(error.service).toBe(name);
       expect(error.message).toBe(
-        `Consul refused the watch (403 Forbidden): the ACL token lacks service:read (and node:read on its nodes) on "${name}" or is invalid`,
+        `the Consul agent at ${aclSuite.agent.url} refused the watch (403 Forbidden): the ACL token lacks service:read (and node:read on its nodes) on "${name}" or is invalid; ` +
+          'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)',
       );
       const line = await logger.waitFor(/was refused/);
       expect(line.level).toBe('error');
@@ -180,7 +181,7 @@ describe('ConsulDiscovery and ServiceClient against a real Consul agent', () => 
       const client = clientOf(name, discoveryOn(aclSuite.agent, logger, { token: wrong }), logger);
       const failed = (await client.request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
       expect(failed.failure).toBe('no-instance');
-      expect(failed.message).toContain('no instance known yet (Consul refused the watch (403 Forbidden)');
+      expect(failed.message).toContain('no instance known yet (the Consul agent at ');
       const everything = [error.message, failed.message, ...logger.lines.map((l) => l.message)].join('\n');
       expect(everything).not.toContain(wrong);
     });

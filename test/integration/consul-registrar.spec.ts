@@ -245,7 +245,8 @@ describe('ConsulRegistrar against a real Consul agent', () => {
       );
       expect(err).toBeInstanceOf(ConsulRegistrarError);
       expect((err as Error).message).toBe(
-        `Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "${instance.name}" or is invalid`,
+        `the Consul agent at ${aclAgent.url} refused the registration (403 Forbidden): the ACL token lacks service:write on "${instance.name}" or is invalid; ` +
+          'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)',
       );
       expect((err as ConsulRegistrarError).statusCode).toBe(403);
       const everything = [inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err), (err as Error).stack, ...lines].join('\n');

@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getServiceClientToken, GracefulDiscoveryModule, InjectServiceClient, type ServiceClient, ServiceClients } from '../../src/discovery';
+import {
+  getServiceClientToken,
+  GracefulDiscoveryModule,
+  type GracefulDiscoveryOptionsError,
+  InjectServiceClient,
+  type ServiceClient,
+  ServiceClients,
+} from '../../src/discovery';
 import { consulPut, type InstanceServer, startInstanceServer } from '../support/consul-events';
 import { consulForSuite } from '../support/consul-suite';
 import { createTestApp, type Platform } from '../support/test-app';
@@ -90,8 +97,30 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
     await expect(
       createTestApp('express', { signals: [], exit: false }, { imports: [GracefulDiscoveryModule.forRoot({}), GracefulDiscoveryModule.forFeature([SERVICE])] }),
     ).rejects.toThrow(
-      'nestjs-graceful: GracefulDiscoveryModule.forRoot() needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)',
+      'nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options:\n' +
+        '  - it needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)',
     );
+  });
+
+  it('bad consul options and bad client defaults fail one bootstrap, listed in one error', async () => {
+    const error = (await createTestApp(
+      'express',
+      { signals: [], exit: false },
+      {
+        imports: [
+          GracefulDiscoveryModule.forRoot({ consul: { address: suite.agent.httpAddr, wait: 5 }, client: { maxAttempts: 0, timout: 5 } as never }),
+          GracefulDiscoveryModule.forFeature([SERVICE]),
+        ],
+      },
+    ).catch((e: unknown) => e)) as GracefulDiscoveryOptionsError;
+    expect(error.name).toBe('GracefulDiscoveryOptionsError');
+    expect(error.problems).toEqual([
+      'option "consul.wait" is 5; it must be a whole number of milliseconds from 1000 to 600000',
+      'unknown option "timout" of the client defaults of GracefulDiscoveryModule.forRoot(); did you mean "timeout"? the options are: ' +
+        'balancer, maxAttempts, timeout, connectTimeout, bodyTimeout, keepAliveTimeout, connections, allowH2, fallbackWindow',
+      'option "maxAttempts" of the client defaults of GracefulDiscoveryModule.forRoot() is 0; it must be a whole number from 1 to 100',
+    ]);
+    expect(error.message).toBe(`nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options:\n  - ${error.problems.join('\n  - ')}`);
   });
 
   it('a bad client option fails the bootstrap naming the service and the option', async () => {

@@ -229,7 +229,10 @@ describe('consul error translation', () => {
 
   it('explains a 403 without the token', () => {
     const err = translateClientError(Object.assign(new Error('forbidden'), { statusCode: 403 }), ctx);
-    expect(err.message).toBe('Consul refused the registration (403 Forbidden): the ACL token lacks service:write on "a" or is invalid');
+    expect(err.message).toBe(
+      'the Consul agent at http://127.0.0.1:8500 refused the registration (403 Forbidden): the ACL token lacks service:write on "a" or is invalid; ' +
+        'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { ServiceUnavailableException } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { describe, expect, it } from 'vitest';
 import type { GracefulLifecycle, LifecycleState, RegistrationStatus } from '../../src';
@@ -21,16 +22,35 @@ describe('GracefulHealthIndicator', () => {
     });
   });
 
-  it.each<[LifecycleState, string | undefined, string]>([
-    ['starting', undefined, 'not started yet: waiting for the HTTP server to listen and the beforeStart hooks'],
-    ['starting', 'registering', 'registering'],
-    ['draining', 'SIGTERM', 'SIGTERM'],
-    ['stopping', 'SIGTERM', 'SIGTERM'],
-    ['stopped', 'app.close()', 'app.close()'],
-  ])('readiness is down in %s (reason %s) with the state and reason in the body', (state, reason, expected) => {
-    expect(indicatorFor(view(state, { reason })).readiness()).toEqual({
-      lifecycle: { status: 'down', state, reason: expected, registration: 'none' },
+  it.each<[string | undefined, string]>([
+    [undefined, 'not started yet: waiting for the HTTP server to listen and the beforeStart hooks'],
+    ['registering', 'registering'],
+  ])('readiness is down while starting (reason %s) with the state and reason in the body', (reason, expected) => {
+    expect(indicatorFor(view('starting', { reason })).readiness()).toEqual({
+      lifecycle: { status: 'down', state: 'starting', reason: expected, registration: 'none' },
     });
+  });
+
+  /** What readiness() throws from the stop on, or a failure when it returns. */
+  const thrownBy = (indicator: GracefulHealthIndicator, key?: string): ServiceUnavailableException => {
+    try {
+      indicator.readiness(key);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ServiceUnavailableException);
+      return error as ServiceUnavailableException;
+    }
+    throw new Error('readiness() returned');
+  };
+
+  it.each<[LifecycleState, string]>([
+    ['draining', 'SIGTERM'],
+    ['stopping', 'SIGTERM'],
+    ['stopped', 'app.close()'],
+  ])("from the stop on (%s), readiness throws a 503 with Terminus' shutting_down body, which Terminus does not log as a failure", (state, reason) => {
+    const down = { lifecycle: { status: 'down', state, reason, registration: 'none' } };
+    const error = thrownBy(indicatorFor(view(state, { reason })));
+    expect(error.getStatus()).toBe(503);
+    expect(error.getResponse()).toEqual({ status: 'shutting_down', info: {}, error: down, details: down });
   });
 
   it.each<LifecycleState>(['starting', 'ready', 'draining', 'stopping'])('liveness is up in %s', (state) => {
@@ -71,19 +91,19 @@ describe('GracefulHealthIndicator', () => {
   });
 
   it('takes a custom key, so it can sit beside other indicators', () => {
-    const indicator = indicatorFor(view('draining', { reason: 'SIGTERM' }));
-    expect(Object.keys(indicator.readiness('graceful'))).toEqual(['graceful']);
-    expect(indicator.liveness('alive').alive.status).toBe('up');
+    expect(Object.keys(indicatorFor(view('ready')).readiness('graceful'))).toEqual(['graceful']);
+    const draining = indicatorFor(view('draining', { reason: 'SIGTERM' }));
+    expect(Object.keys((thrownBy(draining, 'graceful').getResponse() as { error: object }).error)).toEqual(['graceful']);
+    expect(draining.liveness('alive').alive.status).toBe('up');
   });
 
-  it('reads the state on every call: the flip is visible in the same tick, never by a throw', () => {
+  it('reads the state on every call: the flip is visible in the same tick', () => {
     const live = { state: 'ready' as LifecycleState, registrationStatus: 'none' as RegistrationStatus, reason: undefined as string | undefined };
     const indicator = indicatorFor(live);
     expect(indicator.readiness().lifecycle.status).toBe('up');
     live.state = 'draining';
     live.reason = 'SIGTERM';
-    expect(() => indicator.readiness()).not.toThrow();
-    expect(indicator.readiness().lifecycle).toMatchObject({ status: 'down', state: 'draining', reason: 'SIGTERM' });
+    expect(thrownBy(indicator).getResponse()).toMatchObject({ error: { lifecycle: { status: 'down', state: 'draining', reason: 'SIGTERM' } } });
   });
 
   it('says what is missing when GracefulModule is not imported', () => {

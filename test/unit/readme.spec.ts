@@ -34,6 +34,16 @@ describe('README', () => {
     expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
   });
 
+  it('shows the discovery testing recipe exactly as test/e2e/discovery-recipe.e2e.spec.ts runs it', () => {
+    const source = readFileSync(join(root, 'test/e2e/discovery-recipe.e2e.spec.ts'), 'utf8')
+      .replace(/^import .* from 'vitest';\n/, '')
+      .replace("'../../src/discovery'", "'nestjs-graceful/discovery'")
+      .replace("'../../src/testing'", "'nestjs-graceful/testing'")
+      .replace("'../../src'", "'nestjs-graceful'")
+      .replace("import { CallerModule as AppModule } from '../../sample-app/caller/caller.module';", "import { AppModule } from '../src/app.module';");
+    expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
+  });
+
   it('lists every option in its table, with the default DEFAULT_OPTIONS has', () => {
     for (const name of optionNames()) expect(readme).toMatch(new RegExp(`^\\| \`${name}\`|, \`${name}\``, 'm'));
     for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {

@@ -134,7 +134,11 @@ describe('Registration', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(signals[0].aborted).toBe(true);
     expect(r.status).toBe('failed');
-    expect(r.error).toBe('no answer within 1000 ms (registrarTimeout)');
+    expect(r.error).toBe(
+      "no answer from the registry within 1000 ms (registrarTimeout): check that this address is the registry's HTTP API and that it is healthy " +
+        '(a process that accepts connections but never answers, a firewall that drops packets or an overloaded agent look like this); ' +
+        'raise registrarTimeout only if it is merely slow',
+    );
 
     // the next attempt comes registerRetryDelay later, with a fresh signal
     await vi.advanceTimersByTimeAsync(100);
@@ -191,10 +195,14 @@ describe('Registration', () => {
   });
 
   it.each([
-    ['the connection was refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' })],
-    ['the name did not resolve (in cause)', new Error('fetch failed', { cause: { code: 'ENOTFOUND' } })],
-    ['the registry answered 403', Object.assign(new Error('Forbidden'), { statusCode: 403 })],
-  ])('skips the deregistration, and says why, when every attempt failed before registering: %s', async (_, failure) => {
+    [
+      'the connection was refused',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' }),
+      'no registration attempt reached the registry (last: connect ECONNREFUSED 127.0.0.1:8500)',
+    ],
+    ['the name did not resolve (in cause)', new Error('fetch failed', { cause: { code: 'ENOTFOUND' } }), 'no registration attempt reached the registry (last: fetch failed)'],
+    ['the registry answered 403', Object.assign(new Error('Forbidden'), { statusCode: 403 }), 'the registry refused every registration attempt that reached it (last: Forbidden)'],
+  ])('skips the deregistration, and says truly why, when every attempt failed before registering: %s', async (_, failure, why) => {
     const registrar = { register: vi.fn(async () => Promise.reject(failure)), deregister: vi.fn(async () => undefined) };
     const r = make(registrar);
     r.start(instance, () => undefined);
@@ -202,7 +210,31 @@ describe('Registration', () => {
     expect(registrar.register).toHaveBeenCalledTimes(3);
     await r.deregister(instance, new AbortController().signal);
     expect(registrar.deregister).not.toHaveBeenCalled();
-    expect(logger.log).toHaveBeenCalledWith('deregistration skipped: no registration attempt reached the registry, so nothing can be registered');
+    expect(logger.log).toHaveBeenCalledWith(`deregistration skipped: ${why}, so nothing can be registered`);
+  });
+
+  it("names the registrar's target in a timed-out attempt, a skipped deregistration and a deregistration without answer", async () => {
+    const target = 'the Consul agent at http://127.0.0.1:8500';
+    const events: string[] = [];
+    const refusing = { target, register: vi.fn(async () => Promise.reject(Object.assign(new Error('403'), { statusCode: 403 }))), deregister: vi.fn(async () => undefined) };
+    const refused = make(refusing);
+    refused.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    await refused.deregister(instance, new AbortController().signal);
+    expect(logger.log).toHaveBeenCalledWith(`deregistration skipped: ${target} refused every registration attempt that reached it (last: 403), so nothing can be registered`);
+
+    const silent: Registrar = { target, register: vi.fn(hangingRegister(events, [])), deregister: vi.fn(hangingRegister(events, [])) };
+    const r = make(silent);
+    r.start(instance, () => undefined);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(r.error).toMatch(new RegExp(`^no answer from ${target} within 1000 ms \\(registrarTimeout\\)`));
+    const bound = new AbortController();
+    const deregistering = r.deregister(instance, bound.signal).catch((e: unknown) => e);
+    bound.abort(new Error('did not finish within 1000 ms'));
+    await deregistering;
+    expect(logger.warn).toHaveBeenCalledWith(
+      `no answer from ${target} to the deregistration (did not finish within 1000 ms): callers may keep finding the instance until its check turns critical (a TTL that lapses, or readiness answering 503)`,
+    );
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../../common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../../common/option-problem.js';
 import { MAX_TIMER_MS } from '../../common/timers.js';
 import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
 import type { ConsulRegistrarOptions } from './consul-registrar-options.js';
@@ -57,9 +57,9 @@ const KNOWN_KEYS: readonly (keyof ConsulDiscoveryOptions)[] = [
 ];
 
 /** Thrown for bad discovery options; `problems` lists every one. */
-export class ConsulDiscoveryOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(formatProblemList('nestjs-graceful: invalid consul discovery options', problems));
+export class ConsulDiscoveryOptionsError extends OptionProblemsError {
+  constructor(problems: string[]) {
+    super('nestjs-graceful: invalid consul discovery options', problems);
     this.name = 'ConsulDiscoveryOptionsError';
   }
 }

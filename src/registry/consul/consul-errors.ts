@@ -112,13 +112,15 @@ export function describeClientError(err: unknown, ctx: DescribeContext): { messa
 
   if (status === 403) {
     return {
-      message: `Consul refused the ${verb} (403 Forbidden): the ACL token lacks ${ctx.permission} on "${ctx.serviceName}" or is invalid`,
+      message:
+        `the Consul agent at ${ctx.agent} refused the ${verb} (403 Forbidden): the ACL token lacks ${ctx.permission} on "${ctx.serviceName}" or is invalid; ` +
+        `give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)`,
       details: { statusCode: 403 },
     };
   }
   if (status === 401) {
     return {
-      message: `Consul refused the ${verb} (401 Unauthorized): the agent requires an ACL token (option consul.token or CONSUL_HTTP_TOKEN)`,
+      message: `the Consul agent at ${ctx.agent} refused the ${verb} (401 Unauthorized): it requires an ACL token (option consul.token or CONSUL_HTTP_TOKEN)`,
       details: { statusCode: 401 },
     };
   }

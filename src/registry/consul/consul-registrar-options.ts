@@ -1,4 +1,4 @@
-import { formatOptionProblem, formatProblemList, unknownOptionProblem } from '../../common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../../common/option-problem.js';
 import { MAX_TIMER_MS } from '../../common/timers.js';
 import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
 import { type ConsulGrpcCheckOptions, type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options.js';
@@ -54,9 +54,9 @@ export interface ResolvedConsulRegistrarOptions {
 }
 
 /** Thrown by `new ConsulRegistrar()` for bad options; `problems` lists every one. Under `GracefulModule` they join its {@link GracefulOptionsError}. */
-export class ConsulRegistrarOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(formatProblemList('nestjs-graceful: invalid consul options', problems));
+export class ConsulRegistrarOptionsError extends OptionProblemsError {
+  constructor(problems: string[]) {
+    super('nestjs-graceful: invalid consul options', problems);
     this.name = 'ConsulRegistrarOptionsError';
   }
 }

@@ -38,6 +38,8 @@ export class ConsulRegistrar implements Registrar {
   readonly #httpAgent: HttpAgent;
   readonly #client: Consul;
   private readonly agentLabel: string;
+  /** Names the agent in the lifecycle's messages (registration attempts, skipped deregistration). */
+  readonly target: string;
   private readonly heartbeats = new Map<string, Heartbeat>();
   private closed = false;
 
@@ -45,6 +47,7 @@ export class ConsulRegistrar implements Registrar {
     this.#options = resolveConsulRegistrarOptions(options, env);
     const { address, tls } = this.#options;
     this.agentLabel = formatConsulAddress(address);
+    this.target = `the Consul agent at ${this.agentLabel}`;
     // Our own keep-alive agent, so close() can destroy exactly the sockets we opened.
     this.#httpAgent = address.secure ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
     this.#client = new Consul({ host: address.host, port: address.port, secure: address.secure, agent: this.#httpAgent });
