@@ -52,6 +52,16 @@ describe('README', () => {
     }
   });
 
+  it('gives the two set-up commands, each installing what it needs, and .ci/run runs the same test command', () => {
+    const block = /## Run the sample, run the tests[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const commands = block.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+    expect(commands).toEqual(['npm run sample', 'npm test']);
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.sample).toMatch(/^node scripts\/ensure-deps\.mjs\b/);
+    expect(scripts.test).toMatch(/^node scripts\/ensure-deps\.mjs lib nest11 &&/);
+    expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/^run_suite node22 22 npm test\b/m);
+  });
+
   it('links only to files of this repository that exist, by full URL', () => {
     const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
     expect(links.filter((l) => !l.startsWith('https://') && !l.startsWith('#'))).toEqual([]);
