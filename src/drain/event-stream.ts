@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { RequestUnit } from './http-units.js';
 import { headerOf } from './response-head.js';
 
 /** @internal A Server-Sent Events response (Nest's `@Sse()`): its head says `Content-Type: text/event-stream`. */
@@ -7,17 +8,20 @@ export function isEventStream(res: ServerResponse): boolean {
 }
 
 /**
- * @internal Ends an event stream whose head is out: the last chunk of its chunked body, a
- * clean end the client's EventSource answers by reconnecting (elsewhere, once this
- * connection is closed). Nest's SseStream stays piped into the response until the socket
- * closes: an event it writes between this `end()` and the response's 'close' makes the
- * response emit ERR_STREAM_WRITE_AFTER_END, which the pipe rethrows (an uncaught
- * exception) when nothing else listens; it is dropped here, as the events after the end are.
+ * @internal Ends an event stream whose head is out, at phase 5 (measured: endless streams held
+ * the stop to stopTimeout, then were reset): the last chunk of its chunked body, a clean end
+ * the client's EventSource answers by reconnecting. Its head said keep-alive: when it is its
+ * connection's last response, the connection is ended after it, so that the client
+ * reconnects elsewhere and Nest, seeing the socket close, releases its subscription. Nest's
+ * SseStream stays piped into the response until then: an event it writes after this `end()`
+ * makes the response emit ERR_STREAM_WRITE_AFTER_END, which the pipe rethrows (uncaught)
+ * when nothing else listens; it is dropped here, as the events after the end are.
  */
-export function endEventStream(res: ServerResponse): void {
-  if (res.writableEnded) return;
-  res.on('error', ignore);
-  res.end();
+export function endEventStream(unit: RequestUnit): void {
+  if (unit.res.writableEnded) return;
+  unit.res.on('error', ignore);
+  unit.res.end();
+  if (unit.connection?.last === unit) unit.connection.socket.end();
 }
 
 /** @internal Calls `then` once `res` sent its head as an event stream: one begun after phase 5 ends at once, after what it has written. */

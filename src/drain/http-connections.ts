@@ -10,30 +10,7 @@ import { isHttp2Server } from './http2-sessions.js';
 import { closeWhenQuiet } from './listener-close.js';
 import { interceptRequests } from './request-events.js';
 import { closeWebSocket, webSocketOf } from './websocket-close.js';
-
-/**
- * @internal The least a connection with no request in flight gets, once the listener is closed, to
- * bring its next request (answered with `Connection: close`) before it is closed.
- */
-export const IDLE_SOCKET_GRACE_MS = 50;
-
-/**
- * @internal A keep-alive connection answered (or accepted) less than this long ago may be a client
- * about to send again: a round trip and the client's own work after our answer, longer
- * when its process is starved of CPU. Once the listener is closed it gets until this long
- * after its last answer to bring that request. Closing it sooner races the request: a
- * reset the client sees as a lost request (measured: 16 of 16 clients of a CPU-starved
- * process with a 50 ms grace). A connection idle for longer is closed after
- * {@link IDLE_SOCKET_GRACE_MS}.
- */
-export const KEEP_ALIVE_WINDOW_MS = 1_000;
-
-/**
- * @internal How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
- * before its connection is cut: a live peer answers within a round trip, and one that
- * never does must not hold up the exit.
- */
-export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
+import { IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from './http-grace.constants.js';
 
 /**
  * @internal Puts an HTTP server's connections and requests in the drain ledger, at the server level,
@@ -111,7 +88,7 @@ export class HttpConnections implements RequestOwner, HttpTracker {
     for (const unit of [...this.ledger.units()]) {
       if (!(unit instanceof RequestUnit) || unit.owner !== this) continue;
       if (!unit.res.headersSent) this.sayClose(unit);
-      else if (isEventStream(unit.res)) this.endEventStream(unit);
+      else if (isEventStream(unit.res)) endEventStream(unit);
     }
     for (const connection of this.connections.values()) {
       if (connection.active === 0 && !this.closeWebSocket(connection)) this.giveGrace(connection);
@@ -182,10 +159,7 @@ export class HttpConnections implements RequestOwner, HttpTracker {
       this.stopWaiting(connection);
     }
     if (this.closing) {
-      if (previous?.toldClose && !previous.res.headersSent) {
-        previous.res.removeHeader('Connection');
-        previous.toldClose = false;
-      }
+      previous?.takeBackClose();
       this.sayClose(unit);
     }
     res.on('close', unit.onClose);
@@ -197,22 +171,8 @@ export class HttpConnections implements RequestOwner, HttpTracker {
    * last, and an event stream it begins is ended at once.
    */
   private sayClose(unit: RequestUnit): void {
-    if (unit.connection === undefined || unit.connection.last === unit) {
-      unit.res.setHeader('Connection', 'close');
-      unit.toldClose = true;
-    }
-    whenEventStreamStarts(unit.res, () => this.endEventStream(unit));
-  }
-
-  /**
-   * Phase 5 ends an SSE response cleanly (measured: endless streams held the stop to
-   * stopTimeout, then were reset). Its head said keep-alive: when it is its connection's
-   * last response, the connection is ended after it, so that the client reconnects
-   * elsewhere and Nest, seeing the socket close, releases its subscription.
-   */
-  private endEventStream(unit: RequestUnit): void {
-    endEventStream(unit.res);
-    if (unit.connection?.last === unit) unit.connection.socket.end();
+    if (unit.connection === undefined || unit.connection.last === unit) unit.tellClose();
+    whenEventStreamStarts(unit.res, () => endEventStream(unit));
   }
 
   private onSocketClose(connection: Connection): void {

@@ -139,8 +139,8 @@ export interface RequestOwner {
 export class RequestUnit extends DrainUnit {
   /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
   ended = false;
-  /** Its response was given `Connection: close` by the tracker (taken back if a pipelined request follows). */
-  toldClose = false;
+  /** Its response was given `Connection: close` by the tracker. */
+  private toldClose = false;
   private waitingForHandler = false;
 
   constructor(
@@ -151,6 +151,19 @@ export class RequestUnit extends DrainUnit {
     readonly startedAt: number,
   ) {
     super();
+  }
+
+  /** Answers with `Connection: close`: the last request read on its connection, after phase 5. */
+  tellClose(): void {
+    this.res.setHeader('Connection', 'close');
+    this.toldClose = true;
+  }
+
+  /** A pipelined request was read behind it: saying close is now that one's, unless this head is out. */
+  takeBackClose(): void {
+    if (!this.toldClose || this.res.headersSent) return;
+    this.res.removeHeader('Connection');
+    this.toldClose = false;
   }
 
   /** The response's 'close' listener, also called for each request of a connection that closed. */

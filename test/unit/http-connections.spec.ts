@@ -3,7 +3,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DrainLedger } from '../../src/drain/drain-ledger';
-import { HttpConnections, IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-connections';
+import { HttpConnections } from '../../src/drain/http-connections';
+import { IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-grace.constants';
 
 /** A socket as far as the tracker reads it; destroy() closes it in a later tick, as Node does. */
 class FakeSocket extends EventEmitter {
