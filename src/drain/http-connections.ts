@@ -5,32 +5,12 @@ import type { DrainLedger } from './drain-ledger.js';
 import type { HttpTracker } from './http-tracker.interface.js';
 import { Connection, ConnectionUnit, RequestUnit, type ConnectionWait, type RequestOwner } from './http-units.js';
 import { CoarseClock } from './coarse-clock.js';
+import { endEventStream, isEventStream, whenEventStreamStarts } from './event-stream.js';
 import { isHttp2Server } from './http2-sessions.js';
+import { closeWhenQuiet } from './listener-close.js';
+import { interceptRequests } from './request-events.js';
 import { closeWebSocket, webSocketOf } from './websocket-close.js';
-
-/**
- * @internal The least a connection with no request in flight gets, once the listener is closed, to
- * bring its next request (answered with `Connection: close`) before it is closed.
- */
-export const IDLE_SOCKET_GRACE_MS = 50;
-
-/**
- * @internal A keep-alive connection answered (or accepted) less than this long ago may be a client
- * about to send again: a round trip and the client's own work after our answer, longer
- * when its process is starved of CPU. Once the listener is closed it gets until this long
- * after its last answer to bring that request. Closing it sooner races the request: a
- * reset the client sees as a lost request (measured: 16 of 16 clients of a CPU-starved
- * process with a 50 ms grace). A connection idle for longer is closed after
- * {@link IDLE_SOCKET_GRACE_MS}.
- */
-export const KEEP_ALIVE_WINDOW_MS = 1_000;
-
-/**
- * @internal How long a WebSocket client gets, after the 1001 close frame was sent, to answer it
- * before its connection is cut: a live peer answers within a round trip, and one that
- * never does must not hold up the exit.
- */
-export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
+import { IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from './http-grace.constants.js';
 
 /**
  * @internal Puts an HTTP server's connections and requests in the drain ledger, at the server level,
@@ -46,6 +26,9 @@ export class HttpConnections implements RequestOwner, HttpTracker {
   private readonly clock = new CoarseClock();
   private readonly tls: boolean;
   private readonly http2: boolean;
+  /** Connections accepted so far: phase 5 closes the listener once a turn of the loop accepted none. */
+  private accepted = 0;
+  private readonly stopIntercepting: () => void;
 
   constructor(
     private readonly server: Server,
@@ -55,30 +38,23 @@ export class HttpConnections implements RequestOwner, HttpTracker {
     this.http2 = isHttp2Server(server);
     server.on('connection', this.onConnection);
     if (this.tls) server.on('secureConnection', this.onSecureConnection);
-    server.prependListener('request', this.onRequest);
+    this.stopIntercepting = interceptRequests(server, this.intake);
   }
 
   /**
-   * Phase 5, to be called in the check phase, right after the poll phase accepted what the
-   * kernel queued (closing the listener resets the queue): stop accepting, then close every
-   * connection once its current request is answered (`Connection: close`). `Connection:
-   * close` starts only now, not during `shutdownDelay`: told earlier, looping clients
-   * reconnect for every request and keep the accept queue full (measured: 13 resets among
-   * 16 clients). A connection with no request gets its grace to bring one; a WebSocket
-   * client gets a 1001 close once the handlers running for it have replied.
+   * Phase 5: stop accepting (once a turn of the loop accepted nothing: closing the listener
+   * resets the kernel's queue, see {@link closeWhenQuiet}), then close every connection once
+   * its last request read is answered (`Connection: close`), ending SSE streams. `Connection:
+   * close` starts only once the listener is closed, not during `shutdownDelay`: told
+   * earlier, looping clients reconnect for every request and keep the accept queue full
+   * (measured: 13 resets among 16 clients). A connection with no request gets its grace to
+   * bring one; a WebSocket client gets a 1001 close once the handlers running for it have replied.
    */
   closeListener(): void {
-    // net.Server's close, not http.Server's: the latter destroys just-accepted sockets.
-    if (this.server.listening) NetServer.prototype.close.call(this.server);
+    if (this.server.listening) return closeWhenQuiet(this.server, this.ledger, () => this.accepted, this.closeConnections);
     // A stop before listen() finished: the server must not start serving after it.
-    else this.server.once('listening', this.closeLate);
-    this.closing = true;
-    for (const unit of this.ledger.units()) {
-      if (unit instanceof RequestUnit && unit.owner === this && !unit.res.headersSent) unit.res.setHeader('Connection', 'close');
-    }
-    for (const connection of this.connections.values()) {
-      if (connection.active === 0 && !this.closeWebSocket(connection)) this.giveGrace(connection);
-    }
+    this.server.once('listening', this.closeLate);
+    this.closeConnections();
   }
 
   /** End of the drain: whatever connection is left has no request; close it so the server's close completes. */
@@ -90,7 +66,7 @@ export class HttpConnections implements RequestOwner, HttpTracker {
     this.server.off('listening', this.closeLate);
     this.server.off('connection', this.onConnection);
     this.server.off('secureConnection', this.onSecureConnection);
-    this.server.off('request', this.onRequest);
+    this.stopIntercepting();
     this.clock.stop();
   }
 
@@ -100,11 +76,24 @@ export class HttpConnections implements RequestOwner, HttpTracker {
     unit.ended = true;
     const connection = unit.connection;
     if (connection) connection.lastActiveAt = this.clock.now;
+    if (connection?.last === unit) connection.last = undefined;
     if (connection && --connection.active === 0 && this.closing && this.ledger.isOpen(unit) && !connection.socket.destroyed) {
       this.giveGrace(connection);
     }
     this.ledger.end(unit);
   }
+
+  private readonly closeConnections = (): void => {
+    this.closing = true;
+    for (const unit of [...this.ledger.units()]) {
+      if (!(unit instanceof RequestUnit) || unit.owner !== this) continue;
+      if (!unit.res.headersSent) this.sayClose(unit);
+      else if (isEventStream(unit.res)) endEventStream(unit);
+    }
+    for (const connection of this.connections.values()) {
+      if (connection.active === 0 && !this.closeWebSocket(connection)) this.giveGrace(connection);
+    }
+  };
 
   private readonly closeLate = (): void => {
     NetServer.prototype.close.call(this.server);
@@ -116,6 +105,7 @@ export class HttpConnections implements RequestOwner, HttpTracker {
    * server's sockets are all HTTP/2 sessions ({@link Http2Sessions} tracks those).
    */
   private readonly onConnection = (socket: Socket): void => {
+    this.accepted++;
     if (this.http2 && !this.tls) return;
     this.track(socket, this.tls ? 'handshake' : 'accepted');
   };
@@ -142,19 +132,48 @@ export class HttpConnections implements RequestOwner, HttpTracker {
     if (this.closing) this.giveGrace(connection);
   }
 
-  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  /**
+   * Each request, before any listener: a unit, unless it must not start (returns false).
+   * After phase 5, only the last request read on a connection says `Connection: close`:
+   * Node ends the socket after such a response and never sends those queued behind it
+   * (measured: a second pipelined request ran and went unanswered, 10 of 10 stops). A
+   * request read after its connection's last response went out is never started, as RFC
+   * 9112 (9.6) asks: Node would run its handler and lose the answer.
+   */
+  private readonly intake = (req: IncomingMessage, res: ServerResponse): boolean => {
     // An HTTP/2 request (compatibility API) is its stream, tracked by Http2Sessions.
-    if (req.httpVersionMajor === 2) return;
+    if (req.httpVersionMajor === 2) return true;
     const connection = this.connections.get(req.socket);
+    const previous = connection?.last;
+    // A 'checkContinue' listener that hands the request on as 'request'.
+    if (previous?.req === req) return true;
+    if (this.closing && connection?.saidClose) {
+      req.resume();
+      return false;
+    }
     const unit = new RequestUnit(this, req, res, connection, this.clock.now);
     this.ledger.add(unit);
     if (connection) {
       connection.active++;
+      connection.last = unit;
       this.stopWaiting(connection);
     }
-    if (this.closing) res.setHeader('Connection', 'close');
+    if (this.closing) {
+      previous?.takeBackClose();
+      this.sayClose(unit);
+    }
     res.on('close', unit.onClose);
+    return true;
   };
+
+  /**
+   * After phase 5, a response not yet begun: `Connection: close` if it is its connection's
+   * last, and an event stream it begins is ended at once.
+   */
+  private sayClose(unit: RequestUnit): void {
+    if (unit.connection === undefined || unit.connection.last === unit) unit.tellClose();
+    whenEventStreamStarts(unit.res, () => endEventStream(unit));
+  }
 
   private onSocketClose(connection: Connection): void {
     this.connections.delete(connection.socket);

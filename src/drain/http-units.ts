@@ -1,18 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { DrainUnit } from './drain-ledger.js';
+import { headerOf } from './response-head.js';
 import type { WorkKind } from './work-unit.interface.js';
 
 /** @internal What an HTTP server's connection is doing, as its tracker keeps it. */
 export class Connection {
   /** Requests read on it and not yet answered (more than one when pipelined). */
   active = 0;
+  /** The last request read on it, while it runs: only its response may say `Connection: close`. */
+  last?: RequestUnit;
   /** The unit that holds the drain open while it has no request: see {@link ConnectionUnit}. */
   waiting?: ConnectionUnit;
   /** When it was accepted, then when each of its responses ended (to 10 ms: the tracker's coarse clock). */
   lastActiveAt = performance.now();
 
   constructor(readonly socket: Socket) {}
+
+  /**
+   * It sent its last response: Node ended the socket after it, or the last request's
+   * response, still being written, said `Connection: close`.
+   */
+  get saidClose(): boolean {
+    const res = this.last?.res;
+    return this.socket.writableEnded || (res !== undefined && res.headersSent && /close/i.test(headerOf(res, 'connection')));
+  }
 }
 
 /** @internal Why a connection with no request in flight holds the drain open. */
@@ -127,6 +139,8 @@ export interface RequestOwner {
 export class RequestUnit extends DrainUnit {
   /** Set once its end was handled: the response's 'close', or the sweep after its socket closed. */
   ended = false;
+  /** Its response was given `Connection: close` by the tracker. */
+  private toldClose = false;
   private waitingForHandler = false;
 
   constructor(
@@ -137,6 +151,19 @@ export class RequestUnit extends DrainUnit {
     readonly startedAt: number,
   ) {
     super();
+  }
+
+  /** Answers with `Connection: close`: the last request read on its connection, after phase 5. */
+  tellClose(): void {
+    this.res.setHeader('Connection', 'close');
+    this.toldClose = true;
+  }
+
+  /** A pipelined request was read behind it: saying close is now that one's, unless this head is out. */
+  takeBackClose(): void {
+    if (!this.toldClose || this.res.headersSent) return;
+    this.res.removeHeader('Connection');
+    this.toldClose = false;
   }
 
   /** The response's 'close' listener, also called for each request of a connection that closed. */

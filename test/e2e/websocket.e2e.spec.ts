@@ -9,7 +9,7 @@ import { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
-import { WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-connections';
+import { WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-grace.constants';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import type { Socket } from 'node:net';
-import { KEEP_ALIVE_WINDOW_MS } from '../../src/drain/http-connections';
+import { KEEP_ALIVE_WINDOW_MS } from '../../src/drain/http-grace.constants';
 import { afterEach, describe, expect, it } from 'vitest';
 import { get } from '../support/http-client';
 import { keepAliveLoad } from '../support/keep-alive-load';

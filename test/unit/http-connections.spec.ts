@@ -3,7 +3,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DrainLedger } from '../../src/drain/drain-ledger';
-import { HttpConnections, IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-connections';
+import { HttpConnections } from '../../src/drain/http-connections';
+import { IDLE_SOCKET_GRACE_MS, KEEP_ALIVE_WINDOW_MS, WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-grace.constants';
 
 /** A socket as far as the tracker reads it; destroy() closes it in a later tick, as Node does. */
 class FakeSocket extends EventEmitter {
@@ -26,6 +27,12 @@ class FakeResponse extends EventEmitter {
   readonly headers: Record<string, string> = {};
   setHeader(name: string, value: string): void {
     this.headers[name] = value;
+  }
+  getHeader(name: string): string | undefined {
+    return Object.entries(this.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  }
+  removeHeader(name: string): void {
+    delete this.headers[name];
   }
   /** The handler answers: res.end(). */
   end(): this {
@@ -51,7 +58,8 @@ function setup() {
   };
   const request = (socket: FakeSocket, url = '/slow', method = 'GET') => {
     const res = new FakeResponse();
-    server.emit('request', { socket, method, url } as unknown as IncomingMessage, res as unknown as ServerResponse);
+    const req = { socket, method, url, resume: () => undefined };
+    server.emit('request', req as unknown as IncomingMessage, res as unknown as ServerResponse);
     return res;
   };
   /** Lists the open units as "kind name". */
@@ -227,6 +235,46 @@ describe('HttpConnections', () => {
     await ticks();
     expect(open()).toEqual(['http GET /b', 'http keep-alive connection in its grace']);
     expect(sizes).toEqual([2]);
+  });
+
+  it('phase 5: of two pipelined requests only the second says Connection: close; a third read later takes it over', () => {
+    const { http, connect, request } = setup();
+    const socket = connect();
+    const first = request(socket, '/first');
+    const second = request(socket, '/second');
+    http.closeListener();
+    expect(first.headers).toEqual({});
+    expect(second.headers).toEqual({ Connection: 'close' });
+    const third = request(socket, '/third');
+    expect(second.headers).toEqual({});
+    expect(third.headers).toEqual({ Connection: 'close' });
+  });
+
+  it('after phase 5, a request read behind a response that said Connection: close is never started, nor one after Node ended the socket', () => {
+    const { server, http, connect, request, open } = setup();
+    const onRequest = vi.fn();
+    server.on('request', onRequest);
+    const streaming = connect();
+    const head = request(streaming, '/stream');
+    http.closeListener();
+    head.headersSent = true;
+    request(streaming, '/behind');
+    const ended = connect();
+    request(ended, '/ok');
+    ended.writableEnded = true;
+    request(ended, '/after-end');
+    expect(onRequest.mock.calls.map(([req]) => (req as IncomingMessage).url)).toEqual(['/stream', '/ok']);
+    expect(open()).toEqual(['http GET /stream', 'http GET /ok']);
+  });
+
+  it("a request emitted as 'checkContinue', then handed on as 'request', is one unit", () => {
+    const { server, connect, open } = setup();
+    const socket = connect();
+    const req = { socket, method: 'POST', url: '/upload' } as unknown as IncomingMessage;
+    const res = new FakeResponse() as unknown as ServerResponse;
+    server.emit('checkContinue', req, res);
+    server.emit('request', req, res);
+    expect(open()).toEqual(['http POST /upload']);
   });
 
   it('a socket that closes while its requests run: each is a unit until its handler answers into the void', async () => {
