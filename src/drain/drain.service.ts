@@ -71,9 +71,10 @@ export class DrainService {
   }
 
   /**
-   * Phase 5: every participant stops accepting, in list order, in the check phase right
-   * after a poll phase accepted what the kernel queued (closing a listener resets its
-   * queue); from here on, units that end count as drained. Returns their log lines.
+   * Phase 5: every participant stops accepting, each begun in list order in a check phase (a
+   * listener closes once a poll phase accepted nothing more: closing it resets the kernel's
+   * queue, see listener-close.ts); resolves once all have. From here on, units that end count
+   * as drained. Returns their log lines.
    */
   async stopAccepting(signal: AbortSignal): Promise<string[]> {
     await new Promise<void>((resolve) => setImmediate(resolve));

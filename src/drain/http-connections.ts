@@ -50,7 +50,7 @@ export class HttpConnections implements RequestOwner, HttpTracker {
    * (measured: 13 resets among 16 clients). A connection with no request gets its grace to
    * bring one; a WebSocket client gets a 1001 close once the handlers running for it have replied.
    */
-  closeListener(): void {
+  async closeListener(): Promise<void> {
     if (this.server.listening) return closeWhenQuiet(this.server, this.ledger, () => this.accepted, this.closeConnections);
     // A stop before listen() finished: the server must not start serving after it.
     this.server.once('listening', this.closeLate);

@@ -31,15 +31,19 @@ class ListenerUnit extends DrainUnit {
  * {@link ACCEPT_UNTIL_QUIET_MS}: under a steady stream of connects no turn of the loop is
  * quiet, and only a `shutdownDelay` that lets the balancers stop sending avoids resets.
  * `net.Server`'s close, not `http.Server`'s: the latter destroys just-accepted sockets.
- * Calls `closed` once it is closed, before the unit that held the drain open ends.
+ * Calls `closed` once it is closed, before the unit that held the drain open ends, and
+ * resolves then: phase 5 ends only once its listeners really are closed.
  */
-export function closeWhenQuiet(server: Server, ledger: DrainLedger, accepted: () => number, closed: () => void): void {
+export function closeWhenQuiet(server: Server, ledger: DrainLedger, accepted: () => number, closed: () => void): Promise<void> {
   const until = performance.now() + ACCEPT_UNTIL_QUIET_MS;
   let seen = accepted();
+  let resolve!: () => void;
+  const done = new Promise<void>((resolved) => (resolve = resolved));
   const close = (): void => {
     if (server.listening) NetServer.prototype.close.call(server);
     closed();
     ledger.end(unit);
+    resolve();
   };
   const unit = new ListenerUnit(close);
   ledger.add(unit);
@@ -50,4 +54,5 @@ export function closeWhenQuiet(server: Server, ledger: DrainLedger, accepted: ()
     setImmediate(check);
   };
   setImmediate(check);
+  return done;
 }

@@ -23,8 +23,9 @@ export class HttpParticipant implements DrainParticipant {
     if (isHttp2Server(server)) this.trackers.push(new Http2Sessions(server, context.ledger));
   }
 
-  stopAccepting(): void {
-    for (const tracker of this.trackers) tracker.closeListener();
+  /** In order, each once the one before is done: the listener is closed before the GOAWAYs. */
+  async stopAccepting(): Promise<void> {
+    for (const tracker of this.trackers) await tracker.closeListener();
   }
 
   closeRemaining(): void {
