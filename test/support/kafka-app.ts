@@ -1,7 +1,7 @@
-import { Controller, Module, UseInterceptors, type INestApplicationContext } from '@nestjs/common';
+import { Controller, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, KafkaContext, MessagePattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { GracefulInterceptor, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { FakeDbPool } from './fake-db';
 
 /** How a Kafka test app is made and stopped. */
@@ -40,8 +40,8 @@ export interface KafkaJob {
 export async function createKafkaApp(config: KafkaAppConfig): Promise<{ app: INestApplicationContext; db: FakeDbPool }> {
   const { topic } = config;
 
+  // No GracefulInterceptor: the Kafka participant tracks each message at the transport.
   @Controller()
-  @UseInterceptors(GracefulInterceptor)
   class KafkaConsumer {
     constructor(private readonly db: FakeDbPool) {}
 
@@ -82,6 +82,8 @@ export async function createKafkaApp(config: KafkaAppConfig): Promise<{ app: INe
         heartbeatInterval: config.heartbeatInterval ?? 500,
       },
       subscribe: { fromBeginning: true },
+      // Several messages in flight per consumer, one per partition, as a busy consumer has them.
+      run: { partitionsConsumedConcurrently: 3 },
     },
   };
   const logger: ['error', 'warn', 'log'] = ['error', 'warn', 'log'];
@@ -89,6 +91,7 @@ export async function createKafkaApp(config: KafkaAppConfig): Promise<{ app: INe
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(KafkaAppModule, { ...transport, logger });
     enableGracefulShutdown(app);
     await app.listen();
+    printRebalances(app, topic);
     return { app, db: app.get(FakeDbPool) };
   }
   const app = await NestFactory.create(KafkaAppModule, { logger });
@@ -97,5 +100,23 @@ export async function createKafkaApp(config: KafkaAppConfig): Promise<{ app: INe
   app.connectMicroservice(transport);
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
+  printRebalances(app.getMicroservices()[0]!, topic);
   return { app, db: app.get(FakeDbPool) };
+}
+
+interface ConsumerEvents {
+  events: { GROUP_JOIN: string };
+  on(event: string, listener: (event: { payload: { memberAssignment: Record<string, number[]> } }) => void): void;
+}
+
+/**
+ * Prints `EVENT assigned <partitions of topic>` each time the consumer joins its group again
+ * (a rebalance), so tests can wait for one; the first join happened inside `listen()`.
+ */
+function printRebalances(microservice: { unwrap<T>(): T }, topic: string): void {
+  const [, consumer] = microservice.unwrap<[unknown, ConsumerEvents]>();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const partitions = [...(payload.memberAssignment[topic] ?? [])].sort();
+    console.log(`EVENT assigned ${partitions.join(',') || 'none'}`);
+  });
 }
