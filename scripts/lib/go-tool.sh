@@ -3,12 +3,13 @@
 
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 
-# find_or_build_go_tool ENV_VAR COMMAND TOOL_DIR MODULE VERSION_ARG
+# find_or_build_go_tool ENV_VAR COMMAND TOOL_DIR MODULE VERSION_ARG [TARGET]
 # Prints the path of a usable binary: $ENV_VAR, COMMAND on PATH, the cached build, else
 # a build of MODULE at the version pinned in tools/TOOL_DIR/go.mod (cached under the hash
 # of its go.mod and go.sum). VERSION_ARG is what the built binary is run with to check it.
+# TARGET is the package to build when it is not MODULE itself (`.`: a main in TOOL_DIR).
 find_or_build_go_tool() {
-  local env_var=$1 command=$2 tool_dir=$3 module=$4 version_arg=$5
+  local env_var=$1 command=$2 tool_dir=$3 module=$4 version_arg=$5 target=${6:-$4}
   local from_env="${!env_var:-}"
   if [[ -n "$from_env" ]]; then
     if [[ -x "$from_env" ]]; then
@@ -32,8 +33,11 @@ find_or_build_go_tool() {
     log "cannot read the $module version from $mod_dir/go.mod"
     return 1
   fi
-  # go.mod is hashed with go.sum: a replace directive changes the build without touching go.sum.
-  hash="$(cat "$mod_dir/go.sum" "$mod_dir/go.mod" | sha256sum | cut -c1-12)"
+  # go.mod is hashed with go.sum: a replace directive changes the build without touching go.sum;
+  # a main of our own (TARGET given) with its sources.
+  local hashed=("$mod_dir/go.sum" "$mod_dir/go.mod")
+  [[ "$target" == "$module" ]] || hashed+=("$mod_dir"/*.go)
+  hash="$(cat "${hashed[@]}" | sha256sum | cut -c1-12)"
   cache_dir="${NESTJS_GRACEFUL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nestjs-graceful}"
   bin="$cache_dir/$command-$version-$hash"
 
@@ -69,7 +73,7 @@ find_or_build_go_tool() {
   (
     cd "$mod_dir"
     GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly \
-      go build -v -trimpath -ldflags='-s -w' -o "$tmp" "$module"
+      go build -v -trimpath -ldflags='-s -w' -o "$tmp" "$target"
   ) >&2
   log "built in $((SECONDS - start))s ($(du -h "$tmp" | cut -f1))"
 

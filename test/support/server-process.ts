@@ -28,7 +28,10 @@ export interface StartServerOptions {
   readyTimeoutMs?: number;
 }
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The repository's root, seen from test/support/ or from its compiled copy in build/test/support/ (the benches). */
+const REPO_ROOT = [resolve(__dirname, '..', '..'), resolve(__dirname, '..', '..', '..')].find((dir) =>
+  existsSync(resolve(dir, 'scripts')),
+)!;
 const binaries = new Map<string, string>();
 
 /**

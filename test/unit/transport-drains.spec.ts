@@ -19,11 +19,10 @@ describe('detectTransports', () => {
     class InMemoryStrategy {
       close = close;
     }
-    const { participants, problems } = detectTransports(context([{ transportId: 6, close }, new InMemoryStrategy()]));
+    const { participants, problems } = detectTransports(context([new InMemoryStrategy()]));
     expect(participants).toEqual([]);
     expect(problems).toEqual([
-      expect.stringMatching(/^Kafka microservice \(Transport\.KAFKA\) has no drain participant: .*closed by Nest's teardown, not drained/),
-      expect.stringMatching(/^custom transport InMemoryStrategy has no drain participant/),
+      expect.stringMatching(/^custom transport InMemoryStrategy has no drain participant: .*closed by Nest's teardown, not drained/),
     ]);
   });
 

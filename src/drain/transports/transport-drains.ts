@@ -2,6 +2,7 @@ import type { DrainContext, DrainParticipant, TransportDrain } from './drain-par
 import { gatewayDrain } from './gateway.participant.js';
 import { grpcDrain } from './grpc.participant.js';
 import { httpDrain } from './http.participant.js';
+import { kafkaDrain } from './kafka.participant.js';
 import { mqttDrain } from './mqtt.participant.js';
 import { natsDrain } from './nats.participant.js';
 import { describeTransport } from './nest-transports.js';
@@ -15,7 +16,7 @@ import { tcpDrain } from './tcp.participant.js';
  * before the HTTP listener (it closes its WebSockets itself, instead of HTTP's 1001).
  * Adding a transport: one `<transport>.participant.ts` and one line here.
  */
-export const TRANSPORT_DRAINS: readonly TransportDrain[] = [socketIoDrain, httpDrain, gatewayDrain, tcpDrain, grpcDrain, natsDrain, redisDrain, rabbitMqDrain, mqttDrain];
+export const TRANSPORT_DRAINS: readonly TransportDrain[] = [socketIoDrain, httpDrain, gatewayDrain, tcpDrain, grpcDrain, natsDrain, redisDrain, rabbitMqDrain, mqttDrain, kafkaDrain];
 
 /** @internal The participants found in an app, and what cannot be drained, each said in one sentence. */
 export interface DetectedTransports {

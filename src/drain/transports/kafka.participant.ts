@@ -1,0 +1,113 @@
+import { DrainUnit, type DrainLedger } from '../drain-ledger.js';
+import type { WorkTracker } from '../work-tracker.service.js';
+import type { WorkKind } from '../work-unit.interface.js';
+import type { DrainParticipant } from './drain-participant.interface.js';
+import { microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
+
+/** kafkajs' Consumer and Producer: their public API. */
+interface KafkaConsumerLike {
+  stop(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+interface KafkaProducerLike {
+  disconnect(): Promise<void>;
+}
+
+/** What kafkajs passes to `eachMessage`, as read here. */
+interface EachMessageLike {
+  topic: string;
+  partition: number;
+  message: { offset: string };
+}
+
+/**
+ * Nest's ServerKafka, as read here: `consumer` and `producer` (what its public `unwrap()`
+ * returns), and the two methods it calls for each message and each reply (public on the
+ * class, undocumented): kafkajs' `eachMessage` calls `this.handleMessage(payload)`, and a
+ * reply is published by `this.sendMessage(...)` on a later tick, after `handleMessage` settled.
+ */
+interface KafkaTransportLike extends TransportServerLike {
+  consumer: KafkaConsumerLike | null;
+  producer: KafkaProducerLike | null;
+  handleMessage(payload: EachMessageLike): Promise<unknown>;
+  sendMessage(...args: unknown[]): Promise<unknown>;
+}
+
+/** The consumer between phase 5 and the end of its `stop()`: it holds the drain, but is not work. */
+class ConsumerLeaving extends DrainUnit {
+  readonly kind: WorkKind = 'rpc';
+  readonly startedAt = performance.now();
+  readonly isWork = false;
+  readonly name = 'Kafka consumer committing and leaving its group';
+}
+
+/**
+ * A Kafka transport (kafkajs behind Nest's ServerKafka), in a hybrid app or alone. Each
+ * message is a unit from the moment kafkajs hands it to Nest until its handler settled, and
+ * each reply until the broker took it, with or without GracefulInterceptor. Phase 5: the
+ * consumer's `stop()` begins: kafkajs fetches nothing more and hands no further message of
+ * a fetched batch to Nest, lets the messages in flight finish, commits the offsets of those
+ * that finished (only those), and leaves the group, so the partitions move to the other
+ * members at once instead of after `sessionTimeout`. The drain waits for all of it. A
+ * handler still running at the deadline is cut and reported; its offset is never committed,
+ * so its message is delivered again elsewhere. Disconnect: consumer and producer disconnect
+ * (the replies were already sent), and the transport forgets them so that Nest's own close,
+ * after `onModuleDestroy`, neither waits for a consumer stuck in a cut handler nor acts twice.
+ */
+class KafkaParticipant implements DrainParticipant {
+  readonly name = 'Kafka microservice';
+  private readonly own: { handleMessage: boolean; sendMessage: boolean };
+  private leaving?: Promise<unknown>;
+
+  constructor(
+    private readonly kafka: KafkaTransportLike,
+    private readonly work: WorkTracker,
+    private readonly ledger: DrainLedger,
+  ) {
+    this.own = { handleMessage: Object.hasOwn(kafka, 'handleMessage'), sendMessage: Object.hasOwn(kafka, 'sendMessage') };
+    const { handleMessage, sendMessage } = kafka;
+    kafka.handleMessage = (payload) => {
+      const name = `Kafka ${payload.topic}[${payload.partition}] offset ${payload.message.offset}`;
+      return this.tracked(name, () => handleMessage.call(kafka, payload));
+    };
+    kafka.sendMessage = (...args) => this.tracked('Kafka reply', () => sendMessage.apply(kafka, args));
+  }
+
+  stopAccepting(): string | void {
+    const consumer = this.kafka.consumer;
+    if (!consumer) return;
+    const unit = new ConsumerLeaving();
+    this.ledger.add(unit);
+    this.leaving = consumer.stop().finally(() => this.ledger.end(unit));
+    return `${this.name}: stopped fetching; it commits what its handlers finish, then leaves its consumer group`;
+  }
+
+  async closeRemaining(signal: AbortSignal): Promise<void> {
+    const { consumer, producer } = this.kafka;
+    this.kafka.consumer = this.kafka.producer = null;
+    const closed = Promise.all([this.leaving, consumer?.disconnect(), producer?.disconnect()]);
+    // A consumer whose handler was cut at the deadline never ends its stop(): kafkajs waits for that handler.
+    await Promise.race([closed, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+  }
+
+  detach(): void {
+    for (const method of ['handleMessage', 'sendMessage'] as const) {
+      if (!this.own[method]) delete (this.kafka as Partial<KafkaTransportLike>)[method];
+    }
+  }
+
+  private tracked<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const handle = this.work.begin(name, 'rpc');
+    const result = run();
+    result.then(handle.done, handle.done);
+    return result;
+  }
+}
+
+/** @internal */
+export const kafkaDrain = microserviceDrain<KafkaTransportLike>(
+  'Kafka',
+  TRANSPORT.KAFKA,
+  ['consumer', 'producer', 'handleMessage', 'sendMessage'],
+  (kafka, { work, ledger }) => new KafkaParticipant(kafka, work, ledger),
+);
