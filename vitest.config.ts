@@ -29,7 +29,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'consul', include: ['test/integration/**/*.spec.ts'], exclude: ['**/node_modules/**', ...BROKERS], globalSetup: [CONSUL] },
+        test: {
+          name: 'consul',
+          include: ['test/integration/**/*.spec.ts'],
+          exclude: ['**/node_modules/**', ...BROKERS],
+          globalSetup: [CONSUL],
+        },
       },
       {
         extends: true,

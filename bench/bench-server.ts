@@ -1,5 +1,14 @@
 import 'reflect-metadata';
-import { Controller, Get, Injectable, Module, type CallHandler, type ExecutionContext, type NestInterceptor, type Provider } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type Provider,
+} from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -30,9 +39,11 @@ class NoopInterceptor implements NestInterceptor {
 }
 
 function rootModule(variant: Variant) {
-  const providers: Provider[] = variant === 'global-interceptor' ? [{ provide: APP_INTERCEPTOR, useClass: NoopInterceptor }] : [];
+  const providers: Provider[] =
+    variant === 'global-interceptor' ? [{ provide: APP_INTERCEPTOR, useClass: NoopInterceptor }] : [];
   @Module({
-    imports: variant === 'graceful' ? [GracefulModule.forRoot({ exit: false, signals: [], advertiseHost: '127.0.0.1' })] : [],
+    imports:
+      variant === 'graceful' ? [GracefulModule.forRoot({ exit: false, signals: [], advertiseHost: '127.0.0.1' })] : [],
     controllers: [PingController],
     providers,
   })

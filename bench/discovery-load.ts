@@ -12,7 +12,13 @@ export interface LoadTally {
  * `loops` callers, each sending GET /orders/<n>?delay=<delayMs> through `client` one after
  * the other over its keep-alive pools, until `stop()` or `maxMs` or `maxRequests` in all.
  */
-export function discoveryLoad(client: ServiceClient, loops: number, delayMs: number, maxMs: number, maxRequests = 500_000) {
+export function discoveryLoad(
+  client: ServiceClient,
+  loops: number,
+  delayMs: number,
+  maxMs: number,
+  maxRequests = 500_000,
+) {
   const tally: LoadTally = { ok: 0, failed: new Map(), retried: 0 };
   let stopped = false;
   let sent = 0;
@@ -28,7 +34,12 @@ export function discoveryLoad(client: ServiceClient, loops: number, delayMs: num
         if (response.statusCode === 200) tally.ok++;
         else fail(`status ${response.statusCode}: ${text.slice(0, 80)}`);
       } catch (err) {
-        fail((err as Error).message.replace(/\d+-\d+\?delay/, 'N?delay').replace(/vm-\d+-[0-9a-f]+|orders(-plain)?-\d+/g, 'ID').slice(0, 200));
+        fail(
+          (err as Error).message
+            .replace(/\d+-\d+\?delay/, 'N?delay')
+            .replace(/vm-\d+-[0-9a-f]+|orders(-plain)?-\d+/g, 'ID')
+            .slice(0, 200),
+        );
       }
     }
   };

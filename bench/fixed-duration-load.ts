@@ -31,7 +31,8 @@ export async function fixedDurationLoad(
     try {
       while (!stopped) {
         const ok = await get(port, path, agent);
-        if (counting) ok ? requests++ : errors++;
+        if (counting && ok) requests++;
+        else if (counting) errors++;
       }
     } finally {
       agent.destroy();

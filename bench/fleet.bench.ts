@@ -83,20 +83,36 @@ async function rollingRestart(agent: ConsulAgent, discovery: ConsulDiscovery, va
 
 async function main(): Promise<void> {
   const began = performance.now();
-  console.log(`nestjs-graceful fleet bench  node ${process.version}  ${cpus().length} cpus  load average ${loadAverage()}`);
+  console.log(
+    `nestjs-graceful fleet bench  node ${process.version}  ${cpus().length} cpus  load average ${loadAverage()}`,
+  );
   const agent = await startConsul();
-  const discovery = new ConsulDiscovery({ address: agent.httpAddr, logger: { warn: (m) => console.log(`  consul: ${m}`) } });
+  const discovery = new ConsulDiscovery({
+    address: agent.httpAddr,
+    logger: { warn: (m) => console.log(`  consul: ${m}`) },
+  });
   try {
     console.log(
-      `\n== Rolling restart of 3 instances under load: ${LOOPS} callers through the discovery client (p2c, keep-alive), ` +
+      `\n== Rolling restart of 3 instances under load: ${LOOPS} callers through the discovery client (p2c, ` +
+        `keep-alive), ` +
         `GET /orders/:id?delay=${DELAY_MS}, ${ROUNDS} rounds per variant, interleaved ==`,
     );
-    const totals = new Map<string, { ok: number; failed: number; retried: number; restartMs: number[]; startMs: number[]; stopMs: number[] }>();
+    const totals = new Map<
+      string,
+      { ok: number; failed: number; retried: number; restartMs: number[]; startMs: number[]; stopMs: number[] }
+    >();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of VARIANTS) {
         const run = await rollingRestart(agent, discovery, variant);
         const failed = [...run.tally.failed.values()].reduce((a, b) => a + b, 0);
-        const total = totals.get(variant.label) ?? { ok: 0, failed: 0, retried: 0, restartMs: [], startMs: [], stopMs: [] };
+        const total = totals.get(variant.label) ?? {
+          ok: 0,
+          failed: 0,
+          retried: 0,
+          restartMs: [],
+          startMs: [],
+          stopMs: [],
+        };
         total.ok += run.tally.ok;
         total.failed += failed;
         total.retried += run.tally.retried;
@@ -105,8 +121,10 @@ async function main(): Promise<void> {
         total.stopMs.push(...run.stopMs);
         totals.set(variant.label, total);
         console.log(
-          `round ${round}  ${variant.label.padEnd(15)}  ok ${String(run.tally.ok).padStart(6)}  failed ${String(failed).padStart(4)}  ` +
-            `retried ${String(run.tally.retried).padStart(3)}  restart ${run.restartMs} ms  (starts ${run.startMs.join('/')} ms, ` +
+          `round ${round}  ${variant.label.padEnd(15)}  ok ${String(run.tally.ok).padStart(6)}  failed ` +
+            `${String(failed).padStart(4)}  ` +
+            `retried ${String(run.tally.retried).padStart(3)}  restart ${run.restartMs} ms  (starts ` +
+            `${run.startMs.join('/')} ms, ` +
             `stops ${run.stopMs.join('/')} ms)  exits ${run.exits.join('/')}`,
         );
         for (const [reason, count] of run.tally.failed) console.log(`    ${count} × ${reason}`);
@@ -116,14 +134,19 @@ async function main(): Promise<void> {
     for (const [label, t] of totals) {
       console.log(
         `${label.padEnd(15)}  ok ${t.ok}  failed ${t.failed}  retried ${t.retried}  ` +
-          `restart of 3 median ${median(t.restartMs)} ms  start median ${median(t.startMs)} ms  stop median ${median(t.stopMs)} ms`,
+          `restart of 3 median ${median(t.restartMs)} ms  start median ${median(t.startMs)} ms  stop median ` +
+          `${median(t.stopMs)} ms`,
       );
     }
 
-    console.log(`\n== Watch latency: an instance's check passes / it is deregistered, until the client lists / drops it; ${LATENCY_ROUNDS} rounds ==`);
+    console.log(
+      `\n== Watch latency: an instance's check passes / it is deregistered, until the client lists / drops it; ` +
+        `${LATENCY_ROUNDS} rounds ==`,
+    );
     const latency = await watchLatency(agent, LATENCY_ROUNDS);
     const show = (values: number[]) =>
-      `median ${median(values).toFixed(1)} ms  max ${Math.max(...values).toFixed(1)} ms  (${values.map((v) => v.toFixed(0)).join(' ')})`;
+      `median ${median(values).toFixed(1)} ms  max ${Math.max(...values).toFixed(1)} ms  ` +
+      `(${values.map((v) => v.toFixed(0)).join(' ')})`;
     console.log(`appear     ${show(latency.appearMs)}`);
     console.log(`disappear  ${show(latency.disappearMs)}`);
   } finally {

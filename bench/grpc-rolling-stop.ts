@@ -30,7 +30,9 @@ interface RunResult {
 async function startServer(variant: Variant): Promise<{ app: SpawnedApp; grpcPort: number }> {
   const options = variant === 'plain Nest' ? false : { shutdownDelay: 300 };
   // Compiled, this file is build/bench/; spawnApp() resolves build/<script> from build/, hence the relative path.
-  const app = await spawnApp('../test/fixtures/grpc-server.js', { FIXTURE: JSON.stringify({ options, events: false }) });
+  const app = await spawnApp('../test/fixtures/grpc-server.js', {
+    FIXTURE: JSON.stringify({ options, events: false }),
+  });
   const grpcPort = Number((await app.waitForLine(/^GRPC \d+/)).split(' ')[1]);
   return { app, grpcPort };
 }
@@ -60,10 +62,18 @@ async function run(variant: Variant): Promise<RunResult> {
     await new Promise((resolve) => setTimeout(resolve, SIGTERM_AFTER_MS));
     const signalledAt = performance.now();
     stopped.app.kill('SIGTERM');
-    const exit = await Promise.race([stopped.app.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), MAX_LOAD_MS))]);
+    const exit = await Promise.race([
+      stopped.app.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), MAX_LOAD_MS)),
+    ]);
     stopAt = Math.min(stopAt, performance.now() + AFTER_EXIT_MS);
     await Promise.all(loops);
-    return { ok, failed, exitCode: exit?.code ?? null, stopMs: Math.round((exit?.at ?? performance.now()) - signalledAt) };
+    return {
+      ok,
+      failed,
+      exitCode: exit?.code ?? null,
+      stopMs: Math.round((exit?.at ?? performance.now()) - signalledAt),
+    };
   } finally {
     client.close();
     stopped.app.kill('SIGKILL');
@@ -72,7 +82,10 @@ async function run(variant: Variant): Promise<RunResult> {
 }
 
 async function main(): Promise<void> {
-  console.log(`gRPC rolling stop: 2 servers, round robin, ${CLIENTS} looping clients, unary calls of ${CALL_MS} ms, SIGTERM to one after ${SIGTERM_AFTER_MS} ms; ${RUNS} runs per variant, alternating`);
+  console.log(
+    `gRPC rolling stop: 2 servers, round robin, ${CLIENTS} looping clients, unary calls of ${CALL_MS} ms, SIGTERM to ` +
+      `one after ${SIGTERM_AFTER_MS} ms; ${RUNS} runs per variant, alternating`,
+  );
   const totals = new Map<Variant, { ok: number; lost: number; runs: string[] }>();
   for (let i = 0; i < RUNS; i++) {
     for (const variant of ['plain Nest', 'nestjs-graceful'] as const) {
@@ -82,7 +95,9 @@ async function main(): Promise<void> {
       total.ok += result.ok;
       total.lost += lost;
       const kinds = [...result.failed].map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-      total.runs.push(`run ${i + 1}: ${result.ok} ok, ${lost} lost (${kinds}), exit ${result.exitCode} after ${result.stopMs} ms`);
+      total.runs.push(
+        `run ${i + 1}: ${result.ok} ok, ${lost} lost (${kinds}), exit ${result.exitCode} after ${result.stopMs} ms`,
+      );
       totals.set(variant, total);
       console.log(`${variant.padEnd(16)} ${total.runs.at(-1)}`);
     }

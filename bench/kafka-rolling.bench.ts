@@ -56,15 +56,33 @@ async function rollingRestart(brokers: string[], mode: KafkaAppMode, round: numb
   const handled: Handled[] = [];
   const failed = new Set<number>();
   const start = async (): Promise<SpawnedProcess> => {
-    const config = { mode, brokers, topic, groupId: topic, heartbeatInterval: HEARTBEAT_MS, options: { stopTimeout: 20_000 } };
-    const app = await spawnProcess(process.execPath, [FIXTURE], { cwd: __dirname, env: { FIXTURE: JSON.stringify(config) }, ready: /^CONSUMING /, readyTimeoutMs: 120_000 });
+    const config = {
+      mode,
+      brokers,
+      topic,
+      groupId: topic,
+      heartbeatInterval: HEARTBEAT_MS,
+      options: { stopTimeout: 20_000 },
+    };
+    const app = await spawnProcess(process.execPath, [FIXTURE], {
+      cwd: __dirname,
+      env: { FIXTURE: JSON.stringify(config) },
+      ready: /^CONSUMING /,
+      readyTimeoutMs: 120_000,
+    });
     let seen = 0;
     const read = () => {
       const lines = app.output().split('\n');
       for (; seen < lines.length - 1; seen++) {
         const entered = /^EVENT entered-job (\d+) (\d+) (\d+)$/.exec(lines[seen]!);
         const fail = /^EVENT failed-job (\d+) /.exec(lines[seen]!);
-        if (entered) handled.push({ id: Number(entered[1]), pid: Number(entered[2]), partition: Number(entered[3]), at: performance.now() });
+        if (entered)
+          handled.push({
+            id: Number(entered[1]),
+            pid: Number(entered[2]),
+            partition: Number(entered[3]),
+            at: performance.now(),
+          });
         if (fail) failed.add(Number(fail[1]));
       }
     };
@@ -104,7 +122,7 @@ async function rollingRestart(brokers: string[], mode: KafkaAppMode, round: numb
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   clearInterval(ticker);
   // Everything sent is handled by the fleet left, or is lost: wait until the counts stop moving.
-  for (let last = -1; last !== handled.length; ) {
+  for (let last = -1; last !== handled.length;) {
     last = handled.length;
     await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
@@ -114,7 +132,17 @@ async function rollingRestart(brokers: string[], mode: KafkaAppMode, round: numb
   const counts = new Map<number, number>();
   for (const { id } of handled) counts.set(id, (counts.get(id) ?? 0) + 1);
   const lost = [...sendTimes.keys()].filter((id) => !counts.has(id)).length;
-  return { variant: mode === 'plain' ? 'plain Nest' : 'nestjs-graceful', sent, lost, onClosedPool: failed.size, twice: [...counts.values()].filter((n) => n > 1).length, maxGapMs: maxGap(handled, sendTimes, [[0, Infinity]]), maxStopGapMs: maxGap(handled, sendTimes, stops), stopMs, exits };
+  return {
+    variant: mode === 'plain' ? 'plain Nest' : 'nestjs-graceful',
+    sent,
+    lost,
+    onClosedPool: failed.size,
+    twice: [...counts.values()].filter((n) => n > 1).length,
+    maxGapMs: maxGap(handled, sendTimes, [[0, Infinity]]),
+    maxStopGapMs: maxGap(handled, sendTimes, stops),
+    stopMs,
+    exits,
+  };
 }
 
 /**
@@ -122,7 +150,11 @@ async function rollingRestart(brokers: string[], mode: KafkaAppMode, round: numb
  * partition being handled, whichever is later) until it was handled, over the first handling
  * of each message, counting only the waits that overlap one of `windows`.
  */
-function maxGap(handled: Handled[], sent: Map<number, { partition: number; at: number }>, windows: Array<[number, number]>): number {
+function maxGap(
+  handled: Handled[],
+  sent: Map<number, { partition: number; at: number }>,
+  windows: Array<[number, number]>,
+): number {
   const firstAt = new Map<number, number>();
   for (const { id, at } of handled) if (!firstAt.has(id)) firstAt.set(id, at);
   const lastByPartition = new Map<number, number>();
@@ -139,25 +171,39 @@ function maxGap(handled: Handled[], sent: Map<number, { partition: number; at: n
 
 async function main(): Promise<void> {
   const broker = await startKafka(PARTITIONS);
-  console.log(`bench:kafka: ${ROUNDS} round(s), ${RATE} messages/s, ${WORK_MS} ms per handler, ${PARTITIONS} partitions, heartbeat ${HEARTBEAT_MS} ms; load average ${loadAverage()}`);
+  console.log(
+    `bench:kafka: ${ROUNDS} round(s), ${RATE} messages/s, ${WORK_MS} ms per handler, ${PARTITIONS} partitions, ` +
+      `heartbeat ${HEARTBEAT_MS} ms; load average ${loadAverage()}`,
+  );
   const runs: Run[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const mode of ['hybrid', 'plain'] as const) {
         const run = await rollingRestart(broker.brokers, mode, round);
         runs.push(run);
-        console.log(`round ${round} ${run.variant}: sent ${run.sent}, lost ${run.lost}, on the closed pool ${run.onClosedPool}, twice ${run.twice}, longest partition wait ${run.maxStopGapMs} ms around the stops (${run.maxGapMs} ms overall), stops ${run.stopMs.join('/')} ms, exits ${run.exits.join('/')}`);
+        console.log(
+          `round ${round} ${run.variant}: sent ${run.sent}, lost ${run.lost}, on the closed pool ` +
+            `${run.onClosedPool}, twice ${run.twice}, longest partition wait ${run.maxStopGapMs} ms around the stops ` +
+            `(${run.maxGapMs} ms overall), stops ${run.stopMs.join('/')} ms, exits ${run.exits.join('/')}`,
+        );
       }
     }
   } finally {
     await broker.stop();
   }
-  console.log('\n| variant | sent | lost | handled on the closed pool | handled twice | longest partition wait around a stop | overall (joins too) | stop (median) |');
+  console.log(
+    '\n| variant | sent | lost | handled on the closed pool | handled twice | longest partition wait around a stop | ' +
+      'overall (joins too) | stop (median) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const variant of ['nestjs-graceful', 'plain Nest']) {
     const mine = runs.filter((run) => run.variant === variant);
     const sum = (pick: (run: Run) => number) => mine.reduce((total, run) => total + pick(run), 0);
-    console.log(`| ${variant} | ${sum((r) => r.sent)} | ${sum((r) => r.lost)} | ${sum((r) => r.onClosedPool)} | ${sum((r) => r.twice)} | ${Math.max(...mine.map((r) => r.maxStopGapMs))} ms | ${Math.max(...mine.map((r) => r.maxGapMs))} ms | ${median(mine.flatMap((r) => r.stopMs))} ms |`);
+    console.log(
+      `| ${variant} | ${sum((r) => r.sent)} | ${sum((r) => r.lost)} | ${sum((r) => r.onClosedPool)} | ` +
+        `${sum((r) => r.twice)} | ${Math.max(...mine.map((r) => r.maxStopGapMs))} ms | ` +
+        `${Math.max(...mine.map((r) => r.maxGapMs))} ms | ${median(mine.flatMap((r) => r.stopMs))} ms |`,
+    );
   }
   console.log(`load average after: ${loadAverage()}`);
 }

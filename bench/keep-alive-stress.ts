@@ -76,7 +76,8 @@ async function main(): Promise<void> {
       const drained = run.stopReport ? (JSON.parse(run.stopReport) as { drained: number }).drained : '-';
       console.log(
         `run ${i + 1}/${runs} ${platform.padEnd(7)} answered ${String(run.ok).padStart(5)}  refused ${run.refused}  ` +
-          `exit ${run.exitCode}  stop ${run.stopMs} ms  drained ${drained}  ${found.length === 0 ? 'pass' : `FAIL: ${found.join('; ')}`}`,
+          `exit ${run.exitCode}  stop ${run.stopMs} ms  drained ${drained}  ` +
+          `${found.length === 0 ? 'pass' : `FAIL: ${found.join('; ')}`}`,
       );
       if (found.length > 0) console.log(drainLines(run.output));
     }

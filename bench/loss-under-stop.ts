@@ -20,10 +20,17 @@ export type SigtermAfter = { ms: number } | { answered: number };
  * keep-alive clients on GET `path`, SIGTERM at `sigtermAfter`. The load ends when
  * every client is refused (the listener closed) or after 10 s; the app must exit by then.
  */
-export async function lossUnderStop(platform: BenchPlatform, clients: number, sigtermAfter: SigtermAfter, path = '/ping'): Promise<StopRun> {
+export async function lossUnderStop(
+  platform: BenchPlatform,
+  clients: number,
+  sigtermAfter: SigtermAfter,
+  path = '/ping',
+): Promise<StopRun> {
   // spawnFixture() resolves build/<script> from the repo root as seen from test/support in
   // the sources (vitest); compiled, as here, its root is build/, hence the relative path.
-  const app = await spawnApp('../test/fixtures/server.js', { FIXTURE: JSON.stringify({ platform, options: { shutdownDelay: 300 } }) });
+  const app = await spawnApp('../test/fixtures/server.js', {
+    FIXTURE: JSON.stringify({ platform, options: { shutdownDelay: 300 } }),
+  });
   try {
     const load = keepAliveLoad(app.port, path, clients, 10_000);
     if ('ms' in sigtermAfter) await new Promise((resolve) => setTimeout(resolve, sigtermAfter.ms));

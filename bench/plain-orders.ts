@@ -41,7 +41,10 @@ class PlainOrdersController {
 class PlainOrdersModule {}
 
 async function put(path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${consul}${path}`, { method: 'PUT', body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${consul}${path}`, {
+    method: 'PUT',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`PUT ${path} answered ${res.status}`);
 }
 

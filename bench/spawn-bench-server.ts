@@ -10,7 +10,9 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Spawns the compiled bench server (build/bench/bench-server.js) with an IPC channel and waits for `LISTENING <port>`. */
+/**
+ * Spawns the compiled bench server (build/bench/bench-server.js) with an IPC channel and waits for `LISTENING <port>`.
+ */
 export function spawnBenchServer(platform: BenchPlatform, variant: Variant): Promise<BenchServer> {
   const proc: ChildProcess = spawn(process.execPath, [join(__dirname, 'bench-server.js')], {
     env: { ...process.env, BENCH_PLATFORM: platform, BENCH_VARIANT: variant, NO_COLOR: '1' },
@@ -20,13 +22,17 @@ export function spawnBenchServer(platform: BenchPlatform, variant: Variant): Pro
   let output = '';
   let listening = false;
   return new Promise<BenchServer>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`bench server ${platform}/${variant} did not listen within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => fail(new Error(`bench server ${platform}/${variant} did not listen within 20 s:\n${output}`)),
+      20_000,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       proc.kill('SIGKILL');
       reject(error);
     };
-    const onEarlyExit = (code: number | null) => fail(new Error(`bench server ${platform}/${variant} exited (${code}):\n${output}`));
+    const onEarlyExit = (code: number | null) =>
+      fail(new Error(`bench server ${platform}/${variant} exited (${code}):\n${output}`));
     proc.once('exit', onEarlyExit);
     proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     proc.stdout!.on('data', (chunk: Buffer) => {

@@ -24,7 +24,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Spawns `script` (relative to build/) and resolves once it logs `registered <name> (<id>)`. */
-export async function spawnService(script: string, env: Record<string, string>, timeoutMs = 30_000): Promise<FleetInstance> {
+export async function spawnService(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<FleetInstance> {
   const port = await freePort();
   const proc: ChildProcess = spawn(process.execPath, [join(BUILD, script)], {
     env: { ...process.env, ...env, PORT: String(port), NO_COLOR: '1', FORCE_COLOR: '0' },
@@ -32,9 +36,14 @@ export async function spawnService(script: string, env: Record<string, string>, 
   });
   let output = '';
   // The exit code, or the signal that ended it (plain Nest re-raises SIGTERM).
-  const exited = new Promise<string>((resolve) => proc.once('close', (code, signal) => resolve(String(code ?? signal))));
+  const exited = new Promise<string>((resolve) =>
+    proc.once('close', (code, signal) => resolve(String(code ?? signal))),
+  );
   const id = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${script} did not register within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`${script} did not register within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       proc.kill('SIGKILL');

@@ -69,10 +69,14 @@ async function measure(platform: BenchPlatform, variant: Variant): Promise<Sampl
 
 async function throughput(): Promise<void> {
   console.log(
-    `\n== What tracking costs: GET /ping, ${CONNECTIONS} keep-alive connections, ${WARMUP_SECONDS} s warmup + ${SECONDS} s measured, ` +
+    `\n== What tracking costs: GET /ping, ${CONNECTIONS} keep-alive connections, ${WARMUP_SECONDS} s warmup + ` +
+      `${SECONDS} s measured, ` +
       `${ROUNDS} interleaved rounds, fresh server process per run; load average ${loadAverage()} ==`,
   );
-  console.log('(server: the app\'s own CPU per request and CPU use; load-gen near 100% means the client, not the server, bounds req/s)');
+  console.log(
+    "(server: the app's own CPU per request and CPU use; load-gen near 100% means the client, not the server, bounds " +
+      'req/s)',
+  );
   const samples = new Map<string, Sample[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const platform of PLATFORMS) {
@@ -82,7 +86,8 @@ async function throughput(): Promise<void> {
         samples.set(key, [...(samples.get(key) ?? []), sample]);
         console.log(
           `round ${round}  ${platform.padEnd(7)}  ${variant.padEnd(18)}  ${fmt(sample.rps, 0).padStart(6)} req/s  ` +
-            `server ${fmt(sample.cpuUs, 1).padStart(5)} µs/req  server cpu ${pct(sample.serverCpu)}  load-gen cpu ${pct(sample.clientCpu)}` +
+            `server ${fmt(sample.cpuUs, 1).padStart(5)} µs/req  server cpu ${pct(sample.serverCpu)}  load-gen cpu ` +
+            `${pct(sample.clientCpu)}` +
             (sample.errors ? `  errors ${sample.errors}` : ''),
         );
       }
@@ -90,7 +95,7 @@ async function throughput(): Promise<void> {
   }
   console.log(
     "\nmedians (ratios: median req/s vs bare's; +µs: median server CPU per request minus bare's; " +
-      'min: the same from each variant\'s least disturbed run)',
+      "min: the same from each variant's least disturbed run)",
   );
   for (const platform of PLATFORMS) {
     const of = (variant: Variant) => samples.get(`${platform}/${variant}`)!;
@@ -100,16 +105,19 @@ async function throughput(): Promise<void> {
     const plus = (value: number) => `${value >= 0 ? '+' : ''}${fmt(value, 1)} µs`;
     console.log(
       `${platform.padEnd(7)}  bare ${fmt(rps('bare'), 0)} req/s (${fmt(cpu('bare'), 1)} µs/req)  ` +
-        `graceful ${fmt(rps('graceful') / rps('bare'), 2)}x (${plus(cpu('graceful') - cpu('bare'))}, min ${plus(minCpu('graceful') - minCpu('bare'))})  ` +
+        `graceful ${fmt(rps('graceful') / rps('bare'), 2)}x (${plus(cpu('graceful') - cpu('bare'))}, min ` +
+        `${plus(minCpu('graceful') - minCpu('bare'))})  ` +
         `global-interceptor ${fmt(rps('global-interceptor') / rps('bare'), 2)}x ` +
-        `(${plus(cpu('global-interceptor') - cpu('bare'))}, min ${plus(minCpu('global-interceptor') - minCpu('bare'))})`,
+        `(${plus(cpu('global-interceptor') - cpu('bare'))}, min ` +
+        `${plus(minCpu('global-interceptor') - minCpu('bare'))})`,
     );
   }
 }
 
 async function lossSection(): Promise<void> {
   console.log(
-    `\n== Loss under stop: fixture app (shutdownDelay 300 ms), ${STOP_CLIENTS} looping keep-alive clients on GET /ping, ` +
+    `\n== Loss under stop: fixture app (shutdownDelay 300 ms), ${STOP_CLIENTS} looping keep-alive clients on GET ` +
+      `/ping, ` +
       `SIGTERM mid-load, ${STOP_RUNS} runs per platform; load average ${loadAverage()} ==`,
   );
   const totals: Record<string, { runs: number; ok: number; failures: number; refused: number; badExits: number }> = {};
@@ -128,7 +136,8 @@ async function lossSection(): Promise<void> {
       allFailures.push(...result.failures.map((f) => `${platform} run ${run}: ${f}`));
       console.log(
         `run ${run}  ${platform.padEnd(7)}  SIGTERM at ${sigtermAfterMs} ms  ok ${String(result.ok).padStart(6)}  ` +
-          `failures ${result.failures.length}  refused ${String(result.refused).padStart(2)}  exit ${result.exitCode} after ${result.stopMs} ms`,
+          `failures ${result.failures.length}  refused ${String(result.refused).padStart(2)}  exit ` +
+          `${result.exitCode} after ${result.stopMs} ms`,
       );
       if (result.failures.length > 0) console.log(`  its stop report: ${result.stopReport ?? '(none printed)'}`);
     }
@@ -137,7 +146,8 @@ async function lossSection(): Promise<void> {
   for (const platform of PLATFORMS) {
     const t = totals[platform];
     console.log(
-      `${platform.padEnd(7)}  ${t.runs} runs  ok ${t.ok}  failures ${t.failures}  refused ${t.refused}  non-zero exits ${t.badExits}`,
+      `${platform.padEnd(7)}  ${t.runs} runs  ok ${t.ok}  failures ${t.failures}  refused ${t.refused}  non-zero ` +
+        `exits ${t.badExits}`,
     );
   }
   const distinct = [...new Set(allFailures)];
@@ -152,9 +162,7 @@ async function main(): Promise<void> {
   );
   if (ONLY !== 'loss') await throughput();
   if (ONLY !== 'cost') await lossSection();
-  console.log(
-    `\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${loadAverage()}`,
-  );
+  console.log(`\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${loadAverage()}`);
 }
 
 function fmt(value: number, digits: number): string {

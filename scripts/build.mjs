@@ -41,7 +41,10 @@ for (const [format, type] of [
   ['esm', 'module'],
 ]) {
   const started = performance.now();
-  execFileSync(process.execPath, [tsc, '-p', join(root, `tsconfig.build-${format}.json`)], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(root, `tsconfig.build-${format}.json`)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   writeFileSync(join(root, 'dist', format, 'package.json'), `${JSON.stringify({ type })}\n`);
   console.log(`build: dist/${format} (${type}) in ${Math.round(performance.now() - started)} ms`);
 }

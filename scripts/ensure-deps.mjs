@@ -16,7 +16,9 @@ function ensure(dir) {
   const mark = join(dir, 'node_modules', MARK);
   if (existsSync(mark) && readFileSync(mark, 'utf8') === hash) return;
   const started = performance.now();
-  console.log(`ensure-deps: npm ci in ${dir === root ? '.' : dir.slice(root.length + 1)} (lock file changed or never installed)`);
+  console.log(
+    `ensure-deps: npm ci in ${dir === root ? '.' : dir.slice(root.length + 1)} (lock file changed or never installed)`,
+  );
   const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
   if (result.status !== 0) {
     console.error(`ensure-deps: npm ci failed in ${dir} (exit ${result.status}); fix the error above and run it again`);

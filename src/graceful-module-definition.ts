@@ -29,7 +29,8 @@ function seal(options: unknown): unknown {
 export function openSecrets(options: GracefulOptions | undefined): GracefulOptions | undefined {
   if (!isObject(options) || !isObject(options.consul)) return options;
   const consul: Record<string, unknown> = { ...options.consul };
-  for (const field of SECRET_FIELDS) if (consul[field] instanceof Sealed) consul[field] = (consul[field] as Sealed<unknown>).open();
+  for (const field of SECRET_FIELDS)
+    if (consul[field] instanceof Sealed) consul[field] = (consul[field] as Sealed<unknown>).open();
   return { ...options, consul };
 }
 

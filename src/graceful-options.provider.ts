@@ -11,10 +11,14 @@ import { validateOptions } from './validate-options.js';
  * and turns `consul` into the registrar, loading the Consul client only then; the result
  * never holds the raw `consul` fields.
  */
-export async function resolveModuleOptions(sealed: GracefulOptions | undefined, healthProblems?: readonly string[]): Promise<ResolvedGracefulOptions> {
+export async function resolveModuleOptions(
+  sealed: GracefulOptions | undefined,
+  healthProblems?: readonly string[],
+): Promise<ResolvedGracefulOptions> {
   const raw = openSecrets(sealed);
   const options = validateOptions(raw, { otherProblems: healthProblems });
-  if (raw?.consul) options.registrar = await createConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
+  if (raw?.consul)
+    options.registrar = await createConsulRegistrar({ logger: new Logger('GracefulConsul'), ...raw.consul });
   return options;
 }
 

@@ -20,15 +20,24 @@ export interface GracefulOptions {
   version?: string;
   /** String key/values put in the registry (Consul's Meta). Default `{}`. */
   metadata?: Record<string, string>;
-  /** Advertised URLs such as `['http://10.0.0.5:3000']`. Default: built from the real listening address after `listen()`. */
+  /**
+   * Advertised URLs such as `['http://10.0.0.5:3000']`. Default: built from the real listening address after
+   * `listen()`.
+   */
   endpoints?: string[];
-  /** Host put in detected endpoints. Default: the first non-internal IPv4 address (127.0.0.1 with a warning if none); never `0.0.0.0`. */
+  /**
+   * Host put in detected endpoints. Default: the first non-internal IPv4 address (127.0.0.1 with a warning if none);
+   * never `0.0.0.0`.
+   */
   advertiseHost?: string;
   /** Signals that start the stop; `[]` installs no handler (tests). Default `['SIGTERM', 'SIGINT']`. */
   signals?: NodeJS.Signals[];
   /** Your own registry (`register`, `deregister`, optional `close`); exclusive with `consul`. Default: none. */
   registrar?: Registrar;
-  /** Register in Consul; `{}` takes the agent from `CONSUL_HTTP_ADDR` (else 127.0.0.1:8500) and every default. Default: none. */
+  /**
+   * Register in Consul; `{}` takes the agent from `CONSUL_HTTP_ADDR` (else 127.0.0.1:8500) and every default. Default:
+   * none.
+   */
   consul?: ConsulRegistrarOptions;
   /** What readiness waits for at start, see {@link ReadinessPolicy}. Default `'listening'`. */
   readiness?: ReadinessPolicy;
@@ -38,17 +47,25 @@ export interface GracefulOptions {
   registerRetryDelay?: number;
   /** Cap of the registration retry delay. Default 30000. */
   registerRetryMaxDelay?: number;
-  /** Keep serving this long after deregistering, while balancers notice. Default 0 (set it in Kubernetes, see README). */
+  /**
+   * Keep serving this long after deregistering, while balancers notice. Default 0 (set it in Kubernetes, see README).
+   */
   shutdownDelay?: number;
   /** Bound of the drain of in-flight work. Default 10000. */
   stopTimeout?: number;
-  /** After `stopTimeout`, how long units get to react to the `abort` signal before their sockets are destroyed. Default 500. */
+  /**
+   * After `stopTimeout`, how long units get to react to the `abort` signal before their sockets are destroyed. Default
+   * 500.
+   */
   abortGrace?: number;
   /** Bound of Nest's destroy/shutdown hooks and disposal. Default 5000. */
   teardownTimeout?: number;
   /** Bound of each lifecycle hook. Default 5000. */
   hookTimeout?: number;
-  /** The orchestrator's grace period (Kubernetes' `terminationGracePeriodSeconds` × 1000): warn when the stop could outlast it. Default 30000. */
+  /**
+   * The orchestrator's grace period (Kubernetes' `terminationGracePeriodSeconds` × 1000): warn when the stop could
+   * outlast it. Default 30000.
+   */
   gracePeriod?: number;
   /** A second stop signal during the stop exits at once with code 1. Default `true`. */
   forceExitOnSecondSignal?: boolean;
@@ -69,13 +86,22 @@ export interface GracefulOptions {
 type Resolved<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 
 /** Options after defaults; identity fields are filled in by the app-info builder, `consul` becomes `registrar`. */
-export interface ResolvedGracefulOptions
-  extends Resolved<
-    Omit<
-      GracefulOptions,
-      'id' | 'name' | 'version' | 'endpoints' | 'advertiseHost' | 'registrar' | 'consul' | 'beforeStart' | 'afterStart' | 'beforeStop' | 'afterStop'
-    >
-  > {
+export interface ResolvedGracefulOptions extends Resolved<
+  Omit<
+    GracefulOptions,
+    | 'id'
+    | 'name'
+    | 'version'
+    | 'endpoints'
+    | 'advertiseHost'
+    | 'registrar'
+    | 'consul'
+    | 'beforeStart'
+    | 'afterStart'
+    | 'beforeStop'
+    | 'afterStop'
+  >
+> {
   id?: string;
   name?: string;
   version?: string;

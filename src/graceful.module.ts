@@ -5,7 +5,12 @@ import { DRAIN_PROVIDERS } from './drain/drain.providers.js';
 import { GracefulInterceptor } from './drain/graceful.interceptor.js';
 import { StopSignals } from './drain/stop-signals.service.js';
 import { WorkTracker } from './drain/work-tracker.service.js';
-import { GRACEFUL_ASYNC_OPTIONS_TYPE, GRACEFUL_OPTIONS_TYPE, GracefulConfigurableModule, sealSecrets } from './graceful-module-definition.js';
+import {
+  GRACEFUL_ASYNC_OPTIONS_TYPE,
+  GRACEFUL_OPTIONS_TYPE,
+  GracefulConfigurableModule,
+  sealSecrets,
+} from './graceful-module-definition.js';
 import type { ResolvedGracefulOptions } from './graceful-options.js';
 import { gracefulOptionsProvider } from './graceful-options.provider.js';
 import { TerminusShutdownWait } from './health/terminus-shutdown-wait.js';

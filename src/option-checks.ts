@@ -10,16 +10,18 @@ export interface Verdict {
 /** `undefined` when the value is fine. */
 export type Check = (value: unknown) => Verdict | undefined;
 
-
-const verdict = (ok: boolean, allowed: string, fix?: string): Verdict | undefined => (ok ? undefined : { allowed, fix });
+const verdict = (ok: boolean, allowed: string, fix?: string): Verdict | undefined =>
+  ok ? undefined : { allowed, fix };
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const durationFrom = (min: number): Check => (v) =>
-  verdict(
-    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_TIMER_MS,
-    `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`,
-    typeof v === 'string' ? 'Give a number, not a string: 10 s is 10000' : undefined,
-  );
+const durationFrom =
+  (min: number): Check =>
+  (v) =>
+    verdict(
+      typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_TIMER_MS,
+      `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`,
+      typeof v === 'string' ? 'Give a number, not a string: 10 s is 10000' : undefined,
+    );
 export const duration = durationFrom(0);
 export const positiveDuration = durationFrom(1);
 
@@ -28,7 +30,11 @@ export const boolean: Check = (v) => verdict(typeof v === 'boolean', 'true or fa
 export const nonEmptyString: Check = (v) => verdict(typeof v === 'string' && v.trim() !== '', 'a non-empty string');
 
 export const stringRecord: Check = (v) =>
-  verdict(isObject(v) && Object.values(v).every((x) => typeof x === 'string'), 'an object whose values are strings', 'Write numbers and flags as strings, e.g. { replicas: "3" }');
+  verdict(
+    isObject(v) && Object.values(v).every((x) => typeof x === 'string'),
+    'an object whose values are strings',
+    'Write numbers and flags as strings, e.g. { replicas: "3" }',
+  );
 
 export const endpointList: Check = (v) =>
   verdict(
@@ -38,7 +44,10 @@ export const endpointList: Check = (v) =>
   );
 
 export const hooks: Check = (v) =>
-  verdict(typeof v === 'function' || (Array.isArray(v) && v.every((h) => typeof h === 'function')), 'a function or an array of functions');
+  verdict(
+    typeof v === 'function' || (Array.isArray(v) && v.every((h) => typeof h === 'function')),
+    'a function or an array of functions',
+  );
 
 export const registrar: Check = (v) =>
   verdict(
@@ -48,10 +57,17 @@ export const registrar: Check = (v) =>
   );
 
 export const consulObject: Check = (v) =>
-  verdict(isObject(v), 'an object of Consul options such as { address: "127.0.0.1:8500" }', 'Give {} to take CONSUL_HTTP_ADDR and every default');
+  verdict(
+    isObject(v),
+    'an object of Consul options such as { address: "127.0.0.1:8500" }',
+    'Give {} to take CONSUL_HTTP_ADDR and every default',
+  );
 
 export const readiness: Check = (v) =>
-  verdict(v === 'listening' || v === 'registered', `"listening" (ready once the server listens) or "registered" (ready once the registry accepted the instance)`);
+  verdict(
+    v === 'listening' || v === 'registered',
+    `"listening" (ready once the server listens) or "registered" (ready once the registry accepted the instance)`,
+  );
 
 /** Signals whose listener can never start a stop, and why. */
 const UNUSABLE_SIGNALS: Readonly<Record<string, string>> = {
@@ -81,6 +97,9 @@ export const signalList: Check = (v) => {
   if (!Array.isArray(v)) return { allowed, fix: 'Put the signal in an array' };
   const reasons = v.map(signalProblem).filter((r): r is string => r !== undefined);
   const repeated = v.filter((s, i) => v.indexOf(s) !== i);
-  if (repeated.length > 0) reasons.push(`${[...new Set(repeated)].map((s) => JSON.stringify(s)).join(', ')} listed more than once`);
-  return reasons.length === 0 ? undefined : { allowed, fix: `${reasons.join('; ')}. Use SIGTERM (what Kubernetes and Docker send) and SIGINT (Ctrl-C)` };
+  if (repeated.length > 0)
+    reasons.push(`${[...new Set(repeated)].map((s) => JSON.stringify(s)).join(', ')} listed more than once`);
+  return reasons.length === 0
+    ? undefined
+    : { allowed, fix: `${reasons.join('; ')}. Use SIGTERM (what Kubernetes and Docker send) and SIGINT (Ctrl-C)` };
 };

@@ -60,11 +60,16 @@ export interface ValidateContext {
  * holds `consul`, only the registrar built from it later. Throws {@link GracefulOptionsError}
  * listing every problem.
  */
-export function validateOptions(raw: GracefulOptions | undefined, context: ValidateContext = {}): ResolvedGracefulOptions {
+export function validateOptions(
+  raw: GracefulOptions | undefined,
+  context: ValidateContext = {},
+): ResolvedGracefulOptions {
   const options = raw ?? {};
   const problems: string[] = [];
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    const problem = `the options of GracefulModule.forRoot() are ${describeValue(options)}; they must be an object such as { shutdownDelay: 5000 }`;
+    const problem =
+      `the options of GracefulModule.forRoot() are ${describeValue(options)}; they must be an object ` +
+      `such as { shutdownDelay: 5000 }`;
     throw new GracefulOptionsError([problem, ...(context.otherProblems ?? [])]);
   }
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as GracefulOptions;
@@ -85,7 +90,10 @@ export function validateOptions(raw: GracefulOptions | undefined, context: Valid
     afterStop: asList(given.afterStop),
   } as ResolvedGracefulOptions;
   if (given.registrar && consul) {
-    problems.push('options "registrar" and "consul" are both set; give one: "consul" builds a ConsulRegistrar, "registrar" takes your own');
+    problems.push(
+      'options "registrar" and "consul" are both set; give one: "consul" builds a ConsulRegistrar, "registrar" takes ' +
+        'your own',
+    );
   }
   if (consul !== undefined && check.consulObject(consul) === undefined) {
     problems.push(...checkConsulRegistrarOptions(consul, context.env ?? process.env).problems);

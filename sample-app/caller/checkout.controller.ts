@@ -7,9 +7,14 @@ export class CheckoutController {
 
   /** Looks the order up in the orders service; `servedBy` says which instance answered. */
   @Get(':id')
-  async checkout(@Param('id') id: string, @Query('delay') delay = '20'): Promise<{ order: unknown; servedBy: string; attempts: number }> {
+  async checkout(
+    @Param('id') id: string,
+    @Query('delay') delay = '20',
+  ): Promise<{ order: unknown; servedBy: string; attempts: number }> {
     try {
-      const response = await this.orders.request({ path: `/orders/${encodeURIComponent(id)}?delay=${Number(delay) || 0}` });
+      const response = await this.orders.request({
+        path: `/orders/${encodeURIComponent(id)}?delay=${Number(delay) || 0}`,
+      });
       if (response.statusCode !== 200) {
         await response.body.dump();
         throw new BadGatewayException(`orders answered ${response.statusCode}`);

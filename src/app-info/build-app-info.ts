@@ -71,13 +71,18 @@ export function endpointFor(
   let warning: string | undefined;
   if (!host) {
     host = '127.0.0.1';
-    warning = `no non-internal network interface found; advertising ${host}. Set the "advertiseHost" option to the address others reach this instance at.`;
+    warning =
+      `no non-internal network interface found; advertising ${host}. Set the "advertiseHost" option to the ` +
+      `address others reach this instance at.`;
   }
   return { url: `${scheme}://${bracketHost(host)}:${address.port}`, warning };
 }
 
 /** The endpoint of a server that listens on a port (`http://` or `https://`), or undefined. */
-export function serverEndpoint(server: Server | undefined, advertiseHost: string | undefined): { url: string; warning?: string } | undefined {
+export function serverEndpoint(
+  server: Server | undefined,
+  advertiseHost: string | undefined,
+): { url: string; warning?: string } | undefined {
   const address = server?.address();
   if (!address || typeof address === 'string') return undefined;
   return endpointFor(server instanceof TlsServer ? 'https' : 'http', address, advertiseHost);

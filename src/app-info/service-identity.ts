@@ -31,13 +31,17 @@ export function serviceIdentity(
   pkg: AppPackage,
 ): { name: string; version: string; notes: IdentityNote[] } {
   const notes: IdentityNote[] = [];
-  const file = pkg.path ? `package.json (${pkg.path})` : 'no package.json (none above the entry script nor in the current directory)';
+  const file = pkg.path
+    ? `package.json (${pkg.path})`
+    : 'no package.json (none above the entry script nor in the current directory)';
   let name = options.name;
   if (name !== undefined) {
     if (options.hasRegistry && !DNS_LABEL.test(name)) {
       notes.push({
         level: 'warn',
-        message: `the service name "${name}" is not a DNS label: Consul's DNS interface cannot resolve it. Use letters, digits and dashes, such as "${dnsSafeName(name)}".`,
+        message:
+          `the service name "${name}" is not a DNS label: Consul's DNS interface cannot resolve it. Use ` +
+          `letters, digits and dashes, such as "${dnsSafeName(name)}".`,
       });
     }
   } else if (pkg.name !== undefined) {
@@ -45,7 +49,9 @@ export function serviceIdentity(
     if (name !== pkg.name) {
       notes.push({
         level: 'log',
-        message: `service name "${name}", made DNS-safe from "${pkg.name}" in ${file}: DNS names allow only letters, digits and dashes. Set the "name" option to choose another.`,
+        message:
+          `service name "${name}", made DNS-safe from "${pkg.name}" in ${file}: DNS names allow only letters, ` +
+          `digits and dashes. Set the "name" option to choose another.`,
       });
     }
   }
@@ -56,7 +62,10 @@ export function serviceIdentity(
     version ??= FALLBACK_VERSION;
     notes.push({
       level: 'warn',
-      message: `${file} gives no ${missing.join(' and no ')}: running as "${name}" version "${version}". Set the ${missing.map((m) => `"${m}"`).join(' and ')} option${missing.length > 1 ? 's' : ''}, or add ${missing.join(' and ')} to the app's package.json.`,
+      message:
+        `${file} gives no ${missing.join(' and no ')}: running as "${name}" version "${version}". Set the ` +
+        `${missing.map((m) => `"${m}"`).join(' and ')} option${missing.length > 1 ? 's' : ''}, or add ` +
+        `${missing.join(' and ')} to the app's package.json.`,
     });
   } else if (notes.length === 0 && pkg.path && (options.name === undefined || options.version === undefined)) {
     notes.push({ level: 'log', message: `service "${name}" version "${version}", from ${file}` });

@@ -1,6 +1,5 @@
 export type BoundedResult<T> =
-  | { ok: true; value: T; ms: number }
-  | { ok: false; timedOut: boolean; error: unknown; ms: number };
+  { ok: true; value: T; ms: number } | { ok: false; timedOut: boolean; error: unknown; ms: number };
 
 export class TimeoutError extends Error {
   constructor(readonly ms: number) {

@@ -31,7 +31,10 @@ export function unknownOptionProblem(option: string, known: readonly string[], w
   const closest = closestName(leaf, known);
   const guess = closest ? `did you mean "${prefix}${closest}"? ` : '';
   const place = where ? ` of ${where}` : '';
-  return `unknown option "${option}"${place}; ${guess}the options${prefix ? ` of "${prefix.slice(0, -1)}"` : ''} are: ${known.join(', ')}`;
+  return (
+    `unknown option "${option}"${place}; ${guess}the options${prefix ? ` of "${prefix.slice(0, -1)}"` : ''} ` +
+    `are: ${known.join(', ')}`
+  );
 }
 
 /** The heading and one indented line per problem: every problem in one message. */

@@ -1,7 +1,10 @@
 import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import { DISCOVERY, getServiceClientToken } from './discovery.constants.js';
 import { DISCOVERY_MODULE_OPTIONS, GracefulDiscoveryConfigurableModule } from './discovery-module-definition.js';
-import type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface.js';
+import type {
+  GracefulDiscoveryModuleOptions,
+  ServiceClientRegistration,
+} from './discovery-module-options.interface.js';
 import { createDiscovery, ServiceClients } from './service-clients.service.js';
 
 /**
@@ -14,14 +17,17 @@ import { createDiscovery, ServiceClients } from './service-clients.service.js';
     {
       provide: DISCOVERY,
       inject: [DISCOVERY_MODULE_OPTIONS],
-      useFactory: (options: GracefulDiscoveryModuleOptions) => createDiscovery(options, new Logger('GracefulDiscovery')),
+      useFactory: (options: GracefulDiscoveryModuleOptions) =>
+        createDiscovery(options, new Logger('GracefulDiscovery')),
     },
     ServiceClients,
   ],
   exports: [DISCOVERY, ServiceClients],
 })
 export class GracefulDiscoveryModule extends GracefulDiscoveryConfigurableModule {
-  /** A `ServiceClient` per entry, injectable with `@InjectServiceClient(name)`. Needs `forRoot()` somewhere in the app. */
+  /**
+   * A `ServiceClient` per entry, injectable with `@InjectServiceClient(name)`. Needs `forRoot()` somewhere in the app.
+   */
   static forFeature(services: readonly (string | ServiceClientRegistration)[]): DynamicModule {
     const providers: Provider[] = services.map((entry) => {
       const { service, ...options } = typeof entry === 'string' ? { service: entry } : entry;

@@ -1,5 +1,8 @@
 export { GracefulDiscoveryModule } from './graceful-discovery.module.js';
-export type { GracefulDiscoveryModuleOptions, ServiceClientRegistration } from './discovery-module-options.interface.js';
+export type {
+  GracefulDiscoveryModuleOptions,
+  ServiceClientRegistration,
+} from './discovery-module-options.interface.js';
 export { DISCOVERY, getServiceClientToken } from './discovery.constants.js';
 export { InjectServiceClient } from './inject-service-client.decorator.js';
 export { GracefulDiscoveryOptionsError, ServiceClients } from './service-clients.service.js';

@@ -14,7 +14,10 @@ export interface ServiceClientOptions {
   connectTimeout?: number;
   /** Longest pause between two chunks of a response body. Default 30 000. */
   bodyTimeout?: number;
-  /** An idle keep-alive connection is closed after this (the server's `Keep-Alive: timeout` wins if shorter). Default 4 000. */
+  /**
+   * An idle keep-alive connection is closed after this (the server's `Keep-Alive: timeout` wins if shorter). Default 4
+   * 000.
+   */
   keepAliveTimeout?: number;
   /** Connections per instance. Default 64. */
   connections?: number;
@@ -52,7 +55,10 @@ export class ServiceClientOptionsError extends OptionProblemsError {
   }
 }
 
-const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = { maxAttempts: [1, 100], connections: [1, 10_000] };
+const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = {
+  maxAttempts: [1, 100],
+  connections: [1, 10_000],
+};
 const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout', 'fallbackWindow'] as const;
 const KNOWN_KEYS = Object.keys(SERVICE_CLIENT_DEFAULTS);
 
@@ -64,7 +70,9 @@ export function resolveServiceClientOptions(
 ): ResolvedServiceClientOptions {
   const problems: string[] = [];
   if (typeof service !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(service)) {
-    problems.push(formatOptionProblem({ option: 'service', value: service, allowed: 'a Consul service name (A-Z a-z 0-9 _ . -)' }));
+    problems.push(
+      formatOptionProblem({ option: 'service', value: service, allowed: 'a Consul service name (A-Z a-z 0-9 _ . -)' }),
+    );
   }
   const o = checkInto(problems, `the client of "${service}"`, base, options);
   if (problems.length > 0) throw new ServiceClientOptionsError(problems);
@@ -84,14 +92,17 @@ function checkInto(problems: string[], where: string, ...layers: ServiceClientOp
     if (!KNOWN_KEYS.includes(key)) problems.push(unknownOptionProblem(key, KNOWN_KEYS, where));
   }
   const o = Object.assign({ ...SERVICE_CLIENT_DEFAULTS }, ...layers.map(dropUndefined)) as ResolvedServiceClientOptions;
-  const report = (option: keyof ResolvedServiceClientOptions, allowed: string) => problems.push(formatOptionProblem({ option, value: o[option], where, allowed }));
+  const report = (option: keyof ResolvedServiceClientOptions, allowed: string) =>
+    problems.push(formatOptionProblem({ option, value: o[option], where, allowed }));
   if (o.balancer !== 'p2c' && o.balancer !== 'round-robin') report('balancer', "'p2c' or 'round-robin'");
   for (const [name, [min, max]] of Object.entries(WHOLE_NUMBERS) as [keyof typeof WHOLE_NUMBERS, [number, number]][]) {
-    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > max) report(name, `a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > max)
+      report(name, `a whole number from ${min} to ${max}`);
   }
   for (const name of DURATIONS) {
     const min = name === 'fallbackWindow' ? 0 : 1;
-    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > MAX_TIMER_MS) report(name, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
+    if (!Number.isInteger(o[name]) || o[name] < min || o[name] > MAX_TIMER_MS)
+      report(name, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }
   if (typeof o.allowH2 !== 'boolean') report('allowH2', 'true or false');
   return o;

@@ -4,7 +4,11 @@ import type { Discovery, Watcher } from '../registry/discovery.interface.js';
 import type { ServiceInstance } from '../registry/service-instance.interface.js';
 import { type Balancer, createBalancer } from './balancer.js';
 import { describeFailure, failureKind, isIdempotent, mayRetry } from './retry-rules.js';
-import { type ResolvedServiceClientOptions, resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options.js';
+import {
+  type ResolvedServiceClientOptions,
+  resolveServiceClientOptions,
+  type ServiceClientOptions,
+} from './service-client-options.js';
 import { type FailedAttempt, ServiceRequestError, type ServiceRequestFailure } from './service-request.error.js';
 import { type DiscoveryClientLogger, UpstreamSet } from './upstream-set.js';
 
@@ -72,7 +76,9 @@ export class ServiceClient {
     const method = (request.method ?? 'GET').toUpperCase();
     const what = { method, path: request.path };
     if (typeof request.path !== 'string' || !request.path.startsWith('/')) {
-      throw new TypeError(`the path of a request to "${this.service}" must start with "/"; it is ${JSON.stringify(request.path)}`);
+      throw new TypeError(
+        `the path of a request to "${this.service}" must start with "/"; it is ${JSON.stringify(request.path)}`,
+      );
     }
     const idempotent = request.idempotent ?? isIdempotent(method);
     const timeout = request.timeout ?? this.options.timeout;
@@ -115,9 +121,16 @@ export class ServiceClient {
           const kind = failureKind(err);
           if (kind === 'not-sent') this.upstreams.refused(upstream);
           if (!mayRetry(kind, idempotent)) {
-            throw fail('failed', kind === 'no-response' ? `not retried: a ${method} is not idempotent (idempotent: true allows it)` : 'not retryable', err);
+            throw fail(
+              'failed',
+              kind === 'no-response'
+                ? `not retried: a ${method} is not idempotent (idempotent: true allows it)`
+                : 'not retryable',
+              err,
+            );
           }
-          if (attempts.length >= this.options.maxAttempts) throw fail('failed', `${attempts.length} attempts (maxAttempts)`, err);
+          if (attempts.length >= this.options.maxAttempts)
+            throw fail('failed', `${attempts.length} attempts (maxAttempts)`, err);
         }
       }
     } catch (err) {
@@ -164,6 +177,8 @@ export class ServiceClient {
     signal: AbortSignal | undefined,
     cause?: unknown,
   ): ServiceRequestError {
-    return signal?.aborted ? fail('aborted', 'aborted by the caller', cause ?? signal.reason) : fail('timeout', `no response within ${timeout} ms (timeout)`, cause);
+    return signal?.aborted
+      ? fail('aborted', 'aborted by the caller', cause ?? signal.reason)
+      : fail('timeout', `no response within ${timeout} ms (timeout)`, cause);
   }
 }

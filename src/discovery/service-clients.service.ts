@@ -2,14 +2,24 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Discovery } from '../registry/discovery.interface.js';
 import { OptionProblemsError } from '../common/option-problem.js';
 import { ConsulDiscovery } from '../registry/consul/consul-discovery.js';
-import { ConsulDiscoveryOptionsError, resolveConsulDiscoveryOptions } from '../registry/consul/consul-discovery-options.js';
+import {
+  ConsulDiscoveryOptionsError,
+  resolveConsulDiscoveryOptions,
+} from '../registry/consul/consul-discovery-options.js';
 import { DISCOVERY } from './discovery.constants.js';
 import { DISCOVERY_MODULE_OPTIONS } from './discovery-module-definition.js';
 import type { GracefulDiscoveryModuleOptions } from './discovery-module-options.interface.js';
 import { ServiceClient } from './service-client.js';
-import { clientDefaultsProblems, resolveServiceClientOptions, type ServiceClientOptions } from './service-client-options.js';
+import {
+  clientDefaultsProblems,
+  resolveServiceClientOptions,
+  type ServiceClientOptions,
+} from './service-client-options.js';
 
-/** Thrown at bootstrap by `GracefulDiscoveryModule.forRoot()`: every problem of its options (`consul` and `client` alike) at once. */
+/**
+ * Thrown at bootstrap by `GracefulDiscoveryModule.forRoot()`: every problem of its options (`consul` and `client`
+ * alike) at once.
+ */
 export class GracefulDiscoveryOptionsError extends OptionProblemsError {
   constructor(problems: string[]) {
     super('nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options', problems);
@@ -22,7 +32,9 @@ export function createDiscovery(options: GracefulDiscoveryModuleOptions, logger:
   const given = options !== null && typeof options === 'object';
   const problems = given ? clientDefaultsProblems(options.client) : [];
   if (!given || (options.consul === undefined) === (options.discovery === undefined)) {
-    problems.unshift('it needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)');
+    problems.unshift(
+      'it needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)',
+    );
   } else if (options.consul !== undefined) {
     try {
       resolveConsulDiscoveryOptions({ logger, ...options.consul });

@@ -17,7 +17,13 @@ export class StaticDiscovery implements Discovery {
     this.services = new Map(
       Object.entries(services).map(([name, endpoints]) => [
         name,
-        endpoints.map((endpoint, i): ServiceInstance => ({ id: `${name}-${i + 1}`, name, version: '', metadata: {}, endpoints: [endpoint] })),
+        endpoints.map((endpoint, i): ServiceInstance => ({
+          id: `${name}-${i + 1}`,
+          name,
+          version: '',
+          metadata: {},
+          endpoints: [endpoint],
+        })),
       ]),
     );
   }

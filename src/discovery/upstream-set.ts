@@ -64,7 +64,10 @@ export class UpstreamSet {
       if (origin !== undefined) next.set(instance.id, { instance, origin });
       else if (!this.warnedNoHttp.has(instance.id)) {
         this.warnedNoHttp.add(instance.id);
-        this.logger.warn(`"${this.service}" instance ${instance.id} has no http(s) endpoint (${instance.endpoints.join(', ') || 'none'}); not used`);
+        this.logger.warn(
+          `"${this.service}" instance ${instance.id} has no http(s) endpoint ` +
+            `(${instance.endpoints.join(', ') || 'none'}); not used`,
+        );
       }
     }
     const removed: string[] = [];
@@ -85,17 +88,25 @@ export class UpstreamSet {
       this.forgetDeparted(id);
       if (back?.origin === origin) back.instance = instance;
       else void back?.close();
-      this.upstreams.set(id, back?.origin === origin ? back : new Upstream(instance, origin, this.options, this.createPool));
+      this.upstreams.set(
+        id,
+        back?.origin === origin ? back : new Upstream(instance, origin, this.options, this.createPool),
+      );
       added.push(`${id} (${origin})`);
     }
     this.listed = true;
     this.watchError = undefined;
     if (added.length > 0 || removed.length > 0) {
-      this.logger.log?.(
-        `"${this.service}": ${this.upstreams.size} instances` +
-          `${added.length > 0 ? `, added ${added.join(', ')}` : ''}${removed.length > 0 ? `, removed ${removed.join(', ')}` : ''}` +
-          `${this.upstreams.size === 0 && this.departed.size > 0 ? `; none passing: falling back to ${[...this.departed.keys()].join(', ')} for up to ${this.options.fallbackWindow} ms (fallbackWindow)` : ''}`,
-      );
+      const changes = [
+        ...(added.length > 0 ? [`added ${added.join(', ')}`] : []),
+        ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
+      ];
+      const fallback =
+        this.upstreams.size === 0 && this.departed.size > 0
+          ? `; none passing: falling back to ${[...this.departed.keys()].join(', ')} ` +
+            `for up to ${this.options.fallbackWindow} ms (fallbackWindow)`
+          : '';
+      this.logger.log?.(`"${this.service}": ${this.upstreams.size} instances, ${changes.join(', ')}${fallback}`);
     }
     this.wakeAll();
   }
@@ -131,7 +142,8 @@ export class UpstreamSet {
   async awaitReplacement(signal: AbortSignal): Promise<boolean> {
     const windowEnd = () => this.lastDepartureAt + this.options.fallbackWindow - performance.now();
     if (this.upstreams.size > 0 || windowEnd() <= 0) return false;
-    while (this.upstreams.size === 0 && windowEnd() > 0 && !signal.aborted) await this.nextChange(signal, Math.ceil(windowEnd()));
+    while (this.upstreams.size === 0 && windowEnd() > 0 && !signal.aborted)
+      await this.nextChange(signal, Math.ceil(windowEnd()));
     return this.upstreams.size > 0;
   }
 

@@ -161,7 +161,9 @@ export class DrainLedger {
     this.abortedUnits.push({ ...unit, ageMs: 0 });
   }
 
-  /** Cuts every open unit and seals; returns everything aborted: the work among them, and what ended unfinished before. */
+  /**
+   * Cuts every open unit and seals; returns everything aborted: the work among them, and what ended unfinished before.
+   */
   cut(): readonly PendingUnit[] {
     this.seal();
     const now = performance.now();

@@ -80,7 +80,9 @@ export class DrainService {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
     this.adoptLate();
-    const results = await Promise.allSettled(this.participants.map(async (participant) => participant.stopAccepting(signal)));
+    const results = await Promise.allSettled(
+      this.participants.map(async (participant) => participant.stopAccepting(signal)),
+    );
     return results.flatMap((result, i) => {
       if (result.status === 'fulfilled') return result.value ? [result.value] : [];
       this.logger.warn(`${this.participants[i]!.name}: could not stop accepting: ${String(result.reason)}`);
@@ -120,9 +122,12 @@ export class DrainService {
    * in this event-loop turn, the drain's last, so none lets in work after the drain ended.
    */
   async closeRemaining(signal: AbortSignal): Promise<void> {
-    const results = await Promise.allSettled(this.participants.map(async (participant) => participant.closeRemaining?.(signal)));
+    const results = await Promise.allSettled(
+      this.participants.map(async (participant) => participant.closeRemaining?.(signal)),
+    );
     results.forEach((result, i) => {
-      if (result.status === 'rejected') this.logger.warn(`${this.participants[i]!.name}: closing failed: ${String(result.reason)}`);
+      if (result.status === 'rejected')
+        this.logger.warn(`${this.participants[i]!.name}: closing failed: ${String(result.reason)}`);
     });
   }
 
@@ -142,7 +147,10 @@ export class DrainService {
     if (late.length === 0) return;
     this.context = { ...this.context, microservices: [...this.context.microservices, ...late] };
     const microserviceDrains = TRANSPORT_DRAINS.filter((drain) => drain.transportId !== undefined);
-    const { participants, problems } = detectTransports({ ...this.context, httpServer: undefined, microservices: late }, microserviceDrains);
+    const { participants, problems } = detectTransports(
+      { ...this.context, httpServer: undefined, microservices: late },
+      microserviceDrains,
+    );
     this.participants.push(...participants);
     for (const problem of problems) this.logger.warn(problem);
   }

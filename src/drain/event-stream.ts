@@ -24,7 +24,10 @@ export function endEventStream(unit: RequestUnit): void {
   if (unit.connection?.last === unit) unit.connection.socket.end();
 }
 
-/** @internal Calls `then` once `res` sent its head as an event stream: one begun after phase 5 ends at once, after what it has written. */
+/**
+ * @internal Calls `then` once `res` sent its head as an event stream: one begun after phase 5 ends at once, after what
+ * it has written.
+ */
 export function whenEventStreamStarts(res: ServerResponse, then: () => void): void {
   const writeHead = res.writeHead;
   // Node writes every head through `writeHead()`, the implicit one of write() and end() too.

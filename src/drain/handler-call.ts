@@ -56,7 +56,10 @@ export class HandlerCall {
     this.seen = true;
     if (isObservable(result)) return this.isStream();
     if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      (result as PromiseLike<unknown>).then((value) => isObservable(value) && this.isStream(), () => undefined);
+      (result as PromiseLike<unknown>).then(
+        (value) => isObservable(value) && this.isStream(),
+        () => undefined,
+      );
     }
   }
 

@@ -51,7 +51,8 @@ export class HttpConnections implements RequestOwner, HttpTracker {
    * bring one; a WebSocket client gets a 1001 close once the handlers running for it have replied.
    */
   async closeListener(): Promise<void> {
-    if (this.server.listening) return closeWhenQuiet(this.server, this.ledger, () => this.accepted, this.closeConnections);
+    if (this.server.listening)
+      return closeWhenQuiet(this.server, this.ledger, () => this.accepted, this.closeConnections);
     // A stop before listen() finished: the server must not start serving after it.
     this.server.once('listening', this.closeLate);
     this.closeConnections();
@@ -70,14 +71,22 @@ export class HttpConnections implements RequestOwner, HttpTracker {
     this.clock.stop();
   }
 
-  /** A request ended: after the listener closed, a connection kept open gets its grace before the request's unit ends. */
+  /**
+   * A request ended: after the listener closed, a connection kept open gets its grace before the request's unit ends.
+   */
   requestEnded(unit: RequestUnit): void {
     if (unit.ended) return;
     unit.ended = true;
     const connection = unit.connection;
     if (connection) connection.lastActiveAt = this.clock.now;
     if (connection?.last === unit) connection.last = undefined;
-    if (connection && --connection.active === 0 && this.closing && this.ledger.isOpen(unit) && !connection.socket.destroyed) {
+    if (
+      connection &&
+      --connection.active === 0 &&
+      this.closing &&
+      this.ledger.isOpen(unit) &&
+      !connection.socket.destroyed
+    ) {
       this.giveGrace(connection);
     }
     this.ledger.end(unit);

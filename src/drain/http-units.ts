@@ -23,7 +23,9 @@ export class Connection {
    */
   get saidClose(): boolean {
     const res = this.last?.res;
-    return this.socket.writableEnded || (res !== undefined && res.headersSent && /close/i.test(headerOf(res, 'connection')));
+    return (
+      this.socket.writableEnded || (res !== undefined && res.headersSent && /close/i.test(headerOf(res, 'connection')))
+    );
   }
 }
 

@@ -88,7 +88,10 @@ export class Http2Sessions implements HttpTracker {
     server.prependListener('request', this.onRequest);
   }
 
-  /** Phase 5, after the server's {@link HttpConnections} closed the listener: GOAWAY on every session; an idle one closes at once. */
+  /**
+   * Phase 5, after the server's {@link HttpConnections} closed the listener: GOAWAY on every session; an idle one
+   * closes at once.
+   */
   closeListener(): void {
     this.closing = true;
     for (const session of this.sessions.keys()) session.close();
@@ -127,7 +130,9 @@ export class Http2Sessions implements HttpTracker {
     entry.streams++;
     this.stopWaiting(entry);
     // A stream its client reset ends once its handler has answered into the void.
-    stream.once('close', () => (unit.res ? afterHandler(unit.res, () => this.streamEnded(unit)) : this.streamEnded(unit)));
+    stream.once('close', () =>
+      unit.res ? afterHandler(unit.res, () => this.streamEnded(unit)) : this.streamEnded(unit),
+    );
   };
 
   private readonly onRequest = (req: IncomingMessage & { stream?: ServerHttp2Stream }, res: AnyResponse): void => {

@@ -34,7 +34,12 @@ class ListenerUnit extends DrainUnit {
  * Calls `closed` once it is closed, before the unit that held the drain open ends, and
  * resolves then: phase 5 ends only once its listeners really are closed.
  */
-export function closeWhenQuiet(server: Server, ledger: DrainLedger, accepted: () => number, closed: () => void): Promise<void> {
+export function closeWhenQuiet(
+  server: Server,
+  ledger: DrainLedger,
+  accepted: () => number,
+  closed: () => void,
+): Promise<void> {
   const until = performance.now() + ACCEPT_UNTIL_QUIET_MS;
   let seen = accepted();
   let resolve!: () => void;

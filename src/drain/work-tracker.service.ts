@@ -20,8 +20,10 @@ export class WorkTracker {
     if (this.ledger.sealed) {
       this.ledger.refuse({ kind, name });
       throw new Error(
-        `nestjs-graceful: work "${name}" begun after the drain ended was refused: nothing waits for it now, and the process may exit under it. ` +
-          'Begin work before the stop (stop taking new work on the draining signal); in onModuleDestroy or onApplicationShutdown, ' +
+        `nestjs-graceful: work "${name}" begun after the drain ended was refused: nothing waits for it now, and the ` +
+          `process may exit under it. ` +
+          'Begin work before the stop (stop taking new work on the draining signal); in onModuleDestroy or ' +
+          'onApplicationShutdown, ' +
           'await the work in the hook itself instead of tracking it (Nest waits for the hook, up to teardownTimeout).',
       );
     }

@@ -30,7 +30,8 @@ export class GracefulHealthIndicator {
   ) {
     if (!lifecycle) {
       throw new Error(
-        'nestjs-graceful: GracefulHealthIndicator needs GracefulModule: import GracefulModule.forRoot() (or forRootAsync()) in the root module.',
+        'nestjs-graceful: GracefulHealthIndicator needs GracefulModule: import GracefulModule.forRoot() (or ' +
+          'forRootAsync()) in the root module.',
       );
     }
     this.lifecycle = lifecycle;
@@ -49,7 +50,12 @@ export class GracefulHealthIndicator {
     const verdict = readinessOf(this.lifecycle);
     const result = this.result(key, verdict);
     if (!verdict.up && STOPPING.has(this.lifecycle.state)) {
-      throw new ServiceUnavailableException({ status: 'shutting_down', info: {}, error: result, details: result } satisfies HealthCheckResult);
+      throw new ServiceUnavailableException({
+        status: 'shutting_down',
+        info: {},
+        error: result,
+        details: result,
+      } satisfies HealthCheckResult);
     }
     return result;
   }

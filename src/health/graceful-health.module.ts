@@ -5,7 +5,11 @@ import { HEALTH_OPTION_PROBLEMS, HEALTH_ROUTE_CHECK } from './health.constants.j
 import { createGracefulHealthController } from './graceful-health.controller.js';
 import { GracefulHealthIndicator } from './graceful-health.indicator.js';
 import { warnOnDuplicateHealthRoutes } from './health-route-check.js';
-import { checkHealthOptions, type GracefulHealthOptions, type ResolvedGracefulHealthOptions } from './health-options.js';
+import {
+  checkHealthOptions,
+  type GracefulHealthOptions,
+  type ResolvedGracefulHealthOptions,
+} from './health-options.js';
 
 // Our own Terminus instance, silent: a readiness probe answered 503 while starting or draining
 // is expected, not an error to log on every poll (the lifecycle logs its own transitions).
@@ -54,7 +58,10 @@ export class GracefulHealthModule {
 }
 
 /** The ready-made controller, and the provider that warns at start of another controller on its paths. */
-function readyMadeController(options: ResolvedGracefulHealthOptions | undefined): { controllers: Type<unknown>[]; providers: FactoryProvider[] } {
+function readyMadeController(options: ResolvedGracefulHealthOptions | undefined): {
+  controllers: Type<unknown>[];
+  providers: FactoryProvider[];
+} {
   if (!options?.controller) return { controllers: [], providers: [] };
   const { readyPath, livePath } = options.controller;
   const controller = createGracefulHealthController(options.controller, options.key);

@@ -42,7 +42,9 @@ export function livenessOf(lifecycle: LifecycleView): LifecycleVerdict {
 }
 
 function detailsOf(lifecycle: LifecycleView, up: boolean): LifecycleHealthDetails {
-  const reason = up ? undefined : (lifecycle.reason ?? (lifecycle.state === 'starting' ? NOT_STARTED : lifecycle.state));
+  const reason = up
+    ? undefined
+    : (lifecycle.reason ?? (lifecycle.state === 'starting' ? NOT_STARTED : lifecycle.state));
   const details: LifecycleHealthDetails = {
     state: lifecycle.state,
     ...(reason !== undefined && { reason }),

@@ -27,7 +27,10 @@ export interface ResolvedGracefulHealthOptions {
 }
 
 /** The ready-made controller's default paths, frozen. */
-export const DEFAULT_HEALTH_PATHS = deepFreeze({ readyPath: 'health/ready', livePath: 'health/live' } satisfies Required<GracefulHealthPaths>);
+export const DEFAULT_HEALTH_PATHS = deepFreeze({
+  readyPath: 'health/ready',
+  livePath: 'health/live',
+} satisfies Required<GracefulHealthPaths>);
 
 const WHERE = 'GracefulHealthModule.forRoot()';
 const PATH = /^\/?[^\s?#]+$/;
@@ -38,10 +41,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Checks `GracefulHealthModule.forRoot()`'s options and fills in defaults. Lists every problem
  * instead of throwing: GracefulModule reports them at bootstrap together with its own.
  */
-export function checkHealthOptions(raw: GracefulHealthOptions | undefined): { options?: ResolvedGracefulHealthOptions; problems: string[] } {
+export function checkHealthOptions(raw: GracefulHealthOptions | undefined): {
+  options?: ResolvedGracefulHealthOptions;
+  problems: string[];
+} {
   const options = raw ?? {};
   if (!isObject(options)) {
-    return { problems: [`the options of ${WHERE} are ${describeValue(options)}; they must be an object such as { controller: true }`] };
+    return {
+      problems: [
+        `the options of ${WHERE} are ${describeValue(options)}; they must be an object such as { controller: true }`,
+      ],
+    };
   }
   const problems: string[] = [];
   for (const key of Object.keys(options)) {
@@ -51,7 +61,8 @@ export function checkHealthOptions(raw: GracefulHealthOptions | undefined): { op
   if (typeof key !== 'string' || key.trim() === '') {
     problems.push(formatOptionProblem({ option: 'key', where: WHERE, value: key, allowed: 'a non-empty string' }));
   }
-  const paths = controller === true ? { ...DEFAULT_HEALTH_PATHS } : controller === false ? false : checkPaths(controller, problems);
+  const paths =
+    controller === true ? { ...DEFAULT_HEALTH_PATHS } : controller === false ? false : checkPaths(controller, problems);
   return problems.length > 0 || paths === undefined ? { problems } : { options: { controller: paths, key }, problems };
 }
 
@@ -62,7 +73,8 @@ function checkPaths(controller: unknown, problems: string[]): Required<GracefulH
     return undefined;
   }
   for (const name of Object.keys(controller)) {
-    if (name !== 'readyPath' && name !== 'livePath') problems.push(unknownOptionProblem(`controller.${name}`, ['readyPath', 'livePath'], WHERE));
+    if (name !== 'readyPath' && name !== 'livePath')
+      problems.push(unknownOptionProblem(`controller.${name}`, ['readyPath', 'livePath'], WHERE));
   }
   const given = Object.fromEntries(Object.entries(controller).filter(([, v]) => v !== undefined));
   const resolved = { ...DEFAULT_HEALTH_PATHS, ...given } as Required<GracefulHealthPaths>;
@@ -81,7 +93,12 @@ function checkPaths(controller: unknown, problems: string[]): Required<GracefulH
   }
   if (problems.length === before && normalise(resolved.readyPath) === normalise(resolved.livePath)) {
     problems.push(
-      formatOptionProblem({ option: 'controller.livePath', where: WHERE, value: resolved.livePath, allowed: `another path than controller.readyPath (${describeValue(resolved.readyPath)})` }),
+      formatOptionProblem({
+        option: 'controller.livePath',
+        where: WHERE,
+        value: resolved.livePath,
+        allowed: `another path than controller.readyPath (${describeValue(resolved.readyPath)})`,
+      }),
     );
   }
   return resolved;

@@ -13,13 +13,18 @@ const pathsOf = (target: object): string[] => {
   return path === undefined ? [''] : (Array.isArray(path) ? path : [path]).map(String);
 };
 /** A route on another host or API version may share the path without clashing. */
-const scoped = (target: object): boolean => Reflect.getMetadata(HOST, target) !== undefined || Reflect.getMetadata(VERSION, target) !== undefined;
+const scoped = (target: object): boolean =>
+  Reflect.getMetadata(HOST, target) !== undefined || Reflect.getMetadata(VERSION, target) !== undefined;
 
 /**
  * @internal The GET routes of the app's other controllers that take one of `paths`, as
  * `Class.method` by path. Read from decorator metadata before any route is registered.
  */
-export function routesAt(modules: ModulesContainer, own: Type<unknown>, paths: readonly string[]): Map<string, string[]> {
+export function routesAt(
+  modules: ModulesContainer,
+  own: Type<unknown>,
+  paths: readonly string[],
+): Map<string, string[]> {
   const wanted = new Set(paths.map(normalise));
   const found = new Map<string, string[]>();
   const scanner = new MetadataScanner();
@@ -48,12 +53,18 @@ export function routesAt(modules: ModulesContainer, own: Type<unknown>, paths: r
  * path of the ready-made health controller: a forgotten `controller: false`. Express would
  * answer with one of them silently; Fastify refuses to start.
  */
-export function warnOnDuplicateHealthRoutes(modules: ModulesContainer, own: Type<unknown>, paths: readonly string[]): void {
+export function warnOnDuplicateHealthRoutes(
+  modules: ModulesContainer,
+  own: Type<unknown>,
+  paths: readonly string[],
+): void {
   for (const [route, handlers] of routesAt(modules, own, paths)) {
     new Logger('GracefulHealth').warn(
-      `GET /${route} is mapped twice: by GracefulHealthModule.forRoot()'s ready-made controller and by ${handlers.join(', ')}. ` +
+      `GET /${route} is mapped twice: by GracefulHealthModule.forRoot()'s ready-made controller and by ` +
+        `${handlers.join(', ')}. ` +
         `Only one of them can answer (Express serves the first one mapped, Fastify refuses to start). ` +
-        `With your own health controller, import GracefulHealthModule (or forRoot({ controller: false })) for the indicator alone.`,
+        `With your own health controller, import GracefulHealthModule (or forRoot({ controller: false })) for the ` +
+        `indicator alone.`,
     );
   }
 }

@@ -12,7 +12,9 @@ export function assertTerminusInstalled(resolve: (id: string) => string): void {
     const { code } = (error ?? {}) as { code?: unknown };
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new Error(
-      'nestjs-graceful/health needs `@nestjs/terminus`, an optional peer dependency that is not installed: run `npm install @nestjs/terminus`',
+      'nestjs-graceful/health needs `@nestjs/terminus`, an optional peer dependency that is not installed: ' +
+        'run `npm install @nestjs/terminus`',
+      { cause: error },
     );
   }
 }

@@ -12,7 +12,10 @@ export function enableGracefulShutdown<T extends INestApplicationContext>(app: T
   try {
     lifecycle = app.get(LifecycleService, { strict: false });
   } catch {
-    throw new Error('nestjs-graceful: enableGracefulShutdown(app) found no GracefulModule: import GracefulModule.forRoot() in the root module.');
+    throw new Error(
+      'nestjs-graceful: enableGracefulShutdown(app) found no GracefulModule: import GracefulModule.forRoot() in the ' +
+        'root module.',
+    );
   }
   lifecycle.attach(app);
   return lifecycle;

@@ -110,7 +110,10 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
 
   async shutdown(reason = 'shutdown()'): Promise<StopReport> {
     if (!this.app) {
-      throw new Error('nestjs-graceful: shutdown() needs the app: call enableGracefulShutdown(app) in main.ts after NestFactory.create().');
+      throw new Error(
+        'nestjs-graceful: shutdown() needs the app: call enableGracefulShutdown(app) in main.ts after ' +
+          'NestFactory.create().',
+      );
     }
     return this.stop(reason);
   }
@@ -188,16 +191,28 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     this.drain.beginStop(reason);
     this.teardownHooks.watch(this.modules);
     if (this.signalTarget) processSignals.began(this.signalTarget);
-    this.logger.log(`stop (${reason}): readiness down ${flipMs.toFixed(3)} ms after it was asked for; the stop may take up to ${budget} ms`);
+    this.logger.log(
+      `stop (${reason}): readiness down ${flipMs.toFixed(3)} ms after it was asked for; the stop may take up to ` +
+        `${budget} ms`,
+    );
     const keepAlive = this.startedBySignal && this.options.exit;
     this.watchdog.arm(budget + WATCHDOG_SLACK_MS, keepAlive, () => {
-      this.logger.error(`the stop did not end within its budget (${budget} ms + ${WATCHDOG_SLACK_MS} ms) in state ${this.stateValue}: it is stuck`);
+      this.logger.error(
+        `the stop did not end within its budget (${budget} ms + ${WATCHDOG_SLACK_MS} ms) in state ` +
+          `${this.stateValue}: it is stuck`,
+      );
       if (this.signalTarget) processSignals.giveUp(this.signalTarget);
     });
   }
 
   private async runStopHooks(name: HookName): Promise<void> {
-    const failure = await runHooks(name, this.options[name], { app: this.info, reason: this.stopReason }, this.options.hookTimeout, this.logger);
+    const failure = await runHooks(
+      name,
+      this.options[name],
+      { app: this.info, reason: this.stopReason },
+      this.options.hookTimeout,
+      this.logger,
+    );
     if (failure) throw new Error(failure);
   }
 

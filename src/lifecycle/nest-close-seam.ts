@@ -45,15 +45,19 @@ export function drainBeforeClose(adapter: CloseSeamAdapter, drain: () => Promise
 export function closeSeamProblem(attachedApp: INestApplicationContext | undefined): string | undefined {
   if (!attachedApp) {
     return (
-      'nestjs-graceful: GracefulModule is imported but enableGracefulShutdown(app) was not called, so a stop signal would ' +
-      'kill the app or let Nest tear it down without the whole stop (transports left undrained, the exit code not the report\'s). ' +
-      'Add `enableGracefulShutdown(app)` right after NestFactory.create() in main.ts (in tests: after createNestApplication()), ' +
+      'nestjs-graceful: GracefulModule is imported but enableGracefulShutdown(app) was not called, so a stop signal ' +
+      'would ' +
+      'kill the app or let Nest tear it down without the whole stop (transports left undrained, the exit code not ' +
+      "the report's). " +
+      'Add `enableGracefulShutdown(app)` right after NestFactory.create() in main.ts (in tests: after ' +
+      'createNestApplication()), ' +
       'in place of app.enableShutdownHooks() if you call it.'
     );
   }
   if (nestShutdownHooksOn(attachedApp)) {
     return (
-      'nestjs-graceful: app.enableShutdownHooks() installs a handler that runs its own close (on Nest 11, onModuleDestroy before the drain) ' +
+      'nestjs-graceful: app.enableShutdownHooks() installs a handler that runs its own close (on Nest 11, ' +
+      'onModuleDestroy before the drain) ' +
       'and ends the process with the signal, whatever the stop report says. ' +
       'Remove app.enableShutdownHooks(): enableGracefulShutdown(app) already handles the stop signals.'
     );

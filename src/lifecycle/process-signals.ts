@@ -112,16 +112,25 @@ export class ProcessSignals {
    * The repeat window is fixed from the app's first signal, not sliding: a sender that
    * repeats SIGTERM every 100 ms still forces the exit once the window has passed.
    */
-  private onRepeat(target: SignalTarget, first: { signal: NodeJS.Signals; at: number }, signal: NodeJS.Signals, at: number): boolean {
+  private onRepeat(
+    target: SignalTarget,
+    first: { signal: NodeJS.Signals; at: number },
+    signal: NodeJS.Signals,
+    at: number,
+  ): boolean {
     const sinceFirst = Math.round(at - first.at);
     if (signal === first.signal && sinceFirst < target.signalRepeatWindow) {
       this.logger.log(
-        `${signal} repeated ${sinceFirst} ms after the first (within signalRepeatWindow ${target.signalRepeatWindow} ms): same stop of ${target.name}, ignored`,
+        `${signal} repeated ${sinceFirst} ms after the first (within signalRepeatWindow ${target.signalRepeatWindow} ` +
+          `ms): same stop of ${target.name}, ignored`,
       );
       return false;
     }
     if (target.exit && target.forceExitOnSecondSignal) {
-      this.logger.error(`second stop signal ${signal} to ${target.name}, ${sinceFirst} ms after ${first.signal}: exiting now, work still in flight is lost`);
+      this.logger.error(
+        `second stop signal ${signal} to ${target.name}, ${sinceFirst} ms after ${first.signal}: exiting now, work ` +
+          `still in flight is lost`,
+      );
       this.proc.exit(1);
       return true;
     }
@@ -145,7 +154,8 @@ export class ProcessSignals {
    */
   private exitIfLast(): void {
     if (!this.exitAsked) return;
-    const holding = ([target, state]: [SignalTarget, TargetState]) => !state.done && (state.stopping || target.signals.length > 0);
+    const holding = ([target, state]: [SignalTarget, TargetState]) =>
+      !state.done && (state.stopping || target.signals.length > 0);
     const waitingFor = [...this.targets].filter(holding).map(([t]) => t.name);
     if (waitingFor.length > 0) {
       this.logger.log(`not exiting yet: ${waitingFor.join(', ')} still running or stopping`);

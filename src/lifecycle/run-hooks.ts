@@ -17,7 +17,9 @@ export async function runHooks(
     if (result.ok) {
       logger.log(`${label} hook done in ${result.ms} ms`);
     } else {
-      const why = result.timedOut ? `timed out after ${timeout} ms (hookTimeout)` : `failed: ${describeError(result.error)}`;
+      const why = result.timedOut
+        ? `timed out after ${timeout} ms (hookTimeout)`
+        : `failed: ${describeError(result.error)}`;
       logger.error(`${label} hook ${why}`);
       failure ??= `${label} ${why}`;
     }

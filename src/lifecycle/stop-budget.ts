@@ -64,7 +64,8 @@ export function overGracePeriod(o: LifecycleOptions): string | undefined {
   const budget = stopBudget(stopBounds(o));
   if (budget + WATCHDOG_SLACK_MS <= o.gracePeriod) return undefined;
   return (
-    `the stop's bounds add up to ${budget} ms (+ ${WATCHDOG_SLACK_MS} ms slack), more than gracePeriod (${o.gracePeriod} ms): ` +
+    `the stop's bounds add up to ${budget} ms (+ ${WATCHDOG_SLACK_MS} ms slack), more than gracePeriod ` +
+    `(${o.gracePeriod} ms): ` +
     `the orchestrator may kill the process first. Lower the bounds or raise its grace period.`
   );
 }

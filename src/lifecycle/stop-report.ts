@@ -28,7 +28,10 @@ export interface StopReport {
   readonly exitCode: 0 | 1;
   readonly totalMs: number;
   readonly phases: readonly PhaseRecord[];
-  /** Units of work the drain waited for and that finished: in flight when the listeners closed, or begun since; never the aborted ones. */
+  /**
+   * Units of work the drain waited for and that finished: in flight when the listeners closed, or begun since; never
+   * the aborted ones.
+   */
   readonly drained: number;
   readonly aborted: readonly PendingUnit[];
 }

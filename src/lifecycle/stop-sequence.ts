@@ -127,11 +127,16 @@ export class StopSequence {
    * blocked event loop fires the deadline late) is recorded as overrun, not as on time.
    * Returns whether it succeeded.
    */
-  private async phase(name: PhaseName, bound: number | undefined, work: (signal: AbortSignal) => unknown): Promise<boolean> {
+  private async phase(
+    name: PhaseName,
+    bound: number | undefined,
+    work: (signal: AbortSignal) => unknown,
+  ): Promise<boolean> {
     const result = await bounded(bound ?? MAX_TIMER_MS, work);
     let error: string | undefined;
     if (!result.ok) error = result.timedOut ? `timed out after ${bound} ms` : describeError(result.error);
-    else if (bound !== undefined && result.ms > bound) error = `took ${result.ms} ms, more than its bound of ${bound} ms (the event loop was blocked)`;
+    else if (bound !== undefined && result.ms > bound)
+      error = `took ${result.ms} ms, more than its bound of ${bound} ms (the event loop was blocked)`;
     this.recorder!.record(name, result.ms, error);
     if (error === undefined) this.logger.log(`${name} done in ${result.ms} ms`);
     else this.logger.error(`${name} failed after ${result.ms} ms: ${error}`);

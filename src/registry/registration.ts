@@ -67,7 +67,8 @@ export class Registration {
     // The stop's bound fires the signal; say which registry did not answer, and what follows.
     const onAbort = () =>
       this.logger.warn(
-        `no answer from ${this.target} to the deregistration (${describeError(signal.reason)}): callers may keep finding the instance until its check turns critical (a TTL that lapses, or readiness answering 503)`,
+        `no answer from ${this.target} to the deregistration (${describeError(signal.reason)}): callers may keep ` +
+          `finding the instance until its check turns critical (a TTL that lapses, or readiness answering 503)`,
       );
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -90,20 +91,28 @@ export class Registration {
       const wasRegistered = this.maybeRegistered;
       // Until the attempt settles it may land: a stop meanwhile must deregister.
       this.maybeRegistered = true;
-      const result = await bounded(registrarTimeout, (signal) => registrar.register(instance, signal), this.stopped.signal);
+      const result = await bounded(
+        registrarTimeout,
+        (signal) => registrar.register(instance, signal),
+        this.stopped.signal,
+      );
       if (this.stopped.signal.aborted) return;
       const outcome = result.ok ? undefined : result.timedOut ? 'unknown' : registrationOutcome(result.error);
       this.maybeRegistered = wasRegistered || result.ok || outcome === 'unknown';
       this.refusedByRegistry ||= outcome === 'refused';
       if (result.ok) {
         this.statusValue = 'registered';
-        this.logger.log(`registered ${instance.name} (${instance.id}) in ${result.ms} ms${n > 1 ? ` after ${n} attempts` : ''}`);
+        this.logger.log(
+          `registered ${instance.name} (${instance.id}) in ${result.ms} ms${n > 1 ? ` after ${n} attempts` : ''}`,
+        );
         onRegistered();
         return;
       }
       this.statusValue = 'failed';
       this.lastError = result.timedOut ? this.noAnswer() : describeError(result.error);
-      this.logger.warn(`registration attempt ${n} failed after ${result.ms} ms: ${this.lastError}; retrying in ${delay} ms`);
+      this.logger.warn(
+        `registration attempt ${n} failed after ${result.ms} ms: ${this.lastError}; retrying in ${delay} ms`,
+      );
       await sleep(delay, this.stopped.signal);
       delay = Math.min(delay * 2, registerRetryMaxDelay);
     }
@@ -115,8 +124,10 @@ export class Registration {
 
   private noAnswer(): string {
     return (
-      `no answer from ${this.target} within ${this.options.registrarTimeout} ms (registrarTimeout): check that this address is the ` +
-      `registry's HTTP API and that it is healthy (a process that accepts connections but never answers, a firewall that drops ` +
+      `no answer from ${this.target} within ${this.options.registrarTimeout} ms (registrarTimeout): check that this ` +
+      `address is the ` +
+      `registry's HTTP API and that it is healthy (a process that accepts connections but never answers, a firewall ` +
+      `that drops ` +
       `packets or an overloaded agent look like this); raise registrarTimeout only if it is merely slow`
     );
   }

@@ -1,1 +1,6 @@
-export { GRACEFUL_TESTING_OPTIONS, type GracefulTestingFactory, gracefulTestingFactory, gracefulTestingOptions } from './graceful-testing.js';
+export {
+  GRACEFUL_TESTING_OPTIONS,
+  type GracefulTestingFactory,
+  gracefulTestingFactory,
+  gracefulTestingOptions,
+} from './graceful-testing.js';

@@ -11,7 +11,13 @@ export type ConsumerName = 'nest11-cjs-jest' | 'nest12-esm-vitest' | 'nest12-esm
 
 const SHARED: Record<ConsumerName, string[]> = {
   'nest11-cjs-jest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],
-  'nest12-esm-vitest': ['src/main.ts', 'src/slow.controller.ts', 'src/graceful-from-config.ts', 'test/app.e2e-spec.ts', 'test/create-testing-app.ts'],
+  'nest12-esm-vitest': [
+    'src/main.ts',
+    'src/slow.controller.ts',
+    'src/graceful-from-config.ts',
+    'test/app.e2e-spec.ts',
+    'test/create-testing-app.ts',
+  ],
   'nest12-esm-jest': [
     'src/main.ts',
     'src/slow.controller.ts',
@@ -80,7 +86,8 @@ export function endConsumerCommands(): void {
 async function step(name: string, what: string, command: Promise<CommandResult>): Promise<void> {
   const started = performance.now();
   const result = await command;
-  if (result.code !== 0) throw new Error(`${name}: ${what} failed (exit ${result.code ?? result.signal}):\n${result.output}`);
+  if (result.code !== 0)
+    throw new Error(`${name}: ${what} failed (exit ${result.code ?? result.signal}):\n${result.output}`);
   log(name, `${what} in ${Math.round((performance.now() - started) / 1000)} s`);
 }
 

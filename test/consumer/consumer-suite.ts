@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsulAgent, startConsul } from '../support/consul-agent';
 import { get } from '../support/http-client';
 import { spawnProcess } from '../support/spawn-app';
-import { type CommandResult, type ConsumerApp, type ConsumerName, endConsumerCommands, generateConsumer } from './consumer-app';
+import {
+  type CommandResult,
+  type ConsumerApp,
+  type ConsumerName,
+  endConsumerCommands,
+  generateConsumer,
+} from './consumer-app';
 
 interface ConsumerTraits {
   title: string;
@@ -19,7 +25,11 @@ function expectSuccess(result: CommandResult): void {
 
 /** The app as a user runs it: `node dist/main.js`, stopped by a real SIGTERM. */
 async function stopUnderSignal(app: ConsumerApp): Promise<void> {
-  const proc = await spawnProcess(process.execPath, ['dist/main.js'], { cwd: app.dir, env: { PORT: '0' }, ready: /^LISTENING \d+$/ });
+  const proc = await spawnProcess(process.execPath, ['dist/main.js'], {
+    cwd: app.dir,
+    env: { PORT: '0' },
+    ready: /^LISTENING \d+$/,
+  });
   try {
     const port = Number(proc.readyLine.split(' ')[1]);
     expect((await get(port, '/health/ready')).status).toBe(200);

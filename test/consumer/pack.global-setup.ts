@@ -18,7 +18,10 @@ export default function setup(project: TestProject): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'nestjs-graceful-pack-'));
   const started = performance.now();
   console.log('[pack] npm pack: prepack builds dist/ (CommonJS and ESM)');
-  execFileSync('npm', ['pack', '--pack-destination', dir, '--loglevel=warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('npm', ['pack', '--pack-destination', dir, '--loglevel=warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack wrote no .tgz into ${dir}`);
   console.log(`[pack] ${tarball} in ${Math.round((performance.now() - started) / 1000)} s`);

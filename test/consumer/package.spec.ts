@@ -19,23 +19,34 @@ describe('the packed tarball', () => {
   it('holds both builds with their format markers and types, the licence, the changelog, and nothing else', () => {
     const expected = [...TOP_LEVEL, 'dist/cjs/package.json', 'dist/esm/package.json'];
     for (const format of ['cjs', 'esm']) {
-      for (const entry of ENTRIES) expected.push(`dist/${format}/${entry}index.js`, `dist/${format}/${entry}index.d.ts`);
+      for (const entry of ENTRIES)
+        expected.push(`dist/${format}/${entry}index.js`, `dist/${format}/${entry}index.d.ts`);
     }
     expect(files).toEqual(expect.arrayContaining(expected));
     expect(files.filter((f) => !f.startsWith('dist/') && !TOP_LEVEL.includes(f))).toEqual([]);
     expect(files.filter((f) => /\.(tsbuildinfo|map|ts)$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
-    const tree = (format: string) => files.filter((f) => f.startsWith(`dist/${format}/`)).map((f) => f.slice(9)).sort();
+    const tree = (format: string) =>
+      files
+        .filter((f) => f.startsWith(`dist/${format}/`))
+        .map((f) => f.slice(9))
+        .sort();
     expect(tree('esm')).toEqual(tree('cjs'));
   });
 
-  it('has types that resolve for every entry, from CommonJS and ESM, under node10, node16 and bundler resolution (attw)', () => {
-    const attw = spawnSync(join(BIN, 'attw'), ['--format', 'json', tarball], { encoding: 'utf8' });
-    expect(attw.status, attw.stdout + attw.stderr).toBe(0);
-    expect((JSON.parse(attw.stdout) as { problems: object }).problems).toEqual({});
-  });
+  it(
+    'has types that resolve for every entry, from CommonJS and ESM, under node10, node16 and bundler resolution ' +
+      '(attw)',
+    () => {
+      const attw = spawnSync(join(BIN, 'attw'), ['--format', 'json', tarball], { encoding: 'utf8' });
+      expect(attw.status, attw.stdout + attw.stderr).toBe(0);
+      expect((JSON.parse(attw.stdout) as { problems: object }).problems).toEqual({});
+    },
+  );
 
   it('passes publint without a suggestion', () => {
-    const publint = spawnSync(join(BIN, 'publint'), ['run', tarball, '--level', 'suggestion', '--strict'], { encoding: 'utf8' });
+    const publint = spawnSync(join(BIN, 'publint'), ['run', tarball, '--level', 'suggestion', '--strict'], {
+      encoding: 'utf8',
+    });
     expect(publint.status, publint.stdout + publint.stderr).toBe(0);
     expect(publint.stdout).not.toMatch(/Suggestion|Warning|Error/);
   });
@@ -44,7 +55,8 @@ describe('the packed tarball', () => {
 describe('the installed package', () => {
   let dir: string;
   /** Runs an ES module in `dir`, where node_modules holds the unpacked tarball and the repo's own dependencies. */
-  const node = (code: string) => spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: dir, encoding: 'utf8' });
+  const node = (code: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: dir, encoding: 'utf8' });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'nestjs-graceful-installed-'));
@@ -52,7 +64,8 @@ describe('the installed package', () => {
     mkdirSync(join(modules, 'nestjs-graceful'), { recursive: true });
     execFileSync('tar', ['-xzf', inject('tarball'), '-C', join(modules, 'nestjs-graceful'), '--strip-components=1']);
     for (const name of readdirSync(join(ROOT, 'node_modules'))) {
-      if (name !== '.bin' && name !== '.package-lock.json') symlinkSync(join(ROOT, 'node_modules', name), join(modules, name));
+      if (name !== '.bin' && name !== '.package-lock.json')
+        symlinkSync(join(ROOT, 'node_modules', name), join(modules, name));
     }
   });
 
@@ -63,8 +76,10 @@ describe('the installed package', () => {
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
       const out = {};
-      for (const entry of ['nestjs-graceful', 'nestjs-graceful/consul', 'nestjs-graceful/health', 'nestjs-graceful/testing', 'nestjs-graceful/discovery']) {
-        out[entry] = [require.resolve(entry), import.meta.resolve(entry)].map((p) => p.replace(/^.*nestjs-graceful\\//, ''));
+      for (const sub of ['', '/consul', '/health', '/testing', '/discovery']) {
+        const entry = 'nestjs-graceful' + sub;
+        const files = [require.resolve(entry), import.meta.resolve(entry)];
+        out[entry] = files.map((p) => p.replace(/^.*nestjs-graceful\\//, ''));
       }
       console.log(JSON.stringify(out));`);
     expect(result.stderr).toBe('');
@@ -95,7 +110,8 @@ describe('the installed package', () => {
       const loaded = new Set();
       registerHooks({ load(url, context, nextLoad) { loaded.add(url); return nextLoad(url, context); } });
       ${how === 'require' ? 'createRequire(import.meta.url)' : 'await import'}(${JSON.stringify(entry)});
-      const peers = ['consul', 'papi', '@nestjs/terminus', 'undici'].filter((name) => [...loaded].some((url) => url.includes('/node_modules/' + name + '/')));
+      const isLoaded = (name) => [...loaded].some((url) => url.includes('/node_modules/' + name + '/'));
+      const peers = ['consul', 'papi', '@nestjs/terminus', 'undici'].filter(isLoaded);
       console.log(JSON.stringify(peers));`);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual(peers);
@@ -106,7 +122,8 @@ describe('the installed package', () => {
       import { createRequire } from 'node:module';
       const codes = [];
       try { createRequire(import.meta.url)('nestjs-graceful/dist/cjs/index.js'); } catch (e) { codes.push(e.code); }
-      try { await import('nestjs-graceful/dist/esm/lifecycle/graceful-lifecycle.js'); } catch (e) { codes.push(e.code); }
+      const deep = 'nestjs-graceful/dist/esm/lifecycle/graceful-lifecycle.js';
+      try { await import(deep); } catch (e) { codes.push(e.code); }
       console.log(JSON.stringify(codes));`);
     expect(JSON.parse(result.stdout)).toEqual(['ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
   });

@@ -105,7 +105,11 @@ describe.each<Platform>(['express', 'fastify'])('drain ledger on %s', (platform)
     const ledger = app!.get(DrainLedger);
     const served = get(port, '/gated');
     const stuck = get(port, '/stuck').catch((error: Error) => error);
-    await waitFor(() => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'), 5_000, 'both requests');
+    await waitFor(
+      () => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'),
+      5_000,
+      'both requests',
+    );
     const closing = app!.close();
     await waitFor(() => !server.listening, 5_000, 'the listener to close');
     db.open();
@@ -133,41 +137,48 @@ describe.each<Platform>(['express', 'fastify'])('drain ledger on %s', (platform)
     });
   });
 
-  it('twelve jobs listening to their draining signal, as the README shows, print no MaxListenersExceededWarning', async () => {
-    const { port, db, lifecycle } = await listen();
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on('warning', onWarning);
-    try {
-      expect((await get(port, '/pollers?n=12')).body).toBe('started');
-      await app!.close();
-      // Node emits warnings on the next tick.
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off('warning', onWarning);
-    }
-    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
-    expect(db.queries).toBe(12);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
-  });
+  it(
+    'twelve jobs listening to their draining signal, as the ' + 'README shows, print no MaxListenersExceededWarning',
+    async () => {
+      const { port, db, lifecycle } = await listen();
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        expect((await get(port, '/pollers?n=12')).body).toBe('started');
+        await app!.close();
+        // Node emits warnings on the next tick.
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      expect(db.queries).toBe(12);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+    },
+  );
 
-  it('counts accepted connections with no request parsed in the draining line, and serves the one whose request completes', async () => {
-    const { port, drain, lifecycle } = await listen();
-    const logged: string[] = [];
-    vi.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => void logged.push(String(message)));
-    const empty = rawConnection(port);
-    const partial = rawConnection(port);
-    partial.socket.write('GET /slow?ms=10 HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    await waitFor(() => drain.inFlight === 2, 5_000, 'both connections accepted');
-    const closing = app!.close();
-    await waitFor(() => logged.some((line) => line.startsWith('draining ')), 5_000, 'the draining line');
-    // The two connections, and the listener: it closes a turn of the event loop after phase 5 (listener-close.ts).
-    expect(logged.find((line) => line.startsWith('draining '))).toBe('draining 3 unit(s) (http 3)');
-    // The connection that sent nothing is closed after its grace, without a byte.
-    expect(await empty.received).toBe('');
-    partial.socket.write('\r\n');
-    expect(await partial.received).toMatch(/^HTTP\/1\.1 200 /);
-    await closing;
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
-  });
+  it(
+    'counts accepted connections with no request parsed in the draining line, and serves the one whose request ' +
+      'completes',
+    async () => {
+      const { port, drain, lifecycle } = await listen();
+      const logged: string[] = [];
+      vi.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => void logged.push(String(message)));
+      const empty = rawConnection(port);
+      const partial = rawConnection(port);
+      partial.socket.write('GET /slow?ms=10 HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await waitFor(() => drain.inFlight === 2, 5_000, 'both connections accepted');
+      const closing = app!.close();
+      await waitFor(() => logged.some((line) => line.startsWith('draining ')), 5_000, 'the draining line');
+      // The two connections: phase 5 ended once the listener was closed (listener-close.ts), so it is no unit any more.
+      expect(logged.find((line) => line.startsWith('draining '))).toBe('draining 2 unit(s) (http 2)');
+      // The connection that sent nothing is closed after its grace, without a byte.
+      expect(await empty.received).toBe('');
+      partial.socket.write('\r\n');
+      expect(await partial.received).toMatch(/^HTTP\/1\.1 200 /);
+      await closing;
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+    },
+  );
 });

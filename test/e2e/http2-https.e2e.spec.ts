@@ -21,7 +21,10 @@ beforeAll(() => {
 
 const httpsGet = (port: number, path: string, agent: Agent) => get(port, path, agent, { tls: true });
 
-/** Finishes the TLS handshake on an accepted socket, sends one HTTP/1.1 GET, and gives everything received until the server closed it. */
+/**
+ * Finishes the TLS handshake on an accepted socket, sends one HTTP/1.1 GET, and gives everything received until the
+ * server closed it.
+ */
 function getOverTls(raw: Socket, path: string): Promise<string> {
   const socket = tlsConnect({ socket: raw, rejectUnauthorized: false }, () => {
     socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
@@ -94,58 +97,67 @@ function collectWarnings(): Error[] {
 }
 
 describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
-  const server = (): TestServerOptions => (mode === 'secure' ? { http2: true, https: { ...pair, allowHTTP1: true } } : { http2: true });
+  const server = (): TestServerOptions =>
+    mode === 'secure' ? { http2: true, https: { ...pair, allowHTTP1: true } } : { http2: true };
   const open = (port: number): ClientHttp2Session =>
     h2connect(`${mode === 'secure' ? 'https' : 'http'}://127.0.0.1:${port}`, { rejectUnauthorized: false });
 
-  it('streams in flight at app.close() all complete; the session gets GOAWAY; a later stream is refused; drained counts streams', async () => {
-    const warnings = collectWarnings();
-    const { server: http, port, db, lifecycle } = await listen('fastify', server());
-    const client = open(port);
-    client.on('error', () => undefined);
-    const replies = Array.from({ length: 5 }, () => h2get(client, '/gated'));
-    await waitFor(() => db.entered === 5, 10_000, 'five streams in their handler');
-    const goaway = new Promise<number>((resolve) => client.once('goaway', (code) => resolve(code)));
-    const closing = app!.close();
-    expect(await goaway).toBe(0);
-    expect(http.listening).toBe(false);
-    // The client knows the session takes no new stream: refused before it is sent, never reset once accepted.
-    const late = await h2get(client, '/slow?ms=1').then(
-      () => 'served',
-      (error: { code?: unknown; cause?: { code?: unknown } }) => whyRefused(error),
-    );
-    expect(late).toBe('ERR_HTTP2_GOAWAY_SESSION');
-    db.open();
-    await closing;
-    const results = await Promise.all(replies);
-    expect(results.map((r) => [r.status, r.body])).toEqual(Array.from({ length: 5 }, () => [200, '{"row":"row"}']));
-    expect(results.every((r) => r.headers.connection === undefined)).toBe(true);
-    expect(db.entered).toBe(5);
-    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 5, aborted: [] });
-    expect(warnings.map((w) => w.message)).toEqual([]);
-    expect(client.closed || client.destroyed).toBe(true);
-  });
+  it(
+    'streams in flight at app.close() all complete; the session gets GOAWAY; a later stream is refused; drained ' +
+      'counts streams',
+    async () => {
+      const warnings = collectWarnings();
+      const { server: http, port, db, lifecycle } = await listen('fastify', server());
+      const client = open(port);
+      client.on('error', () => undefined);
+      const replies = Array.from({ length: 5 }, () => h2get(client, '/gated'));
+      await waitFor(() => db.entered === 5, 10_000, 'five streams in their handler');
+      const goaway = new Promise<number>((resolve) => client.once('goaway', (code) => resolve(code)));
+      const closing = app!.close();
+      expect(await goaway).toBe(0);
+      expect(http.listening).toBe(false);
+      // The client knows the session takes no new stream: refused before it is sent, never reset once accepted.
+      const late = await h2get(client, '/slow?ms=1').then(
+        () => 'served',
+        (error: { code?: unknown; cause?: { code?: unknown } }) => whyRefused(error),
+      );
+      expect(late).toBe('ERR_HTTP2_GOAWAY_SESSION');
+      db.open();
+      await closing;
+      const results = await Promise.all(replies);
+      expect(results.map((r) => [r.status, r.body])).toEqual(Array.from({ length: 5 }, () => [200, '{"row":"row"}']));
+      expect(results.every((r) => r.headers.connection === undefined)).toBe(true);
+      expect(db.entered).toBe(5);
+      expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 5, aborted: [] });
+      expect(warnings.map((w) => w.message)).toEqual([]);
+      expect(client.closed || client.destroyed).toBe(true);
+    },
+  );
 
-  it('a stream the client sends as the listener closes, before it sees GOAWAY, is served or refused, never reset after its handler ran', async () => {
-    const { port, db, lifecycle } = await listen('fastify', server());
-    const client = open(port);
-    client.on('error', () => undefined);
-    expect((await h2get(client, '/ping')).status).toBe(200);
-    const raced = whenListenerCloses(() => outcomeOf(h2get(client, '/slow?ms=50')));
-    await app!.close();
-    const outcome = await raced();
-    if (outcome.startsWith('served')) {
-      expect(outcome).toBe('served 200');
-      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
-    } else {
-      // Refused by the protocol (beyond the GOAWAY's last stream): its handler never ran, the client may retry it.
-      expect(outcome).toBe(`refused ${constants.NGHTTP2_REFUSED_STREAM}`);
-      expect(db.entered).toBe(0);
-      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0 });
-    }
-    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt ?? 0);
-  });
+  it(
+    'a stream the client sends as the listener closes, before it sees GOAWAY, is served or refused, never reset ' +
+      'after its handler ran',
+    async () => {
+      const { port, db, lifecycle } = await listen('fastify', server());
+      const client = open(port);
+      client.on('error', () => undefined);
+      expect((await h2get(client, '/ping')).status).toBe(200);
+      const raced = whenListenerCloses(() => outcomeOf(h2get(client, '/slow?ms=50')));
+      await app!.close();
+      const outcome = await raced();
+      if (outcome.startsWith('served')) {
+        expect(outcome).toBe('served 200');
+        expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1 });
+      } else {
+        // Refused by the protocol (beyond the GOAWAY's last stream): its handler never ran, the client may retry it.
+        expect(outcome).toBe(`refused ${constants.NGHTTP2_REFUSED_STREAM}`);
+        expect(db.entered).toBe(0);
+        expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0 });
+      }
+      expect(db.closedAt).toBeGreaterThan(db.lastQueryAt ?? 0);
+    },
+  );
 
   it('waits for the handler of a stream its client reset: the pool closes only after its query', async () => {
     const { server: http, port, db, lifecycle, ledger } = await listen('fastify', server());
@@ -174,7 +186,11 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
     client.on('error', () => undefined);
     const served = h2get(client, '/gated');
     const stuck = h2get(client, '/stuck').catch((error: { code?: number }) => error.code);
-    await waitFor(() => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'), 10_000, 'both streams');
+    await waitFor(
+      () => db.entered === 1 && [...ledger.units()].some((u) => u.name === 'GET /stuck'),
+      10_000,
+      'both streams',
+    );
     const goaway = new Promise((resolve) => client.once('goaway', resolve));
     const closing = app!.close();
     await goaway;
@@ -190,32 +206,44 @@ describe.each(['secure', 'h2c'] as const)('HTTP/2 (%s) on fastify', (mode) => {
   });
 });
 
-describe('a socket accepted by the secure HTTP/2 fastify server before its TLS handshake when the listener closes', () => {
-  it('is held, then its session gets GOAWAY before any stream: its request is refused, never run after teardown', async () => {
-    const { server, port, db, lifecycle, ledger } = await listen('fastify', { http2: true, https: pair });
-    const raw = await acceptedRaw(server, port);
-    expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
-    // The ClientHello leaves only now, after phase 5 closed the listener.
-    const outcome = whenListenerCloses(async () => {
-      const client = h2connect(`https://127.0.0.1:${port}`, {
-        createConnection: () => tlsConnect({ socket: raw, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
-      });
-      client.on('error', () => undefined);
-      const goaway = new Promise<number>((resolve) => client.once('goaway', resolve));
-      const reply = outcomeOf(h2get(client, '/slow?ms=50'));
-      return `goaway ${await goaway}, ${await reply}`;
-    });
-    await app!.close();
-    // REFUSED_STREAM when the request left before the GOAWAY arrived; refused by the client itself after.
-    expect([`goaway 0, refused ${constants.NGHTTP2_REFUSED_STREAM}`, 'goaway 0, refused ERR_HTTP2_GOAWAY_SESSION']).toContain(await outcome());
-    expect(db.entered).toBe(0);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
-  });
-});
+describe(
+  'a socket accepted by the secure HTTP/2 fastify server ' + 'before its TLS handshake when the listener closes',
+  () => {
+    it(
+      'is held, then its session gets GOAWAY before any stream: ' + 'its request is refused, never run after teardown',
+      async () => {
+        const { server, port, db, lifecycle, ledger } = await listen('fastify', { http2: true, https: pair });
+        const raw = await acceptedRaw(server, port);
+        expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
+        // The ClientHello leaves only now, after phase 5 closed the listener.
+        const outcome = whenListenerCloses(async () => {
+          const client = h2connect(`https://127.0.0.1:${port}`, {
+            createConnection: () => tlsConnect({ socket: raw, ALPNProtocols: ['h2'], rejectUnauthorized: false }),
+          });
+          client.on('error', () => undefined);
+          const goaway = new Promise<number>((resolve) => client.once('goaway', resolve));
+          const reply = outcomeOf(h2get(client, '/slow?ms=50'));
+          return `goaway ${await goaway}, ${await reply}`;
+        });
+        await app!.close();
+        // REFUSED_STREAM when the request left before the GOAWAY arrived; refused by the client itself after.
+        expect([
+          `goaway 0, refused ${constants.NGHTTP2_REFUSED_STREAM}`,
+          'goaway 0, refused ERR_HTTP2_GOAWAY_SESSION',
+        ]).toContain(await outcome());
+        expect(db.entered).toBe(0);
+        expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
+      },
+    );
+  },
+);
 
 describe('HTTP/1.1 on the secure HTTP/2 fastify server (allowHTTP1)', () => {
   it('keeps the HTTP/1.1 drain: the request in flight completes with Connection: close', async () => {
-    const { server, port, db, lifecycle } = await listen('fastify', { http2: true, https: { ...pair, allowHTTP1: true } });
+    const { server, port, db, lifecycle } = await listen('fastify', {
+      http2: true,
+      https: { ...pair, allowHTTP1: true },
+    });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const reply = httpsGet(port, '/gated', agent);
     await waitFor(() => db.entered === 1, 10_000, 'the request in its handler');
@@ -242,23 +270,29 @@ describe.each<Platform>(['express', 'fastify'])('HTTPS/1.1 on %s', (platform) =>
     await closing;
     agent.destroy();
     const results = await Promise.all(replies);
-    expect(results.map((r) => [r.status, r.headers.connection])).toEqual(Array.from({ length: 3 }, () => [200, 'close']));
+    expect(results.map((r) => [r.status, r.headers.connection])).toEqual(
+      Array.from({ length: 3 }, () => [200, 'close']),
+    );
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 3, aborted: [] });
   });
 
-  it('a socket accepted but still before its TLS handshake when the listener closes is held, then served before teardown', async () => {
-    const { server, port, db, lifecycle, ledger } = await listen(platform, { https: pair });
-    const raw = await acceptedRaw(server, port);
-    expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
-    // The ClientHello leaves only now, after phase 5 closed the listener.
-    const received = whenListenerCloses(() => getOverTls(raw, '/slow?ms=50'));
-    await app!.close();
-    const text = await received();
-    expect(text).toMatch(/^HTTP\/1\.1 200 /);
-    expect(text).toMatch(/\r\nconnection: close\r\n/i);
-    expect(db.queries).toBe(1);
-    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
-  });
+  it(
+    'a socket accepted but still before its TLS handshake when the listener closes is held, then served before ' +
+      'teardown',
+    async () => {
+      const { server, port, db, lifecycle, ledger } = await listen(platform, { https: pair });
+      const raw = await acceptedRaw(server, port);
+      expect([...ledger.units()].map((u) => u.name)).toContain('connection in its TLS handshake');
+      // The ClientHello leaves only now, after phase 5 closed the listener.
+      const received = whenListenerCloses(() => getOverTls(raw, '/slow?ms=50'));
+      await app!.close();
+      const text = await received();
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(text).toMatch(/\r\nconnection: close\r\n/i);
+      expect(db.queries).toBe(1);
+      expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+    },
+  );
 });

@@ -1,12 +1,34 @@
-import { Controller, Injectable, Logger, Module, UseInterceptors, type INestApplication, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Controller,
+  Injectable,
+  Logger,
+  Module,
+  UseInterceptors,
+  type INestApplication,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, MessagePattern, Payload, Server as NestServer, Transport, type ClientProxy, type CustomTransportStrategy } from '@nestjs/microservices';
+import {
+  ClientProxyFactory,
+  MessagePattern,
+  Payload,
+  Server as NestServer,
+  Transport,
+  type ClientProxy,
+  type CustomTransportStrategy,
+} from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { connect, type AddressInfo, type Server } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import {
+  GracefulInterceptor,
+  GracefulLifecycle,
+  GracefulModule,
+  enableGracefulShutdown,
+  type GracefulOptions,
+} from '../../src';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { waitFor } from '../support/http-client';
@@ -44,9 +66,12 @@ class TeardownProbe implements OnModuleDestroy {
   }
 }
 
-@Module({ imports: [GracefulModule.forRoot(options)], controllers: [SlowMessages], providers: [FakeDbPool, TeardownProbe] })
+@Module({
+  imports: [GracefulModule.forRoot(options)],
+  controllers: [SlowMessages],
+  providers: [FakeDbPool, TeardownProbe],
+})
 class HybridAppModule {}
-
 
 describe('hybrid app with a TCP microservice', () => {
   let app: INestApplication | undefined;
@@ -58,7 +83,9 @@ describe('hybrid app with a TCP microservice', () => {
     app = undefined;
   });
 
-  async function start(platform: Platform = 'express'): Promise<{ port: number; listener: Server; db: FakeDbPool; lifecycle: GracefulLifecycle }> {
+  async function start(
+    platform: Platform = 'express',
+  ): Promise<{ port: number; listener: Server; db: FakeDbPool; lifecycle: GracefulLifecycle }> {
     const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
     app = await NestFactory.create(HybridAppModule, adapter, { logger: ['error', 'warn', 'log'] });
     enableGracefulShutdown(app);
@@ -127,29 +154,37 @@ describe('hybrid app with a TCP microservice', () => {
     expect(await tryConnect(port)).toBe('ECONNREFUSED');
     // The connection opened before the stop is served until the drain ends.
     const second = lastValueFrom(client!.send<{ row: string }>('slow', { ms: 50 }));
-    expect(await Promise.all([first, second])).toEqual([expect.objectContaining({ row: 'row' }), expect.objectContaining({ row: 'row' })]);
+    expect(await Promise.all([first, second])).toEqual([
+      expect.objectContaining({ row: 'row' }),
+      expect.objectContaining({ row: 'row' }),
+    ]);
     await closing;
     expect(db.queries).toBe(2);
     expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
   });
 
-  it('closes the open connections at the end of the drain, before onModuleDestroy, and does not wait for idle ones', async () => {
-    const { port, lifecycle } = await start();
-    const idle = connect(port, '127.0.0.1');
-    idle.on('error', () => undefined);
-    await new Promise((resolve) => idle.once('connect', resolve));
-    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
-    const probe = app!.get(TeardownProbe);
-    probe.openSockets = (app!.getMicroservices()[0]!.getTransportServer() as unknown as { openSockets: Set<unknown> }).openSockets;
-    await waitFor(() => probe.openSockets!.size === 2, 10_000, 'the server to accept the idle connection');
-    await app!.close();
-    // An idle connection held until the deadline would have run the abort phase.
-    expect(lifecycle.report!.phases.map((p) => p.phase)).not.toContain('abort');
-    expect(probe.openConnectionsAtDestroy).toBe(0);
-    await idleClosed;
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
-  });
+  it(
+    'closes the open connections at the end of the drain, ' + 'before onModuleDestroy, and does not wait for idle ones',
+    async () => {
+      const { port, lifecycle } = await start();
+      const idle = connect(port, '127.0.0.1');
+      idle.on('error', () => undefined);
+      await new Promise((resolve) => idle.once('connect', resolve));
+      const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+      const probe = app!.get(TeardownProbe);
+      probe.openSockets = (
+        app!.getMicroservices()[0]!.getTransportServer() as unknown as { openSockets: Set<unknown> }
+      ).openSockets;
+      await waitFor(() => probe.openSockets!.size === 2, 10_000, 'the server to accept the idle connection');
+      await app!.close();
+      // An idle connection held until the deadline would have run the abort phase.
+      expect(lifecycle.report!.phases.map((p) => p.phase)).not.toContain('abort');
+      expect(probe.openConnectionsAtDestroy).toBe(0);
+      await idleClosed;
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+    },
+  );
 });
 
 /** A custom transport strategy, which no drain participant knows. */
@@ -167,7 +202,7 @@ class InMemoryStrategy extends NestServer implements CustomTransportStrategy {
 describe('a microservice no drain participant knows', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('is named in a warning at start-up that says its work is closed by Nest\'s teardown, not drained', async () => {
+  it("is named in a warning at start-up that says its work is closed by Nest's teardown, not drained", async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn');
     const app = await NestFactory.create(HybridAppModule, new ExpressAdapter(), { logger: ['error', 'warn', 'log'] });
     enableGracefulShutdown(app);
@@ -176,7 +211,11 @@ describe('a microservice no drain participant knows', () => {
     await app.listen(0, '127.0.0.1');
     const warnings = warn.mock.calls.map(([message]) => String(message));
     await app.close();
-    expect(warnings).toContainEqual(expect.stringMatching(/^custom transport InMemoryStrategy has no drain participant: .*closed by Nest's teardown, not drained/));
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^custom transport InMemoryStrategy has no drain participant: .*closed by Nest's teardown, not drained/,
+      ),
+    );
     expect(app.get(GracefulLifecycle).report).toMatchObject({ exitCode: 0 });
   });
 });

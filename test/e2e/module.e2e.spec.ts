@@ -55,30 +55,41 @@ describe('GracefulModule', () => {
     expect(app.get(GracefulLifecycle).state).toBe('stopped');
   });
 
-  it('fails the bootstrap with one message naming each bad option, its value and what is allowed: top-level, consul and health', async () => {
-    const create = createTestApp(
-      'express',
-      { stopTimeout: -5, signals: ['SIGFOO'], stopTimout: 1, consul: { adress: 'x', token: 'sekrit-token', check: { type: 'ttl', ttl: 5 } } } as never,
-      { imports: [GracefulHealthModule.forRoot({ key: '', controller: { readyPath: 'a b' } })] },
-      { attach: false },
-    );
-    const error = await create.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(GracefulOptionsError);
-    const { problems, message } = error as GracefulOptionsError;
-    expect(problems).toEqual([
-      'option "stopTimeout" is -5; it must be a whole number of milliseconds from 0 to 2147483647',
-      expect.stringContaining('option "signals" is ["SIGFOO"]; it must be an array of signals this process can catch'),
-      expect.stringContaining('unknown option "stopTimout"; did you mean "stopTimeout"?'),
-      expect.stringContaining('unknown option "consul.adress"; did you mean "consul.address"?'),
-      'option "consul.check.ttl" is 5; it must be a whole number of milliseconds from 1000 to 2147483647',
-      'option "key" of GracefulHealthModule.forRoot() is ""; it must be a non-empty string',
-      expect.stringContaining('option "controller.readyPath" of GracefulHealthModule.forRoot() is "a b"'),
-    ]);
-    expect(message).not.toContain('sekrit');
-  });
+  it(
+    'fails the bootstrap with one message naming each bad option, its value and what is allowed: top-level, consul ' +
+      'and health',
+    async () => {
+      const create = createTestApp(
+        'express',
+        {
+          stopTimeout: -5,
+          signals: ['SIGFOO'],
+          stopTimout: 1,
+          consul: { adress: 'x', token: 'sekrit-token', check: { type: 'ttl', ttl: 5 } },
+        } as never,
+        { imports: [GracefulHealthModule.forRoot({ key: '', controller: { readyPath: 'a b' } })] },
+        { attach: false },
+      );
+      const error = await create.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(GracefulOptionsError);
+      const { problems, message } = error as GracefulOptionsError;
+      expect(problems).toEqual([
+        'option "stopTimeout" is -5; it must be a whole number of milliseconds from 0 to 2147483647',
+        expect.stringContaining(
+          'option "signals" is ["SIGFOO"]; it must be an array of signals this process can catch',
+        ),
+        expect.stringContaining('unknown option "stopTimout"; did you mean "stopTimeout"?'),
+        expect.stringContaining('unknown option "consul.adress"; did you mean "consul.address"?'),
+        'option "consul.check.ttl" is 5; it must be a whole number of milliseconds from 1000 to 2147483647',
+        'option "key" of GracefulHealthModule.forRoot() is ""; it must be a non-empty string',
+        expect.stringContaining('option "controller.readyPath" of GracefulHealthModule.forRoot() is "a b"'),
+      ]);
+      expect(message).not.toContain('sekrit');
+    },
+  );
 
   it('leaves no signal listener behind after app.close(), and adds one per signal however many apps run', async () => {
     const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
@@ -100,7 +111,15 @@ describe('GracefulModule', () => {
     await app.listen(0, '127.0.0.1');
     const report = await app.get(GracefulLifecycle).shutdown('maintenance');
     expect(report).toMatchObject({ reason: 'maintenance', exitCode: 0 });
-    expect(report.phases.map((p) => p.phase)).toEqual(['unready', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'release']);
+    expect(report.phases.map((p) => p.phase)).toEqual([
+      'unready',
+      'delay',
+      'close',
+      'drain',
+      'disconnect',
+      'teardown',
+      'release',
+    ]);
     expect(app.get(GracefulLifecycle).state).toBe('stopped');
   });
 

@@ -13,20 +13,25 @@ describe('a GracefulOptionsError at bootstrap', () => {
     vi.restoreAllMocks();
   });
 
-  it('is printed once by Nest (the problems are not repeated after the stack) and still thrown with its problems', async () => {
-    @Module({ imports: [GracefulModule.forRoot({ shutdownDelay: 'x' as never, stopTimout: 5 } as never)] })
-    class AppModule {}
-    const written: string[] = [];
-    const capture = (chunk: unknown) => (written.push(String(chunk)), true);
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-    const error = (await NestFactory.create(AppModule, { abortOnError: false }).catch((e: unknown) => e)) as GracefulOptionsError;
-    vi.restoreAllMocks();
+  it(
+    'is printed once by Nest (the problems are not repeated ' + 'after the stack) and still thrown with its problems',
+    async () => {
+      @Module({ imports: [GracefulModule.forRoot({ shutdownDelay: 'x' as never, stopTimout: 5 } as never)] })
+      class AppModule {}
+      const written: string[] = [];
+      const capture = (chunk: unknown) => (written.push(String(chunk)), true);
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+      const error = (await NestFactory.create(AppModule, { abortOnError: false }).catch(
+        (e: unknown) => e,
+      )) as GracefulOptionsError;
+      vi.restoreAllMocks();
 
-    expect(error).toBeInstanceOf(GracefulOptionsError);
-    expect(error.problems).toHaveLength(2);
-    const output = written.join('');
-    expect(output).toContain('ERROR');
-    for (const problem of error.problems) expect(output.split(problem).length - 1).toBe(1);
-  });
+      expect(error).toBeInstanceOf(GracefulOptionsError);
+      expect(error.problems).toHaveLength(2);
+      const output = written.join('');
+      expect(output).toContain('ERROR');
+      for (const problem of error.problems) expect(output.split(problem).length - 1).toBe(1);
+    },
+  );
 });

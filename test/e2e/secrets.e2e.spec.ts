@@ -20,9 +20,12 @@ import { createTestApp } from '../support/test-app';
 
 const TOKEN = 'sekrit-acl-token-5f1c';
 
-/** What JSON.stringify would reach (own enumerable properties), to `depth` levels: the lifecycle holds the whole app. */
+/**
+ * What JSON.stringify would reach (own enumerable properties), to `depth` levels: the lifecycle holds the whole app.
+ */
 function stringify(value: unknown, depth = 8, seen = new WeakSet<object>()): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(typeof value === 'bigint' ? String(value) : value) ?? '';
+  if (typeof value !== 'object' || value === null)
+    return JSON.stringify(typeof value === 'bigint' ? String(value) : value) ?? '';
   if (depth === 0 || seen.has(value)) return '"[…]"';
   seen.add(value);
   const json = (value as { toJSON?: () => unknown }).toJSON;
@@ -60,20 +63,32 @@ describe('the Consul token', () => {
         return created;
       },
     ],
-  ])('with %s: reachable through no exported provider, by util.inspect nor JSON.stringify, nor in the registration error', async (_, create) => {
-    app = await create();
-    await app.listen(0, '127.0.0.1');
-    const lifecycle = app.get(GracefulLifecycle);
-    await waitFor(() => lifecycle.registrationStatus === 'failed', 10_000, 'a refused registration');
-    expect(lifecycle.registrationError).toContain('ECONNREFUSED');
+  ])(
+    'with %s: reachable through no exported provider, by util.inspect nor JSON.stringify, nor in the registration ' +
+      'error',
+    async (_, create) => {
+      app = await create();
+      await app.listen(0, '127.0.0.1');
+      const lifecycle = app.get(GracefulLifecycle);
+      await waitFor(() => lifecycle.registrationStatus === 'failed', 10_000, 'a refused registration');
+      expect(lifecycle.registrationError).toContain('ECONNREFUSED');
 
-    // The module's raw options too: their token is a guessable string.
-    const exported = [GRACEFUL_OPTIONS, APP_INFO, StopSignals, WorkTracker, GracefulLifecycle, GracefulInterceptor, RAW_GRACEFUL_OPTIONS];
-    for (const token of exported) {
-      const provider: unknown = app.get(token as never);
-      expect(inspect(provider, { depth: 8, showHidden: true })).not.toContain(TOKEN);
-      expect(stringify(provider)).not.toContain(TOKEN);
-    }
-    expect(inspect(lifecycle.registrationError)).not.toContain(TOKEN);
-  });
+      // The module's raw options too: their token is a guessable string.
+      const exported = [
+        GRACEFUL_OPTIONS,
+        APP_INFO,
+        StopSignals,
+        WorkTracker,
+        GracefulLifecycle,
+        GracefulInterceptor,
+        RAW_GRACEFUL_OPTIONS,
+      ];
+      for (const token of exported) {
+        const provider: unknown = app.get(token as never);
+        expect(inspect(provider, { depth: 8, showHidden: true })).not.toContain(TOKEN);
+        expect(stringify(provider)).not.toContain(TOKEN);
+      }
+      expect(inspect(lifecycle.registrationError)).not.toContain(TOKEN);
+    },
+  );
 });

@@ -7,7 +7,14 @@ import { SOCKET_IO_REFUSAL } from '../../src/drain/transports/socket-io.particip
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
 import { get, waitFor, type Reply } from '../support/http-client';
-import { connectClient, createSocketIoApp, emitGated, refusedConnect, type SocketIoClient, type Transport } from '../support/socket-io-app';
+import {
+  connectClient,
+  createSocketIoApp,
+  emitGated,
+  refusedConnect,
+  type SocketIoClient,
+  type Transport,
+} from '../support/socket-io-app';
 import type { Platform } from '../support/test-app';
 
 describe.each<Platform>(['express', 'fastify'])('Socket.IO gateway (IoAdapter) on %s', (platform) => {
@@ -21,7 +28,10 @@ describe.each<Platform>(['express', 'fastify'])('Socket.IO gateway (IoAdapter) o
   });
 
   async function listen(options: GracefulOptions = {}) {
-    app = await createSocketIoApp(platform, gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000, ...options }));
+    app = await createSocketIoApp(
+      platform,
+      gracefulTestingOptions({ advertiseHost: '127.0.0.1', stopTimeout: 5_000, ...options }),
+    );
     await app.listen(0, '127.0.0.1');
     const server = app.getHttpServer() as NetServer;
     const port = (server.address() as AddressInfo).port;
@@ -75,43 +85,49 @@ describe.each<Platform>(['express', 'fastify'])('Socket.IO gateway (IoAdapter) o
     },
   );
 
-  it('a message a client sends after the listener closed, while its handlers still run, is acked before its close', async () => {
-    const { server, port, db, lifecycle } = await listen();
-    const busy = await client(port, 'websocket');
-    const first = emitGated(busy);
-    await waitFor(() => db.entered === 1, 5_000, 'the first handler');
-    const closing = app!.close();
-    await waitFor(() => !server.listening, 5_000, 'the listener to close');
-    const second = emitGated(busy);
-    await waitFor(() => db.entered === 2, 5_000, 'the second handler');
-    db.open();
-    expect(await Promise.all([first, second])).toEqual([{ row: 'row' }, { row: 'row' }]);
-    expect(await busy.disconnected).toBe('transport close');
-    await closing;
-    expect(busy.events).toEqual(['ack', 'ack', 'disconnect transport close']);
-    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 2, aborted: [] });
-  });
+  it(
+    'a message a client sends after the listener closed, while ' + 'its handlers still run, is acked before its close',
+    async () => {
+      const { server, port, db, lifecycle } = await listen();
+      const busy = await client(port, 'websocket');
+      const first = emitGated(busy);
+      await waitFor(() => db.entered === 1, 5_000, 'the first handler');
+      const closing = app!.close();
+      await waitFor(() => !server.listening, 5_000, 'the listener to close');
+      const second = emitGated(busy);
+      await waitFor(() => db.entered === 2, 5_000, 'the second handler');
+      db.open();
+      expect(await Promise.all([first, second])).toEqual([{ row: 'row' }, { row: 'row' }]);
+      expect(await busy.disconnected).toBe('transport close');
+      await closing;
+      expect(busy.events).toEqual(['ack', 'ack', 'disconnect transport close']);
+      expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 2, aborted: [] });
+    },
+  );
 
-  it('refuses an engine.io handshake that comes on a keep-alive connection opened before the listener closed', async () => {
-    const { port } = await listen();
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const handshake = '/socket.io/?EIO=4&transport=polling';
-    expect((await get(port, handshake, agent)).status).toBe(200);
-    let second: Promise<Reply> | undefined;
-    const close = NetServer.prototype.close;
-    vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
-      const closed = close.apply(this, args);
-      // Phase 5 just closed the listener; the connection is in its grace and takes this request.
-      second ??= get(port, handshake, agent);
-      return closed;
-    });
-    await app!.close();
-    const reply = await second!;
-    agent.destroy();
-    expect(reply.status).toBe(403);
-    expect(reply.body).toContain(SOCKET_IO_REFUSAL);
-  });
+  it(
+    'refuses an engine.io handshake that comes on a ' + 'keep-alive connection opened before the listener closed',
+    async () => {
+      const { port } = await listen();
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const handshake = '/socket.io/?EIO=4&transport=polling';
+      expect((await get(port, handshake, agent)).status).toBe(200);
+      let second: Promise<Reply> | undefined;
+      const close = NetServer.prototype.close;
+      vi.spyOn(NetServer.prototype, 'close').mockImplementation(function (this: NetServer, ...args) {
+        const closed = close.apply(this, args);
+        // Phase 5 just closed the listener; the connection is in its grace and takes this request.
+        second ??= get(port, handshake, agent);
+        return closed;
+      });
+      await app!.close();
+      const reply = await second!;
+      agent.destroy();
+      expect(reply.status).toBe(403);
+      expect(reply.body).toContain(SOCKET_IO_REFUSAL);
+    },
+  );
 
   it('reports a handler still running at the deadline as aborted, and still closes its client', async () => {
     const { port, db, lifecycle } = await listen({ stopTimeout: 300, abortGrace: 100 });

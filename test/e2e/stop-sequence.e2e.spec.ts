@@ -30,7 +30,8 @@ function memoryRegistrar(register: Registrar['register'] = async () => undefined
   return { registrar, calls };
 }
 
-const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' }));
+const refused = () =>
+  Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' }));
 
 describe.each<Platform>(['express', 'fastify'])('stop sequence on %s', (platform) => {
   let app: INestApplication | undefined;
@@ -54,7 +55,8 @@ describe.each<Platform>(['express', 'fastify'])('stop sequence on %s', (platform
 
   it('the teardown bound times only Nest teardown: a slow afterStop hook is not a stuck teardown', async () => {
     let hookEnded = false;
-    const afterStop = () => new Promise<void>((resolve) => setTimeout(resolve, 600)).then(() => void (hookEnded = true));
+    const afterStop = () =>
+      new Promise<void>((resolve) => setTimeout(resolve, 600)).then(() => void (hookEnded = true));
     const { lifecycle } = await listen({ exit: true, teardownTimeout: 300, hookTimeout: 5_000, afterStop });
     await app!.close();
     expect(hookEnded).toBe(true);
@@ -70,27 +72,43 @@ describe.each<Platform>(['express', 'fastify'])('stop sequence on %s', (platform
     expect(exit).not.toHaveBeenCalled();
   });
 
-  // Nest 12 logs a throwing onModuleDestroy and goes on (Nest 11 rejects close(): the unit tests of the sequence cover a rejecting teardown).
-  it('an onModuleDestroy that throws: afterStop, the release and the report still happen, nothing is left to fire', async () => {
-    const before = process.listenerCount('SIGTERM');
-    const afterStop = vi.fn();
-    const { lifecycle } = await listen({ exit: true, signals: ['SIGTERM'], afterStop }, [ExplodingOnDestroy]);
-    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
-    await app!.close();
-    expect(lifecycle.report?.phases.map((p) => p.phase)).toEqual(['unready', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'afterStop', 'release']);
-    expect(afterStop).toHaveBeenCalledTimes(1);
-    expect(lifecycle.state).toBe('stopped');
-    expect(process.listenerCount('SIGTERM')).toBe(before);
-    // The watchdog went with the stop: nothing of the library is left to fire later.
-    expect((lifecycle as unknown as { watchdog: { timer?: unknown } }).watchdog.timer).toBeUndefined();
-    expect(exit).not.toHaveBeenCalled();
-  });
+  // Nest 12 logs a throwing onModuleDestroy and goes on (Nest 11 rejects close(): the unit tests of the sequence cover
+  // a rejecting teardown).
+  it(
+    'an onModuleDestroy that throws: afterStop, the release and ' + 'the report still happen, nothing is left to fire',
+    async () => {
+      const before = process.listenerCount('SIGTERM');
+      const afterStop = vi.fn();
+      const { lifecycle } = await listen({ exit: true, signals: ['SIGTERM'], afterStop }, [ExplodingOnDestroy]);
+      expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+      await app!.close();
+      expect(lifecycle.report?.phases.map((p) => p.phase)).toEqual([
+        'unready',
+        'delay',
+        'close',
+        'drain',
+        'disconnect',
+        'teardown',
+        'afterStop',
+        'release',
+      ]);
+      expect(afterStop).toHaveBeenCalledTimes(1);
+      expect(lifecycle.state).toBe('stopped');
+      expect(process.listenerCount('SIGTERM')).toBe(before);
+      // The watchdog went with the stop: nothing of the library is left to fire later.
+      expect((lifecycle as unknown as { watchdog: { timer?: unknown } }).watchdog.timer).toBeUndefined();
+      expect(exit).not.toHaveBeenCalled();
+    },
+  );
 
   it('closing the transports throwing does not keep Nest teardown from running', async () => {
     const { lifecycle, db } = await listen();
     vi.spyOn(app!.get(DrainService), 'closeRemaining').mockRejectedValue(new Error('microservice close exploded'));
     await app!.close();
-    expect(lifecycle.report?.phases.find((p) => p.phase === 'disconnect')).toMatchObject({ ok: false, error: 'microservice close exploded' });
+    expect(lifecycle.report?.phases.find((p) => p.phase === 'disconnect')).toMatchObject({
+      ok: false,
+      error: 'microservice close exploded',
+    });
     expect(lifecycle.report?.phases.find((p) => p.phase === 'teardown')).toMatchObject({ ok: true });
     expect(db.closedAt).toBeDefined();
   });
@@ -123,26 +141,35 @@ describe.each<Platform>(['express', 'fastify'])('stop sequence on %s', (platform
     expect(calls).toEqual([]);
   });
 
-  it('an instance whose every registration attempt was refused skips the deregistration, says why, and exits 0', async () => {
-    const { registrar, calls } = memoryRegistrar(refused);
-    const log = vi.spyOn(Logger.prototype, 'log');
-    const { lifecycle } = await listen({ registrar, registerRetryDelay: 10_000 });
-    await vi.waitFor(() => expect(lifecycle.registrationStatus).toBe('failed'));
-    const report = await lifecycle.shutdown();
-    expect(report.exitCode).toBe(0);
-    expect(calls.filter((c) => c.startsWith('deregister'))).toEqual([]);
-    expect(report.phases.find((p) => p.phase === 'deregister')).toMatchObject({ ok: true });
-    expect(log.mock.calls.flat().join('\n')).toContain('deregistration skipped: no registration attempt reached the registry');
-    log.mockRestore();
-  });
+  it(
+    'an instance whose every registration attempt was refused ' + 'skips the deregistration, says why, and exits 0',
+    async () => {
+      const { registrar, calls } = memoryRegistrar(refused);
+      const log = vi.spyOn(Logger.prototype, 'log');
+      const { lifecycle } = await listen({ registrar, registerRetryDelay: 10_000 });
+      await vi.waitFor(() => expect(lifecycle.registrationStatus).toBe('failed'));
+      const report = await lifecycle.shutdown();
+      expect(report.exitCode).toBe(0);
+      expect(calls.filter((c) => c.startsWith('deregister'))).toEqual([]);
+      expect(report.phases.find((p) => p.phase === 'deregister')).toMatchObject({ ok: true });
+      expect(log.mock.calls.flat().join('\n')).toContain(
+        'deregistration skipped: no registration attempt reached the registry',
+      );
+      log.mockRestore();
+    },
+  );
 
-  it('a registration attempt still hanging at the stop is abandoned, and the deregistration is sent within its own bound', async () => {
-    const { registrar, calls } = memoryRegistrar(() => new Promise<void>(() => undefined));
-    const { lifecycle } = await listen({ registrar, registrarTimeout: 60_000 });
-    await vi.waitFor(() => expect(calls).toHaveLength(1));
-    const report = await lifecycle.shutdown();
-    expect(calls).toEqual([calls[0], calls[0]!.replace('register', 'deregister')]);
-    expect(report.phases.find((p) => p.phase === 'deregister')).toMatchObject({ ok: true });
-    expect(lifecycle.registrationStatus).toBe('deregistered');
-  });
+  it(
+    'a registration attempt still hanging at the stop is abandoned, and the deregistration is sent within its own ' +
+      'bound',
+    async () => {
+      const { registrar, calls } = memoryRegistrar(() => new Promise<void>(() => undefined));
+      const { lifecycle } = await listen({ registrar, registrarTimeout: 60_000 });
+      await vi.waitFor(() => expect(calls).toHaveLength(1));
+      const report = await lifecycle.shutdown();
+      expect(calls).toEqual([calls[0], calls[0]!.replace('register', 'deregister')]);
+      expect(report.phases.find((p) => p.phase === 'deregister')).toMatchObject({ ok: true });
+      expect(lifecycle.registrationStatus).toBe('deregistered');
+    },
+  );
 });

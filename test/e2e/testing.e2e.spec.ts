@@ -55,7 +55,9 @@ async function createApp(platform: Platform, overrides = {}): Promise<INestAppli
     .overrideProvider(GRACEFUL_OPTIONS)
     .useFactory(gracefulTestingFactory(overrides))
     .compile();
-  const app = moduleRef.createNestApplication(platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(), { logger: ['error'] });
+  const app = moduleRef.createNestApplication(platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(), {
+    logger: ['error'],
+  });
   enableGracefulShutdown(app);
   await app.init();
   if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
@@ -70,36 +72,41 @@ describe.each<Platform>(['express', 'fastify'])('the testing entry on %s, with s
     hookRuns.length = 0;
   });
 
-  it('keeps the app’s options but installs no signal handler, has no delay, never exits and registers nowhere', async () => {
-    const signalsBefore = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
-    app = await createApp(platform);
-    const options = app.get(GRACEFUL_OPTIONS);
-    expect(options).toMatchObject({ signals: [], shutdownDelay: 0, exit: false });
-    expect(options.registrar).toBeUndefined();
-    expect(process.listenerCount('SIGTERM')).toBe(signalsBefore.term);
-    expect(process.listenerCount('SIGINT')).toBe(signalsBefore.int);
+  it(
+    'keeps the app’s options but installs no signal handler, ' + 'has no delay, never exits and registers nowhere',
+    async () => {
+      const signalsBefore = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+      app = await createApp(platform);
+      const options = app.get(GRACEFUL_OPTIONS);
+      expect(options).toMatchObject({ signals: [], shutdownDelay: 0, exit: false });
+      expect(options.registrar).toBeUndefined();
+      expect(process.listenerCount('SIGTERM')).toBe(signalsBefore.term);
+      expect(process.listenerCount('SIGINT')).toBe(signalsBefore.int);
 
-    await request(app.getHttpServer()).get('/health/ready').expect(200);
-    const orders = await request(app.getHttpServer()).get('/orders').expect(200);
-    expect(orders.body).toEqual({ row: 'row' });
+      await request(app.getHttpServer()).get('/health/ready').expect(200);
+      const orders = await request(app.getHttpServer()).get('/orders').expect(200);
+      expect(orders.body).toEqual({ row: 'row' });
 
-    const lifecycle = app.get(GracefulLifecycle);
-    expect(lifecycle.registrationStatus).toBe('none');
-    await app.close();
-    // Terminus' wait was neutralised, and not moved into shutdownDelay.
-    expect(terminusOptions.gracefulShutdownTimeoutMs).toBe(0);
-    expect(options.shutdownDelay).toBe(0);
-    expect(lifecycle.state).toBe('stopped');
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
-    expect(hookRuns).toEqual(['beforeStop app.close()']);
-    expect(process.listenerCount('SIGTERM')).toBe(signalsBefore.term);
-  });
+      const lifecycle = app.get(GracefulLifecycle);
+      expect(lifecycle.registrationStatus).toBe('none');
+      await app.close();
+      // Terminus' wait was neutralised, and not moved into shutdownDelay.
+      expect(terminusOptions.gracefulShutdownTimeoutMs).toBe(0);
+      expect(options.shutdownDelay).toBe(0);
+      expect(lifecycle.state).toBe('stopped');
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });
+      expect(hookRuns).toEqual(['beforeStop app.close()']);
+      expect(process.listenerCount('SIGTERM')).toBe(signalsBefore.term);
+    },
+  );
 
   it('still drains: a request in flight at app.close() gets its answer before the pool closes', async () => {
     const started = await createApp(platform);
     app = started;
     const db = started.get(FakeDbPool);
-    const slow = request(started.getHttpServer()).get('/orders?ms=-1').then((r) => r);
+    const slow = request(started.getHttpServer())
+      .get('/orders?ms=-1')
+      .then((r) => r);
     await waitFor(() => db.entered === 1, 5_000, 'the request in its handler');
     const closing = started.close();
     // Released once phase 5 closed the listener, so that it ends during the drain.
@@ -128,6 +135,11 @@ describe.each<Platform>(['express', 'fastify'])('the testing entry on %s, with s
 describe('gracefulTestingOptions()', () => {
   it('puts the testing defaults under the options given', () => {
     expect(gracefulTestingOptions()).toEqual({ signals: [], shutdownDelay: 0, exit: false });
-    expect(gracefulTestingOptions({ stopTimeout: 1_000, shutdownDelay: 50 })).toEqual({ signals: [], shutdownDelay: 50, exit: false, stopTimeout: 1_000 });
+    expect(gracefulTestingOptions({ stopTimeout: 1_000, shutdownDelay: 50 })).toEqual({
+      signals: [],
+      shutdownDelay: 50,
+      exit: false,
+      stopTimeout: 1_000,
+    });
   });
 });

@@ -8,7 +8,13 @@ import { connect, type AddressInfo } from 'node:net';
 import { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { GracefulInterceptor, GracefulLifecycle, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import {
+  GracefulInterceptor,
+  GracefulLifecycle,
+  GracefulModule,
+  enableGracefulShutdown,
+  type GracefulOptions,
+} from '../../src';
 import { WEBSOCKET_CLOSE_GRACE_MS } from '../../src/drain/http-grace.constants';
 import { gracefulTestingOptions } from '../../src/testing';
 import { FakeDbPool } from '../support/fake-db';
@@ -76,50 +82,60 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     return c;
   }
 
-  it('sends an idle client a 1001 "going away" close at phase 5; the stop waits only for its close handshake', async () => {
-    const { port, lifecycle } = await listen();
-    const idle = await client(port);
-    await app!.close();
-    // The drain waited for the handshake: the client had read the close frame (and answered it) before the stop ended.
-    expect(idle.ws.readyState).toBeGreaterThanOrEqual(WebSocket.CLOSING);
-    const closed = await idle.closed;
-    expect(closed).toMatchObject({ code: 1001, reason: 'going away' });
-    // A close handshake is waited for, but it is no work: nothing drained, nothing aborted.
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
-  });
+  it(
+    'sends an idle client a 1001 "going away" close at phase ' + '5; the stop waits only for its close handshake',
+    async () => {
+      const { port, lifecycle } = await listen();
+      const idle = await client(port);
+      await app!.close();
+      // The drain waited for the handshake: the client had read the close frame (and answered it) before the stop
+      // ended.
+      expect(idle.ws.readyState).toBeGreaterThanOrEqual(WebSocket.CLOSING);
+      const closed = await idle.closed;
+      expect(closed).toMatchObject({ code: 1001, reason: 'going away' });
+      // A close handshake is waited for, but it is no work: nothing drained, nothing aborted.
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
+    },
+  );
 
-  it('answers a message in flight when the stop begins, then closes 1001; the pool closes after its query', async () => {
-    const { port, db, lifecycle } = await listen();
-    const busy = await client(port);
-    const idle = await client(port);
-    busy.ws.send(JSON.stringify({ event: 'gated' }));
-    await waitFor(() => db.entered === 1, 5_000, 'the handler');
-    const closing = app!.close();
-    // The idle client is told at phase 5 while the busy handler is still held.
-    const idleClosed = await idle.closed;
-    expect(idleClosed.code).toBe(1001);
-    expect(busy.messages).toEqual([]);
-    db.open();
-    await busy.closed;
-    await closing;
-    expect(busy.messages).toEqual([{ event: 'gated', data: { row: 'row' } }]);
-    expect(busy.events).toEqual(['message gated', 'close 1001']);
-    expect(db.queries).toBe(1);
-    expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
-  });
+  it(
+    'answers a message in flight when the stop begins, then ' + 'closes 1001; the pool closes after its query',
+    async () => {
+      const { port, db, lifecycle } = await listen();
+      const busy = await client(port);
+      const idle = await client(port);
+      busy.ws.send(JSON.stringify({ event: 'gated' }));
+      await waitFor(() => db.entered === 1, 5_000, 'the handler');
+      const closing = app!.close();
+      // The idle client is told at phase 5 while the busy handler is still held.
+      const idleClosed = await idle.closed;
+      expect(idleClosed.code).toBe(1001);
+      expect(busy.messages).toEqual([]);
+      db.open();
+      await busy.closed;
+      await closing;
+      expect(busy.messages).toEqual([{ event: 'gated', data: { row: 'row' } }]);
+      expect(busy.events).toEqual(['message gated', 'close 1001']);
+      expect(db.queries).toBe(1);
+      expect(db.closedAt).toBeGreaterThan(db.lastQueryAt!);
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 1, aborted: [] });
+    },
+  );
 
-  it('releases a silent stream whose client left, ending its unit: the handler was seen returning an Observable', async () => {
-    const { port, lifecycle } = await listen();
-    const gateway = app!.get(SlowGateway);
-    const watcher = await client(port);
-    watcher.ws.send(JSON.stringify({ event: 'silent' }));
-    await waitFor(() => gateway.silentStreams === 1, 5_000, 'the stream');
-    watcher.ws.close();
-    await waitFor(() => gateway.silentStreams === 0, 5_000, 'the stream released');
-    await app!.close();
-    expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
-  });
+  it(
+    'releases a silent stream whose client left, ending its ' + 'unit: the handler was seen returning an Observable',
+    async () => {
+      const { port, lifecycle } = await listen();
+      const gateway = app!.get(SlowGateway);
+      const watcher = await client(port);
+      watcher.ws.send(JSON.stringify({ event: 'silent' }));
+      await waitFor(() => gateway.silentStreams === 1, 5_000, 'the stream');
+      watcher.ws.close();
+      await waitFor(() => gateway.silentStreams === 0, 5_000, 'the stream released');
+      await app!.close();
+      expect(lifecycle.report).toMatchObject({ exitCode: 0, drained: 0, aborted: [] });
+    },
+  );
 
   it('does not wait long for a client that never answers the close handshake', async () => {
     const { port, lifecycle } = await listen();
@@ -140,7 +156,9 @@ describe.each<Platform>(['express', 'fastify'])('WebSocket gateway (WsAdapter) o
     const took = performance.now() - started;
     await rawClosed;
     // The close frame (0x88, code 1001 = 0x03e9) reached it before the socket was cut.
-    expect(Buffer.from(response.split('\r\n\r\n')[1]!, 'latin1').subarray(0, 4)).toEqual(Buffer.from([0x88, 0x0c, 0x03, 0xe9]));
+    expect(Buffer.from(response.split('\r\n\r\n')[1]!, 'latin1').subarray(0, 4)).toEqual(
+      Buffer.from([0x88, 0x0c, 0x03, 0xe9]),
+    );
     // Held for the close handshake's grace, then cut (and not counted as aborted work).
     expect(took).toBeGreaterThan(WEBSOCKET_CLOSE_GRACE_MS - 50);
     expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [] });

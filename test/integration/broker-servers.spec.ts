@@ -20,7 +20,6 @@ function exchange(port: number, send: string | Buffer, until: RegExp): Promise<s
   });
 }
 
-
 describe('the brokers the transport tests start', () => {
   let broker: Broker | undefined;
   afterEach(async () => {
@@ -47,7 +46,7 @@ describe('the brokers the transport tests start', () => {
     // CONNECT: protocol "MQTT" level 4, clean session, keep-alive 60 s, an empty client id.
     const connect = Buffer.from([0x10, 12, 0, 4, ...Buffer.from('MQTT'), 4, 0x02, 0, 60, 0, 0]);
     // CONNACK, accepted: 0x20 0x02 0x00 0x00.
-    expect(await exchange(broker.port, connect, /^\x20\x02\x00\x00$/)).toBe('\x20\x02\x00\x00');
+    expect(await exchange(broker.port, connect, /^[\s\S]{4}$/)).toBe('\x20\x02\x00\x00');
     await broker.stop();
     expect(await tryConnect(broker.port)).toBe('ECONNREFUSED');
   });

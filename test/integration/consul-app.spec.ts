@@ -68,41 +68,50 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
   });
 
   describe.each<Platform>(['express', 'fastify'])('an in-process %s app', (platform) => {
-    it('is absent from Consul until listen(), then passing with its real address, port and meta; gone after close()', async () => {
-      const who = identity('inproc');
-      const app = await createTestApp(platform, {
-        ...who,
-        advertiseHost: '127.0.0.1',
-        consul: { address: agent.httpAddr },
-        signals: [],
-        exit: false,
-      });
-      try {
-        await app.init();
-        // The module tree is up (onApplicationBootstrap ran) and no registration began.
-        expect(app.get(GracefulLifecycle).registrationStatus).toBe('none');
-        expect(await healthEntries(agent, who.name)).toEqual([]);
-        expect(Object.keys(await agent.get<Record<string, unknown>>('/v1/agent/services'))).not.toContain(who.id);
-        expect(app.get(GracefulLifecycle).state).toBe('starting');
-
-        await app.listen(0, '127.0.0.1');
-        const port = (app.getHttpServer().address() as AddressInfo).port;
-        const entry = await waitForPassing(agent, who.name, who.id);
-        expect(entry.Service).toMatchObject({
-          ID: who.id,
-          Service: who.name,
-          Address: '127.0.0.1',
-          Port: port,
-          Meta: { version: VERSION, team: 'payments', endpoint_http: `http://127.0.0.1:${port}` },
+    it(
+      'is absent from Consul until listen(), then passing with ' +
+        'its real address, port and meta; gone after close()',
+      async () => {
+        const who = identity('inproc');
+        const app = await createTestApp(platform, {
+          ...who,
+          advertiseHost: '127.0.0.1',
+          consul: { address: agent.httpAddr },
+          signals: [],
+          exit: false,
         });
-        expect(entry.Checks.find((c) => c.CheckID === `service:${who.id}`)).toMatchObject({ Status: 'passing', Type: 'ttl' });
-        await eventually('the lifecycle to be ready', async () => (app.get(GracefulLifecycle).state === 'ready' ? true : undefined));
-      } finally {
-        await app.close();
-      }
-      await whenGone(agent, who.name);
-      expect(Object.keys(await agent.get<Record<string, unknown>>('/v1/agent/services'))).not.toContain(who.id);
-    });
+        try {
+          await app.init();
+          // The module tree is up (onApplicationBootstrap ran) and no registration began.
+          expect(app.get(GracefulLifecycle).registrationStatus).toBe('none');
+          expect(await healthEntries(agent, who.name)).toEqual([]);
+          expect(Object.keys(await agent.get<Record<string, unknown>>('/v1/agent/services'))).not.toContain(who.id);
+          expect(app.get(GracefulLifecycle).state).toBe('starting');
+
+          await app.listen(0, '127.0.0.1');
+          const port = (app.getHttpServer().address() as AddressInfo).port;
+          const entry = await waitForPassing(agent, who.name, who.id);
+          expect(entry.Service).toMatchObject({
+            ID: who.id,
+            Service: who.name,
+            Address: '127.0.0.1',
+            Port: port,
+            Meta: { version: VERSION, team: 'payments', endpoint_http: `http://127.0.0.1:${port}` },
+          });
+          expect(entry.Checks.find((c) => c.CheckID === `service:${who.id}`)).toMatchObject({
+            Status: 'passing',
+            Type: 'ttl',
+          });
+          await eventually('the lifecycle to be ready', async () =>
+            app.get(GracefulLifecycle).state === 'ready' ? true : undefined,
+          );
+        } finally {
+          await app.close();
+        }
+        await whenGone(agent, who.name);
+        expect(Object.keys(await agent.get<Record<string, unknown>>('/v1/agent/services'))).not.toContain(who.id);
+      },
+    );
   });
 
   it('on SIGTERM leaves Consul before the listener closes (shutdownDelay 500) and exits 0', async () => {
@@ -170,7 +179,12 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
       const app = await spawn({ ...who, consul: { address: dead.httpAddr }, registrarTimeout });
       await waitForPassing(dead, who.name, who.id);
       dead.kill('SIGKILL');
-      await eventually('the agent port to refuse', async () => ((await refused(dead.ports.http)) ? true : undefined), 20_000, 20);
+      await eventually(
+        'the agent port to refuse',
+        async () => ((await refused(dead.ports.http)) ? true : undefined),
+        20_000,
+        20,
+      );
 
       const signalledAt = performance.now();
       app.kill('SIGTERM');
@@ -208,7 +222,9 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
         expect(deregister).toMatchObject({ ok: false });
         expect(deregister.ms).toBeGreaterThanOrEqual(registrarTimeout - 5);
         // The phases after it still ran.
-        expect(reportOf(output).phases.map((p) => p.phase)).toEqual(expect.arrayContaining(['close', 'drain', 'teardown']));
+        expect(reportOf(output).phases.map((p) => p.phase)).toEqual(
+          expect.arrayContaining(['close', 'drain', 'teardown']),
+        );
       } finally {
         frozen.resume();
       }
@@ -262,7 +278,8 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
       const app = await spawn({ ...who, consul: { address }, registrarTimeout: 500, registerRetryDelay: 30_000 });
       const line = await app.waitForLine(/registration attempt 1 failed/, 20_000);
       expect(line).toContain(
-        `no answer from the Consul agent at http://${address} within 500 ms (registrarTimeout): check that this address is the registry's HTTP API and that it is healthy`,
+        `no answer from the Consul agent at http://${address} within 500 ms (registrarTimeout): check that this ` +
+          `address is the registry's HTTP API and that it is healthy`,
       );
       expect(accepted.size).toBeGreaterThan(0);
       app.kill('SIGTERM');
@@ -285,31 +302,42 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
       await acl?.stop();
     });
 
-    it('with a wrong token: a clear 403 in the log that never shows the token; nothing registered, so no deregistration', async () => {
-      const wrongToken = `wrong-${randomUUID()}`;
-      const who = identity('acl');
-      // The next attempt comes 30 s later: none is in flight at the SIGTERM.
-      const app = await spawn({ ...who, consul: { address: acl.httpAddr, token: wrongToken }, registerRetryDelay: 30_000 });
-      const line = await app.waitForLine(/registration attempt 1 failed/, 20_000);
-      const refusal =
-        `the Consul agent at ${acl.url} refused the registration (403 Forbidden): the ACL token lacks service:write on "${who.name}" or is invalid; ` +
-        'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)';
-      expect(line).toContain(refusal);
-      expect((await get(app.port, '/ping')).status).toBe(200);
-      expect(await healthEntries(acl, who.name)).toEqual([]);
+    it(
+      'with a wrong token: a clear 403 in the log that never shows the token; nothing registered, so no ' +
+        'deregistration',
+      async () => {
+        const wrongToken = `wrong-${randomUUID()}`;
+        const who = identity('acl');
+        // The next attempt comes 30 s later: none is in flight at the SIGTERM.
+        const app = await spawn({
+          ...who,
+          consul: { address: acl.httpAddr, token: wrongToken },
+          registerRetryDelay: 30_000,
+        });
+        const line = await app.waitForLine(/registration attempt 1 failed/, 20_000);
+        const refusal =
+          `the Consul agent at ${acl.url} refused the registration ` +
+          `(403 Forbidden): the ACL token lacks service:write ` +
+          `on "${who.name}" or is invalid; ` +
+          'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)';
+        expect(line).toContain(refusal);
+        expect((await get(app.port, '/ping')).status).toBe(200);
+        expect(await healthEntries(acl, who.name)).toEqual([]);
 
-      app.kill('SIGTERM');
-      const { code } = await app.exited;
-      const output = app.output();
-      // Consul refused every attempt, so nothing can be registered: no call on stop, exit 0.
-      expect(output).toContain(
-        `deregistration skipped: the Consul agent at ${acl.url} refused every registration attempt that reached it (last: ${refusal}), so nothing can be registered`,
-      );
-      expect(output).not.toContain('no registration attempt reached');
-      expect(code).toBe(0);
-      expect(output).not.toContain(wrongToken);
-      expect(output).not.toContain(wrongToken.slice(6, 18));
-    });
+        app.kill('SIGTERM');
+        const { code } = await app.exited;
+        const output = app.output();
+        // Consul refused every attempt, so nothing can be registered: no call on stop, exit 0.
+        expect(output).toContain(
+          `deregistration skipped: the Consul agent at ${acl.url} refused every registration attempt that reached it ` +
+            `(last: ${refusal}), so nothing can be registered`,
+        );
+        expect(output).not.toContain('no registration attempt reached');
+        expect(code).toBe(0);
+        expect(output).not.toContain(wrongToken);
+        expect(output).not.toContain(wrongToken.slice(6, 18));
+      },
+    );
 
     it('with a token that may write: registered, deregistered, exit 0, token not logged', async () => {
       const who = identity('acl-ok');

@@ -30,7 +30,13 @@ describe("Consul's native gRPC check against the library's grpc.health.v1 servic
         endpoints: [`grpc://127.0.0.1:${grpcPort}`],
         consul: {
           address: suite.agent.httpAddr,
-          check: { type: 'grpc', service: check.service, target: check.target?.(grpcPort), interval: 1_000, timeout: 1_000 },
+          check: {
+            type: 'grpc',
+            service: check.service,
+            target: check.target?.(grpcPort),
+            interval: 1_000,
+            timeout: 1_000,
+          },
         },
       },
       { grpcPort },
@@ -38,17 +44,25 @@ describe("Consul's native gRPC check against the library's grpc.health.v1 servic
     cleanup(async () => {
       if (app.get(GracefulLifecycle).state !== 'stopped') await app.close();
     });
-    await eventually(`"${name}" in Consul`, async () => (await healthEntries(suite.agent, name))[0]?.Service.ID, 10_000);
+    await eventually(
+      `"${name}" in Consul`,
+      async () => (await healthEntries(suite.agent, name))[0]?.Service.ID,
+      10_000,
+    );
     return { name, grpcPort, app };
   }
 
   /** The agent's own view: an output change with no status change reaches the catalog only later. */
   const checkWith = (name: string, status: string) =>
-    eventually(`a ${status} gRPC check of "${name}"`, async () => {
-      const checks = await suite.agent.get<Record<string, AgentCheck>>('/v1/agent/checks');
-      const check = Object.values(checks).find((c) => c.ServiceName === name);
-      return check?.Status === status && check.Output !== '' ? check : undefined;
-    }, 20_000);
+    eventually(
+      `a ${status} gRPC check of "${name}"`,
+      async () => {
+        const checks = await suite.agent.get<Record<string, AgentCheck>>('/v1/agent/checks');
+        const check = Object.values(checks).find((c) => c.ServiceName === name);
+        return check?.Status === status && check.Output !== '' ? check : undefined;
+      },
+      20_000,
+    );
 
   it('passes for a ready app: Consul calls Health/Check on the grpc:// endpoint and gets SERVING', async () => {
     const { name, grpcPort } = await register('grpc-whole');
@@ -59,7 +73,10 @@ describe("Consul's native gRPC check against the library's grpc.health.v1 servic
   });
 
   it('checks one service by name on an explicit target', async () => {
-    const { name, grpcPort } = await register('grpc-orders', { service: 'orders.Orders', target: (port) => `localhost:${port}` });
+    const { name, grpcPort } = await register('grpc-orders', {
+      service: 'orders.Orders',
+      target: (port) => `localhost:${port}`,
+    });
     const check = await checkWith(name, 'passing');
     expect(check.Output).toContain(`localhost:${grpcPort}/orders.Orders`);
   });

@@ -30,7 +30,11 @@ describe('an app killed with SIGKILL, against a real Consul agent', () => {
     const id = `${name}-1`;
     app = await spawnFixture({
       platform: 'express',
-      options: { name, id, consul: { address: agent.httpAddr, check: { type: 'ttl', ttl }, deregisterCriticalServiceAfter } },
+      options: {
+        name,
+        id,
+        consul: { address: agent.httpAddr, check: { type: 'ttl', ttl }, deregisterCriticalServiceAfter },
+      },
     });
     await waitForPassing(agent, name, id);
 
@@ -42,7 +46,12 @@ describe('an app killed with SIGKILL, against a real Consul agent', () => {
       const entry = (await healthEntries(agent, name)).find((e) => e.Service.ID === id);
       return entry?.Checks.find((c) => c.CheckID === `service:${id}`)?.Status;
     };
-    await eventually('the TTL check to turn critical', async () => ((await statusOf()) === 'critical' ? true : undefined), ttl + 30_000, 50);
+    await eventually(
+      'the TTL check to turn critical',
+      async () => ((await statusOf()) === 'critical' ? true : undefined),
+      ttl + 30_000,
+      50,
+    );
     const criticalAt = performance.now();
     expect(await healthEntries(agent, name, true)).toEqual([]);
 

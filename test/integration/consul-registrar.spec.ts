@@ -101,7 +101,9 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     const states = await healthStatesDuring(agent, instance.name, 2_500);
     expect(states.length).toBeGreaterThan(0);
     for (const entries of states) {
-      expect(entries.map((e) => [e.Service.ID, e.Checks.find((c) => c.ServiceID === instance.id)?.Status])).toEqual([[instance.id, 'passing']]);
+      expect(entries.map((e) => [e.Service.ID, e.Checks.find((c) => c.ServiceID === instance.id)?.Status])).toEqual([
+        [instance.id, 'passing'],
+      ]);
     }
     await r.deregister(instance, never());
   });
@@ -116,10 +118,14 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     await agent.restart();
     expect(agent.pid).not.toBe(pidBefore);
 
-    await eventually('the heartbeat to register the service again', async () => {
-      const list = await passingEntries(agent, instance.name);
-      return list.some((e) => e.Service.ID === instance.id) ? true : undefined;
-    }, 10_000);
+    await eventually(
+      'the heartbeat to register the service again',
+      async () => {
+        const list = await passingEntries(agent, instance.name);
+        return list.some((e) => e.Service.ID === instance.id) ? true : undefined;
+      },
+      10_000,
+    );
     expect(lines.some((l) => l.includes('heartbeat answered 404') && l.includes(instance.id))).toBe(true);
 
     await r.deregister(instance, never());
@@ -152,9 +158,10 @@ describe('ConsulRegistrar against a real Consul agent', () => {
       const instance = makeInstance();
       await r.register(instance, never());
 
-      const checks = await agent.get<Record<string, { Type: string; ServiceID: string; Interval: string; Timeout: string }>>(
-        '/v1/agent/checks',
-      );
+      const checks =
+        await agent.get<Record<string, { Type: string; ServiceID: string; Interval: string; Timeout: string }>>(
+          '/v1/agent/checks',
+        );
       expect(checks[`service:${instance.id}`]).toMatchObject({
         Type: 'http',
         ServiceID: instance.id,
@@ -245,11 +252,17 @@ describe('ConsulRegistrar against a real Consul agent', () => {
       );
       expect(err).toBeInstanceOf(ConsulRegistrarError);
       expect((err as Error).message).toBe(
-        `the Consul agent at ${aclAgent.url} refused the registration (403 Forbidden): the ACL token lacks service:write on "${instance.name}" or is invalid; ` +
+        `the Consul agent at ${aclAgent.url} refused the registration (403 Forbidden): the ACL token lacks ` +
+          `service:write on "${instance.name}" or is invalid; ` +
           'give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)',
       );
       expect((err as ConsulRegistrarError).statusCode).toBe(403);
-      const everything = [inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err), (err as Error).stack, ...lines].join('\n');
+      const everything = [
+        inspect(err, { depth: 10, showHidden: true }),
+        JSON.stringify(err),
+        (err as Error).stack,
+        ...lines,
+      ].join('\n');
       expect(everything).not.toContain(wrongToken);
 
       const derr = await r.deregister(instance, never()).then(

@@ -48,12 +48,20 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
     it('injects a client per service that reaches a passing instance; app.close() ends its connections', async () => {
       const inventory = await startInstanceServer(`${SERVICE}-${platform}`);
       instance = inventory;
-      await consulPut(suite.agent, '/agent/service/register', { ID: inventory.id, Name: SERVICE, Address: '127.0.0.1', Port: inventory.port });
+      await consulPut(suite.agent, '/agent/service/register', {
+        ID: inventory.id,
+        Name: SERVICE,
+        Address: '127.0.0.1',
+        Port: inventory.port,
+      });
       app = await createTestApp(
         platform,
         { signals: [], exit: false, advertiseHost: '127.0.0.1' },
         {
-          imports: [GracefulDiscoveryModule.forRoot({ consul: { address: suite.agent.httpAddr } }), GracefulDiscoveryModule.forFeature([SERVICE])],
+          imports: [
+            GracefulDiscoveryModule.forRoot({ consul: { address: suite.agent.httpAddr } }),
+            GracefulDiscoveryModule.forFeature([SERVICE]),
+          ],
           controllers: [ProxyController],
         },
       );
@@ -75,13 +83,23 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
   it('forRootAsync() takes the options from a factory', async () => {
     const inventory = await startInstanceServer(`${SERVICE}-async`);
     instance = inventory;
-    await consulPut(suite.agent, '/agent/service/register', { ID: inventory.id, Name: SERVICE, Address: '127.0.0.1', Port: inventory.port });
+    await consulPut(suite.agent, '/agent/service/register', {
+      ID: inventory.id,
+      Name: SERVICE,
+      Address: '127.0.0.1',
+      Port: inventory.port,
+    });
     app = await createTestApp(
       'express',
       { signals: [], exit: false, advertiseHost: '127.0.0.1' },
       {
         imports: [
-          GracefulDiscoveryModule.forRootAsync({ useFactory: async () => ({ consul: { address: suite.agent.httpAddr }, client: { balancer: 'round-robin' } }) }),
+          GracefulDiscoveryModule.forRootAsync({
+            useFactory: async () => ({
+              consul: { address: suite.agent.httpAddr },
+              client: { balancer: 'round-robin' },
+            }),
+          }),
           GracefulDiscoveryModule.forFeature([SERVICE]),
         ],
         controllers: [ProxyController],
@@ -95,10 +113,15 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
 
   it('forRoot() without consul or discovery fails the bootstrap saying what to give', async () => {
     await expect(
-      createTestApp('express', { signals: [], exit: false }, { imports: [GracefulDiscoveryModule.forRoot({}), GracefulDiscoveryModule.forFeature([SERVICE])] }),
+      createTestApp(
+        'express',
+        { signals: [], exit: false },
+        { imports: [GracefulDiscoveryModule.forRoot({}), GracefulDiscoveryModule.forFeature([SERVICE])] },
+      ),
     ).rejects.toThrow(
       'nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options:\n' +
-        '  - it needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own Discovery)',
+        '  - it needs exactly one of consul (e.g. { consul: {} } to read CONSUL_HTTP_ADDR) or discovery (your own ' +
+        'Discovery)',
     );
   });
 
@@ -108,7 +131,10 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
       { signals: [], exit: false },
       {
         imports: [
-          GracefulDiscoveryModule.forRoot({ consul: { address: suite.agent.httpAddr, wait: 5 }, client: { maxAttempts: 0, timout: 5 } as never }),
+          GracefulDiscoveryModule.forRoot({
+            consul: { address: suite.agent.httpAddr, wait: 5 },
+            client: { maxAttempts: 0, timout: 5 } as never,
+          }),
           GracefulDiscoveryModule.forFeature([SERVICE]),
         ],
       },
@@ -116,11 +142,16 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
     expect(error.name).toBe('GracefulDiscoveryOptionsError');
     expect(error.problems).toEqual([
       'option "consul.wait" is 5; it must be a whole number of milliseconds from 1000 to 600000',
-      'unknown option "timout" of the client defaults of GracefulDiscoveryModule.forRoot(); did you mean "timeout"? the options are: ' +
-        'balancer, maxAttempts, timeout, connectTimeout, bodyTimeout, keepAliveTimeout, connections, allowH2, fallbackWindow',
-      'option "maxAttempts" of the client defaults of GracefulDiscoveryModule.forRoot() is 0; it must be a whole number from 1 to 100',
+      'unknown option "timout" of the client defaults of GracefulDiscoveryModule.forRoot(); did you mean "timeout"? ' +
+        'the options are: ' +
+        'balancer, maxAttempts, timeout, connectTimeout, bodyTimeout, keepAliveTimeout, connections, allowH2, ' +
+        'fallbackWindow',
+      'option "maxAttempts" of the client defaults of GracefulDiscoveryModule.forRoot() is 0; it must be a whole ' +
+        'number from 1 to 100',
     ]);
-    expect(error.message).toBe(`nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options:\n  - ${error.problems.join('\n  - ')}`);
+    expect(error.message).toBe(
+      `nestjs-graceful: invalid GracefulDiscoveryModule.forRoot() options:\n  - ${error.problems.join('\n  - ')}`,
+    );
   });
 
   it('a bad client option fails the bootstrap naming the service and the option', async () => {
@@ -136,7 +167,8 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
         },
       ),
     ).rejects.toThrow(
-      `nestjs-graceful: invalid service client options:\n  - option "balancer" of the client of "${SERVICE}" is "random"; it must be 'p2c' or 'round-robin'\n` +
+      `nestjs-graceful: invalid service client options:\n  - option "balancer" of the client of "${SERVICE}" is ` +
+        `"random"; it must be 'p2c' or 'round-robin'\n` +
         `  - option "maxAttempts" of the client of "${SERVICE}" is 0; it must be a whole number from 1 to 100`,
     );
   });

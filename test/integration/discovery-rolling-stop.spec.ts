@@ -17,57 +17,64 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
   const suite = consulForSuite();
   const later = cleanupAfterEach();
 
-  it.each(['express', 'fastify'] as const)('%s: the instance leaves the client before its listener closes; 0 failed requests', async (platform) => {
-    const name = `fleet-${randomUUID().slice(0, 8)}`;
-    const spawn = async (n: number) => {
-      const app = await spawnFixture({
-        platform,
-        options: { name, id: `${name}-${n}`, consul: { address: suite.agent.httpAddr }, shutdownDelay: 300 },
-      });
-      later(() => app.kill('SIGKILL'));
-      await waitForPassing(suite.agent, name, `${name}-${n}`);
-      return app;
-    };
-    const stopping = await spawn(1);
-    await spawn(2);
-    const logger = new RecordingLogger();
-    const discovery = new ConsulDiscovery({ address: suite.agent.httpAddr, logger });
-    const client = new ServiceClient(name, discovery, {}, logger);
-    later(() => discovery.close());
-    later(() => client.close());
-    await logger.waitFor(/: 2 instances/);
+  it.each(['express', 'fastify'] as const)(
+    '%s: the instance leaves the client before its listener closes; 0 failed requests',
+    async (platform) => {
+      const name = `fleet-${randomUUID().slice(0, 8)}`;
+      const spawn = async (n: number) => {
+        const app = await spawnFixture({
+          platform,
+          options: { name, id: `${name}-${n}`, consul: { address: suite.agent.httpAddr }, shutdownDelay: 300 },
+        });
+        later(() => app.kill('SIGKILL'));
+        await waitForPassing(suite.agent, name, `${name}-${n}`);
+        return app;
+      };
+      const stopping = await spawn(1);
+      await spawn(2);
+      const logger = new RecordingLogger();
+      const discovery = new ConsulDiscovery({ address: suite.agent.httpAddr, logger });
+      const client = new ServiceClient(name, discovery, {}, logger);
+      later(() => discovery.close());
+      later(() => client.close());
+      await logger.waitFor(/: 2 instances/);
 
-    // Looping callers, bounded in count; they run until the stopped app has exited.
-    let running = true;
-    const failures: string[] = [];
-    let ok = 0;
-    const loop = async () => {
-      for (let i = 0; running && i < 20_000; i++) {
-        try {
-          const response = await client.request({ path: '/ping' });
-          await response.body.text();
-          if (response.statusCode === 200) ok++;
-          else failures.push(`status ${response.statusCode}`);
-        } catch (err) {
-          failures.push((err as Error).message);
+      // Looping callers, bounded in count; they run until the stopped app has exited.
+      let running = true;
+      const failures: string[] = [];
+      let ok = 0;
+      const loop = async () => {
+        for (let i = 0; running && i < 20_000; i++) {
+          try {
+            const response = await client.request({ path: '/ping' });
+            await response.body.text();
+            if (response.statusCode === 200) ok++;
+            else failures.push(`status ${response.statusCode}`);
+          } catch (err) {
+            failures.push((err as Error).message);
+          }
         }
-      }
-    };
-    const loops = Array.from({ length: 8 }, loop);
-    const closed = whenRefused(stopping.port, 10_000, 5);
-    stopping.kill('SIGTERM');
-    const dropped = await logger.waitFor(new RegExp(`removed ${name}-1 `));
-    const refusedAt = await closed;
-    const { code } = await stopping.exited;
-    running = false;
-    await Promise.all(loops);
+      };
+      const loops = Array.from({ length: 8 }, loop);
+      const closed = whenRefused(stopping.port, 10_000, 5);
+      stopping.kill('SIGTERM');
+      const dropped = await logger.waitFor(new RegExp(`removed ${name}-1 `));
+      const refusedAt = await closed;
+      const { code } = await stopping.exited;
+      running = false;
+      await Promise.all(loops);
 
-    console.log(`FIGURE ${platform} requests-during-stop ok=${ok} failed=${failures.length} dropped-before-close-ms=${(refusedAt - dropped.at).toFixed(0)}`);
-    expect(dropped.at).toBeLessThan(refusedAt);
-    expect(code).toBe(0);
-    expect(failures).toEqual([]);
-    expect(ok).toBeGreaterThan(0);
-  }, 60_000);
+      console.log(
+        `FIGURE ${platform} requests-during-stop ok=${ok} failed=${failures.length} ` +
+          `dropped-before-close-ms=${(refusedAt - dropped.at).toFixed(0)}`,
+      );
+      expect(dropped.at).toBeLessThan(refusedAt);
+      expect(code).toBe(0);
+      expect(failures).toEqual([]);
+      expect(ok).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 
   /**
    * The service's only instance restarts the way a process manager does it: SIGTERM, wait for
@@ -115,7 +122,8 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
     await spawn(2);
     const back = await logger.waitFor(new RegExp(`added ${name}-2 `), 60_000);
     // Callers go on until the new instance has served some of them.
-    while (running && (servedBy.get(`${name}-2`) ?? 0) < 50 && failures.length < 1_000) await new Promise((r) => setImmediate(r));
+    while (running && (servedBy.get(`${name}-2`) ?? 0) < 50 && failures.length < 1_000)
+      await new Promise((r) => setImmediate(r));
     running = false;
     await Promise.all(loops);
     const figure = `restart-ms=${(back.at - started).toFixed(0)} no-passing-ms=${(back.at - dropped.at).toFixed(0)}`;
@@ -123,11 +131,19 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
   }
 
   it.each(['express', 'fastify'] as const)(
-    '%s: the only instance restarts (stop, then start); the client keeps using it while it serves, then waits for its successor: 0 failed calls',
+    '%s: the only instance restarts (stop, then start); the client keeps using it while it serves, then waits for ' +
+      'its successor: 0 failed calls',
     async (platform) => {
-      // A window and timeout far above a restart on a loaded machine: the mechanism is tested here, the default in the README.
-      const { name, failures, servedBy, figure } = await restartTheOnlyInstance(platform, { fallbackWindow: 60_000, timeout: 60_000 });
-      console.log(`FIGURE ${platform} single-instance-restart ok-old=${servedBy.get(`${name}-1`)} ok-new=${servedBy.get(`${name}-2`)} failed=${failures.length} ${figure}`);
+      // A window and timeout far above a restart on a loaded machine: the mechanism is tested here, the default in the
+      // README.
+      const { name, failures, servedBy, figure } = await restartTheOnlyInstance(platform, {
+        fallbackWindow: 60_000,
+        timeout: 60_000,
+      });
+      console.log(
+        `FIGURE ${platform} single-instance-restart ok-old=${servedBy.get(`${name}-1`)} ` +
+          `ok-new=${servedBy.get(`${name}-2`)} failed=${failures.length} ${figure}`,
+      );
       expect(failures).toEqual([]);
       expect(servedBy.get(`${name}-1`)).toBeGreaterThan(0);
       expect(servedBy.get(`${name}-2`)).toBeGreaterThanOrEqual(50);
@@ -135,10 +151,14 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
     120_000,
   );
 
-  it('express, fallbackWindow: 0 (an instance dropped the moment it leaves): the same restart fails calls', async () => {
-    const { failures, figure } = await restartTheOnlyInstance('express', { fallbackWindow: 0 });
-    console.log(`FIGURE express single-instance-restart-without-fallback failed=${failures.length} ${figure}`);
-    expect(failures.length).toBeGreaterThan(0);
-    expect(failures[0]).toContain('no instance is passing its checks');
-  }, 120_000);
+  it(
+    'express, fallbackWindow: 0 (an instance dropped the ' + 'moment it leaves): the same restart fails calls',
+    async () => {
+      const { failures, figure } = await restartTheOnlyInstance('express', { fallbackWindow: 0 });
+      console.log(`FIGURE express single-instance-restart-without-fallback failed=${failures.length} ${figure}`);
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures[0]).toContain('no instance is passing its checks');
+    },
+    120_000,
+  );
 });

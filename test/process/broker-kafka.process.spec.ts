@@ -77,72 +77,117 @@ const sendToPartitions = (topic: string, jobs: KafkaJob[]) =>
   producer.send({ topic, messages: jobs.map((job, partition) => ({ partition, value: JSON.stringify(job) })) });
 
 /** Starts A, then B in the same group, and waits until A's rebalance gave B part of the partitions. */
-async function twoInstances(mode: KafkaAppMode, topic: string, groupId: string, options: object, sessionTimeout?: number) {
+async function twoInstances(
+  mode: KafkaAppMode,
+  topic: string,
+  groupId: string,
+  options: object,
+  sessionTimeout?: number,
+) {
   const base = { mode, topic, groupId, sessionTimeout, options };
   const a = await startConsumer(base);
   const b = await startConsumer(base);
   const rebalanced = await a.waitForLine(/^EVENT assigned (?!0,1,2$)/, 60_000);
-  const aPartitions = rebalanced.slice('EVENT assigned '.length).split(',').filter((p) => p !== 'none').map(Number);
+  const aPartitions = rebalanced
+    .slice('EVENT assigned '.length)
+    .split(',')
+    .filter((p) => p !== 'none')
+    .map(Number);
   return { a, b, aPartitions };
 }
 
 describe.each<KafkaAppMode>(['hybrid', 'standalone'])('a %s Kafka consumer stopped by a real SIGTERM', (mode) => {
-  it('handles and commits what it had in flight once; what comes after goes to the other instance, which gets the partitions when it leaves', async () => {
-    const { topic, groupId } = await freshTopic();
-    // Long session: the partitions can only move before it ends if the stopping instance leaves the group.
-    const { a, b, aPartitions } = await twoInstances(mode, topic, groupId, { stopTimeout: 120_000, gracePeriod: 150_000 }, 60_000);
-    expect(aPartitions.length).toBeGreaterThan(0);
-    await sendToPartitions(topic, [0, 1, 2].map((id) => ({ id, ms: GATED })));
-    const onA = aPartitions; // job id = partition
-    for (const id of onA) await a.waitForLine(new RegExp(`^EVENT entered-job ${id} `), 60_000);
+  it(
+    'handles and commits what it had in flight once; what comes after goes to the other instance, which gets the ' +
+      'partitions when it leaves',
+    async () => {
+      const { topic, groupId } = await freshTopic();
+      // Long session: the partitions can only move before it ends if the stopping instance leaves the group.
+      const { a, b, aPartitions } = await twoInstances(
+        mode,
+        topic,
+        groupId,
+        { stopTimeout: 120_000, gracePeriod: 150_000 },
+        60_000,
+      );
+      expect(aPartitions.length).toBeGreaterThan(0);
+      await sendToPartitions(
+        topic,
+        [0, 1, 2].map((id) => ({ id, ms: GATED })),
+      );
+      const onA = aPartitions; // job id = partition
+      for (const id of onA) await a.waitForLine(new RegExp(`^EVENT entered-job ${id} `), 60_000);
 
-    a.kill('SIGTERM');
-    await a.waitForLine(STOPPED_FETCHING, 60_000);
-    // Sent while A still drains: A must not take them; B gets them once A left the group.
-    await sendToPartitions(topic, [10, 11, 12].map((id) => ({ id, ms: 0 })));
-    b.kill('SIGUSR2');
-    a.kill('SIGUSR2');
-    const { code } = await a.exited;
-    expect(code).toBe(0);
-    for (const id of [10, 11, 12]) await b.waitForLine(new RegExp(`^EVENT finished-job ${id} `), 60_000);
+      a.kill('SIGTERM');
+      await a.waitForLine(STOPPED_FETCHING, 60_000);
+      // Sent while A still drains: A must not take them; B gets them once A left the group.
+      await sendToPartitions(
+        topic,
+        [10, 11, 12].map((id) => ({ id, ms: 0 })),
+      );
+      b.kill('SIGUSR2');
+      a.kill('SIGUSR2');
+      const { code } = await a.exited;
+      expect(code).toBe(0);
+      for (const id of [10, 11, 12]) await b.waitForLine(new RegExp(`^EVENT finished-job ${id} `), 60_000);
 
-    const aOut = a.output();
-    expect(sorted(jobIds(aOut, 'entered-job'))).toEqual(onA);
-    expect(sorted(jobIds(aOut, 'finished-job'))).toEqual(onA);
-    expect(jobIds(aOut, 'failed-job')).toEqual([]);
-    expect(aOut).toMatch(new RegExp(`EVENT db-closed queries=${onA.length} `));
-    expect(reportOf(aOut)).toMatchObject({ exitCode: 0, drained: onA.length, aborted: [] });
-    // A left the group: with a 60 s session, only B is a member right after A exited.
-    const [group] = (await admin.describeGroups([`${groupId}-server`])).groups;
-    expect(group!.members).toHaveLength(1);
+      const aOut = a.output();
+      expect(sorted(jobIds(aOut, 'entered-job'))).toEqual(onA);
+      expect(sorted(jobIds(aOut, 'finished-job'))).toEqual(onA);
+      expect(jobIds(aOut, 'failed-job')).toEqual([]);
+      expect(aOut).toMatch(new RegExp(`EVENT db-closed queries=${onA.length} `));
+      expect(reportOf(aOut)).toMatchObject({ exitCode: 0, drained: onA.length, aborted: [] });
+      // A left the group: with a 60 s session, only B is a member right after A exited.
+      const [group] = (await admin.describeGroups([`${groupId}-server`])).groups;
+      expect(group!.members).toHaveLength(1);
 
-    b.kill('SIGTERM');
-    expect((await b.exited).code).toBe(0);
-    // Every message handled exactly once over the two instances: A's committed offsets are not handled again by B.
-    const onB = [0, 1, 2].filter((id) => !onA.includes(id));
-    expect(sorted(jobIds(b.output(), 'finished-job'))).toEqual(sorted([...onB, 10, 11, 12]));
-  }, SLOW);
+      b.kill('SIGTERM');
+      expect((await b.exited).code).toBe(0);
+      // Every message handled exactly once over the two instances: A's committed offsets are not handled again by B.
+      const onB = [0, 1, 2].filter((id) => !onA.includes(id));
+      expect(sorted(jobIds(b.output(), 'finished-job'))).toEqual(sorted([...onB, 10, 11, 12]));
+    },
+    SLOW,
+  );
 });
 
 describe('a Kafka handler stuck past stopTimeout', () => {
-  it('is reported aborted with exit 1, its offset is not committed, and the other instance handles its message again', async () => {
-    const { topic, groupId } = await freshTopic();
-    const { a, b, aPartitions } = await twoInstances('hybrid', topic, groupId, { stopTimeout: 1_000, abortGrace: 100 }, 6_000);
-    const stuck = aPartitions[0]!;
-    b.kill('SIGUSR2'); // B's gate is open: the message, delivered again, finishes there
-    await sendToPartitions(topic, [0, 1, 2].map((id) => ({ id, ms: GATED })));
-    await a.waitForLine(new RegExp(`^EVENT entered-job ${stuck} `), 60_000);
+  it(
+    'is reported aborted with exit 1, its offset is not committed, and the other instance handles its message again',
+    async () => {
+      const { topic, groupId } = await freshTopic();
+      const { a, b, aPartitions } = await twoInstances(
+        'hybrid',
+        topic,
+        groupId,
+        { stopTimeout: 1_000, abortGrace: 100 },
+        6_000,
+      );
+      const stuck = aPartitions[0]!;
+      b.kill('SIGUSR2'); // B's gate is open: the message, delivered again, finishes there
+      await sendToPartitions(
+        topic,
+        [0, 1, 2].map((id) => ({ id, ms: GATED })),
+      );
+      await a.waitForLine(new RegExp(`^EVENT entered-job ${stuck} `), 60_000);
 
-    a.kill('SIGTERM');
-    const { code } = await a.exited;
-    expect(code).toBe(1);
-    const report = reportOf(a.output());
-    expect(report.exitCode).toBe(1);
-    expect(report.aborted).toContainEqual(expect.objectContaining({ kind: 'rpc', name: expect.stringMatching(`^Kafka ${topic}\\[${stuck}\\] offset 0$`) }));
-    expect(jobIds(a.output(), 'finished-job')).not.toContain(stuck);
-    // A never committed it: once its session ended, B is given the partition from the stuck offset.
-    await b.waitForLine(new RegExp(`^EVENT finished-job ${stuck} `), 120_000);
-    b.kill('SIGTERM');
-    expect((await b.exited).code).toBe(0);
-  }, SLOW);
+      a.kill('SIGTERM');
+      const { code } = await a.exited;
+      expect(code).toBe(1);
+      const report = reportOf(a.output());
+      expect(report.exitCode).toBe(1);
+      expect(report.aborted).toContainEqual(
+        expect.objectContaining({
+          kind: 'rpc',
+          name: expect.stringMatching(`^Kafka ${topic}\\[${stuck}\\] offset 0$`),
+        }),
+      );
+      expect(jobIds(a.output(), 'finished-job')).not.toContain(stuck);
+      // A never committed it: once its session ended, B is given the partition from the stuck offset.
+      await b.waitForLine(new RegExp(`^EVENT finished-job ${stuck} `), 120_000);
+      b.kill('SIGTERM');
+      expect((await b.exited).code).toBe(0);
+    },
+    SLOW,
+  );
 });

@@ -27,25 +27,31 @@ async function start(config: object): Promise<{ app: SpawnedApp; grpcPort: numbe
 const reportOf = (output: string) =>
   JSON.parse(/stop report (\{.*\})/.exec(output)![1]!) as { exitCode: number; drained: number; aborted: unknown[] };
 
-
 describe('a real process with a gRPC microservice and a real SIGTERM', () => {
-  it('unary and server-streaming calls in flight at SIGTERM all complete; the pool closes after them; exit 0', async () => {
-    const { app, client } = await start({ options: { shutdownDelay: 100 } });
-    const unary = Array.from({ length: 10 }, (_, id) => client.get({ id, ms: 600 }));
-    const streams = Array.from({ length: 3 }, (_, i) => client.stream({ id: 100 + i, ms: 150, count: 5 }));
-    for (let id = 0; id < 10; id++) await app.waitForLine(new RegExp(`^EVENT get-entered ${id}$`));
-    for (let i = 0; i < 3; i++) await app.waitForLine(new RegExp(`^EVENT stream-entered ${100 + i}$`));
-    app.kill('SIGTERM');
-    const replies = await Promise.all(unary);
-    const streamed = await Promise.all(streams);
-    const { code } = await app.exited;
-    expect(replies.map((r) => r.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(streamed.map((messages) => messages.map((m) => m.seq))).toEqual([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]);
-    expect(code).toBe(0);
-    expect(app.output()).toMatch(/EVENT db-closed queries=25 /);
-    expect(reportOf(app.output())).toMatchObject({ exitCode: 0, aborted: [] });
-    expect(reportOf(app.output()).drained).toBeGreaterThanOrEqual(13);
-  });
+  it(
+    'unary and server-streaming calls in flight at SIGTERM ' + 'all complete; the pool closes after them; exit 0',
+    async () => {
+      const { app, client } = await start({ options: { shutdownDelay: 100 } });
+      const unary = Array.from({ length: 10 }, (_, id) => client.get({ id, ms: 600 }));
+      const streams = Array.from({ length: 3 }, (_, i) => client.stream({ id: 100 + i, ms: 150, count: 5 }));
+      for (let id = 0; id < 10; id++) await app.waitForLine(new RegExp(`^EVENT get-entered ${id}$`));
+      for (let i = 0; i < 3; i++) await app.waitForLine(new RegExp(`^EVENT stream-entered ${100 + i}$`));
+      app.kill('SIGTERM');
+      const replies = await Promise.all(unary);
+      const streamed = await Promise.all(streams);
+      const { code } = await app.exited;
+      expect(replies.map((r) => r.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(streamed.map((messages) => messages.map((m) => m.seq))).toEqual([
+        [0, 1, 2, 3, 4],
+        [0, 1, 2, 3, 4],
+        [0, 1, 2, 3, 4],
+      ]);
+      expect(code).toBe(0);
+      expect(app.output()).toMatch(/EVENT db-closed queries=25 /);
+      expect(reportOf(app.output())).toMatchObject({ exitCode: 0, aborted: [] });
+      expect(reportOf(app.output()).drained).toBeGreaterThanOrEqual(13);
+    },
+  );
 
   it('a Watch subscriber sees NOT_SERVING before the listener closes; its stream then ends cleanly', async () => {
     const { app, grpcPort, client } = await start({ options: {}, holdBeforeStop: true });

@@ -22,18 +22,22 @@ describe('nestjs-graceful/health without @nestjs/terminus installed', () => {
 const resolve = Module._resolveFilename;
 const hidden = ${JSON.stringify(hidden)};
 Module._resolveFilename = function (request, ...rest) {
-  if (hidden.includes(request)) throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+  const missing = () => Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+  if (hidden.includes(request)) throw missing();
   return resolve.call(this, request, ...rest);
 };`,
     );
-    return spawnSync(process.execPath, ['-r', hook, '-e', `require(${JSON.stringify(BUILT_ENTRY)})`], { encoding: 'utf8' });
+    return spawnSync(process.execPath, ['-r', hook, '-e', `require(${JSON.stringify(BUILT_ENTRY)})`], {
+      encoding: 'utf8',
+    });
   };
 
   it('fails saying to run npm install @nestjs/terminus', () => {
     const result = load(['@nestjs/terminus']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(
-      'nestjs-graceful/health needs `@nestjs/terminus`, an optional peer dependency that is not installed: run `npm install @nestjs/terminus`',
+      'nestjs-graceful/health needs `@nestjs/terminus`, an optional peer dependency that is not installed: run `npm ' +
+        'install @nestjs/terminus`',
     );
   });
 

@@ -17,7 +17,10 @@ interface LoopResult {
 
 /** A real Nest TCP client that sends its next message the moment the reply to the last one arrives, until one fails. */
 function loopingClient(port: number): { answered(n: number): Promise<void>; finished: Promise<LoopResult> } {
-  const client: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+  const client: ClientProxy = ClientProxyFactory.create({
+    transport: Transport.TCP,
+    options: { host: '127.0.0.1', port },
+  });
   const result: LoopResult = { answered: [] };
   const waiters: Array<() => void> = [];
   const finished = (async () => {
@@ -40,21 +43,25 @@ function loopingClient(port: number): { answered(n: number): Promise<void>; fini
   };
 }
 
-const handledIn = (output: string): number[] => [...output.matchAll(/^EVENT handled (\d+)$/gm)].map((m) => Number(m[1]));
+const handledIn = (output: string): number[] =>
+  [...output.matchAll(/^EVENT handled (\d+)$/gm)].map((m) => Number(m[1]));
 
 describe('a TCP microservice stopped by a real SIGTERM, with a client that sends its next message at once', () => {
   // Each stop is a race with the client's next message; several at once load the machine as a busy host would.
-  it.each([1, 2, 3, 4, 5, 6])('stop %i: every message handled is answered, the one after the drain is refused unhandled, exit 0', async () => {
-    const app = await spawnApp('test/fixtures/tcp-server.js', { FIXTURE: JSON.stringify({}) });
-    running.add(app);
-    const client = loopingClient(app.port);
-    await client.answered(20);
-    app.kill('SIGTERM');
-    const [{ code }, result] = await Promise.all([app.exited, client.finished]);
-    const handled = handledIn(app.output());
-    expect(handled.filter((id) => !result.answered.includes(id))).toEqual([]);
-    expect(result.failed?.error).toMatch(/Connection closed|ECONNREFUSED|ECONNRESET/);
-    expect(code).toBe(0);
-    expect(JSON.parse(/stop report (\{.*\})/.exec(app.output())![1]!)).toMatchObject({ exitCode: 0, aborted: [] });
-  });
+  it.each([1, 2, 3, 4, 5, 6])(
+    'stop %i: every message handled is answered, the one after the drain is refused unhandled, exit 0',
+    async () => {
+      const app = await spawnApp('test/fixtures/tcp-server.js', { FIXTURE: JSON.stringify({}) });
+      running.add(app);
+      const client = loopingClient(app.port);
+      await client.answered(20);
+      app.kill('SIGTERM');
+      const [{ code }, result] = await Promise.all([app.exited, client.finished]);
+      const handled = handledIn(app.output());
+      expect(handled.filter((id) => !result.answered.includes(id))).toEqual([]);
+      expect(result.failed?.error).toMatch(/Connection closed|ECONNREFUSED|ECONNRESET/);
+      expect(code).toBe(0);
+      expect(JSON.parse(/stop report (\{.*\})/.exec(app.output())![1]!)).toMatchObject({ exitCode: 0, aborted: [] });
+    },
+  );
 });

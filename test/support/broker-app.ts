@@ -1,6 +1,14 @@
 import { Controller, Module, UseInterceptors, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, MessagePattern, Payload, RmqContext, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import {
+  Ctx,
+  EventPattern,
+  MessagePattern,
+  Payload,
+  RmqContext,
+  Transport,
+  type MicroserviceOptions,
+} from '@nestjs/microservices';
 import { GracefulInterceptor, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { FakeDbPool } from './fake-db';
 
@@ -47,7 +55,10 @@ export function brokerTransport(
   if (broker === 'nats') return { transport: Transport.NATS, options: { servers: [url] } };
   if (broker === 'redis') return { transport: Transport.REDIS, options: { host: '127.0.0.1', port } };
   if (broker === 'mqtt') return { transport: Transport.MQTT, options: { url, subscribeOptions: { qos: 1 } } };
-  return { transport: Transport.RMQ, options: { urls: [url], queue: rmq.queue, noAck: false, prefetchCount: rmq.prefetchCount } };
+  return {
+    transport: Transport.RMQ,
+    options: { urls: [url], queue: rmq.queue, noAck: false, prefetchCount: rmq.prefetchCount },
+  };
 }
 
 /**
@@ -85,7 +96,8 @@ export async function createBrokerApp(
     async job(@Payload() job: Job, @Ctx() context: unknown): Promise<void> {
       bump(consumed.entered, job.id, 'entered-job');
       await this.db.slowQuery(job.ms);
-      if (context instanceof RmqContext) (context.getChannelRef() as { ack(message: unknown): void }).ack(context.getMessage());
+      if (context instanceof RmqContext)
+        (context.getChannelRef() as { ack(message: unknown): void }).ack(context.getMessage());
       bump(consumed.finished, job.id, 'finished-job');
     }
   }
@@ -93,7 +105,10 @@ export async function createBrokerApp(
   @Module({ imports: [GracefulModule.forRoot(options)], controllers: [Consumer], providers: [FakeDbPool] })
   class BrokerAppModule {}
 
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(BrokerAppModule, { ...transport, logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(BrokerAppModule, {
+    ...transport,
+    logger: ['error', 'warn', 'log'],
+  });
   enableGracefulShutdown(app);
   const subscribed = mqtt ? subacks(app, 2) : Promise.resolve();
   await app.listen();

@@ -35,7 +35,20 @@ export async function startRedis(): Promise<Broker> {
   const server = await startServerProcess({
     name: 'redis-server',
     command: 'redis-server',
-    args: ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+    args: [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+    ],
     ready: /Ready to accept connections/,
   });
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopAndRemove([server], dir) };
@@ -49,7 +62,10 @@ export async function startMosquitto(): Promise<Broker> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'nestjs-graceful-mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
-  writeFileSync(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'));
+  writeFileSync(
+    config,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
+  );
   const server = await startServerProcess({
     name: 'mosquitto',
     command: mosquittoBinary(),

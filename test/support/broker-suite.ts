@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Job } from './broker-app';
 import type { Broker } from './broker-servers';
 
-/** A broker for the describe block this is called in: started before its tests (within `limitMs`), stopped after them. */
+/**
+ * A broker for the describe block this is called in: started before its tests (within `limitMs`), stopped after them.
+ */
 export function brokerForSuite(start: () => Promise<Broker>, limitMs: number): { readonly broker: Broker } {
   const suite = {} as { broker: Broker };
   beforeAll(async () => {
@@ -55,7 +57,10 @@ export function amqpQueue(broker: Broker, queue: string) {
         for (;;) {
           const message = await channel.get(queue, { noAck: true });
           if (message === false) return left.sort((a, b) => a.id - b.id);
-          left.push({ id: (JSON.parse(message.content.toString()) as { data: Job }).data.id, redelivered: message.fields.redelivered });
+          left.push({
+            id: (JSON.parse(message.content.toString()) as { data: Job }).data.id,
+            redelivered: message.fields.redelivered,
+          });
         }
       }),
   };

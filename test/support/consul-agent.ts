@@ -154,7 +154,8 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
     }
   };
   const logTail = (n = 30) => log.slice(-n).join('\n');
-  const alive = (c: ChildProcess | undefined): boolean => c !== undefined && c.exitCode === null && c.signalCode === null;
+  const alive = (c: ChildProcess | undefined): boolean =>
+    c !== undefined && c.exitCode === null && c.signalCode === null;
 
   const get = async <T>(path: string, opts: { token?: string; timeoutMs?: number } = {}): Promise<T> => {
     const target = path.startsWith('http') ? path : `${url}${path.startsWith('/v1') ? '' : '/v1'}${path}`;
@@ -172,7 +173,10 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
     let lastError = 'no answer yet';
     while (Date.now() < deadline) {
       if (!alive(child)) {
-        throw new Error(`consul agent exited (code ${child?.exitCode}, signal ${child?.signalCode}) before it had a leader:\n${logTail()}`);
+        throw new Error(
+          `consul agent exited (code ${child?.exitCode}, signal ${child?.signalCode}) before it had a ` +
+            `leader:\n${logTail()}`,
+        );
       }
       try {
         const leader = await get<string>('/v1/status/leader', { timeoutMs: 1_000 });
@@ -183,7 +187,9 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
       }
       await sleep(100);
     }
-    throw new Error(`consul agent on ${url} had no leader after ${readyTimeoutMs} ms (last: ${lastError}):\n${logTail()}`);
+    throw new Error(
+      `consul agent on ${url} had no leader after ${readyTimeoutMs} ms (last: ${lastError}):\n${logTail()}`,
+    );
   };
 
   const spawnAgent = async () => {

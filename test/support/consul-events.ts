@@ -35,7 +35,12 @@ export class RecordingLogger {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms; lines:\n${this.lines.map((l) => `${l.level} ${l.message}`).join('\n')}`));
+        reject(
+          new Error(
+            `no log line matching ${pattern} within ${timeoutMs} ms; ` +
+              `lines:\n${this.lines.map((l) => `${l.level} ${l.message}`).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
       check();
@@ -87,7 +92,9 @@ export async function startInstanceServer(id: string): Promise<InstanceServer> {
       return sockets.size;
     },
     whenNoConnection: () =>
-      new Promise((resolve) => (sockets.size === 0 ? resolve(performance.now()) : idle.push(() => resolve(performance.now())))),
+      new Promise((resolve) =>
+        sockets.size === 0 ? resolve(performance.now()) : idle.push(() => resolve(performance.now())),
+      ),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -27,7 +27,9 @@ export async function eventually<T>(
     }
     await sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+  );
 }
 
 export function healthEntries(agent: ConsulAgent, name: string, passing = false): Promise<HealthEntry[]> {
@@ -82,7 +84,10 @@ export async function healthStatesDuring(agent: ConsulAgent, name: string, windo
   const states: HealthEntry[][] = [];
   let index = '0';
   for (let left = windowMs; left > 0; left = end - Date.now()) {
-    const res = await fetch(`${base}?index=${index}&wait=${Math.max(10, left)}ms`, { headers, signal: AbortSignal.timeout(left + 5_000) });
+    const res = await fetch(`${base}?index=${index}&wait=${Math.max(10, left)}ms`, {
+      headers,
+      signal: AbortSignal.timeout(left + 5_000),
+    });
     if (!res.ok) throw new Error(`GET ${base} answered ${res.status}`);
     const next = res.headers.get('x-consul-index') ?? index;
     const entries = (await res.json()) as HealthEntry[];

@@ -80,7 +80,11 @@ export interface GrpcApp {
  */
 export async function createGrpcApp(
   options: GracefulOptions | false,
-  { standalone = false, late = false, grpcPort: chosenPort }: { standalone?: boolean; late?: boolean; grpcPort?: number } = {},
+  {
+    standalone = false,
+    late = false,
+    grpcPort: chosenPort,
+  }: { standalone?: boolean; late?: boolean; grpcPort?: number } = {},
 ): Promise<GrpcApp> {
   const grpcPort = chosenPort ?? (await freePort());
   const graceful = options === false ? [] : [GracefulModule.forRoot(options)];
@@ -108,7 +112,10 @@ export async function createGrpcApp(
   return { app, grpcPort, db: app.get(FakeDbPool) };
 }
 
-type Unary<Req, Res> = (request: Req, callback: (error: grpc.ServiceError | null, response?: Res) => void) => grpc.ClientUnaryCall;
+type Unary<Req, Res> = (
+  request: Req,
+  callback: (error: grpc.ServiceError | null, response?: Res) => void,
+) => grpc.ClientUnaryCall;
 type ServerStream<Req, Res> = (request: Req) => grpc.ClientReadableStream<Res>;
 
 export type ServingStatusName = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
@@ -128,7 +135,9 @@ const definition = protoLoader.loadSync([join(PROTO_DIR, 'orders.proto'), join(P
   enums: String,
 });
 const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-  orders: { Orders: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => OrdersClient };
+  orders: {
+    Orders: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => OrdersClient;
+  };
   grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClient } } };
 };
 
@@ -140,7 +149,9 @@ export function grpcClient(target: string, channelOptions: grpc.ChannelOptions =
     orders,
     health,
     get: (request: OrderRequest): Promise<Order> =>
-      new Promise((resolve, reject) => orders.Get(request, (error, reply) => (error ? reject(error) : resolve(reply!)))),
+      new Promise((resolve, reject) =>
+        orders.Get(request, (error, reply) => (error ? reject(error) : resolve(reply!))),
+      ),
     stream: (request: OrderRequest): Promise<Order[]> =>
       new Promise((resolve, reject) => {
         const received: Order[] = [];
@@ -150,7 +161,9 @@ export function grpcClient(target: string, channelOptions: grpc.ChannelOptions =
         call.on('end', () => resolve(received));
       }),
     check: (service = ''): Promise<ServingStatusName> =>
-      new Promise((resolve, reject) => health.Check({ service }, (error, reply) => (error ? reject(error) : resolve(reply!.status)))),
+      new Promise((resolve, reject) =>
+        health.Check({ service }, (error, reply) => (error ? reject(error) : resolve(reply!.status))),
+      ),
     close: () => {
       orders.close();
       health.close();

@@ -22,7 +22,12 @@ export function h2get(session: ClientHttp2Session, path: string): Promise<Reply>
     let failure: Error | undefined;
     stream.on('error', (error: Error) => (failure = error));
     stream.on('close', () =>
-      reject(Object.assign(new Error(`stream closed with code ${stream.rstCode} and no response`), { code: stream.rstCode, cause: failure })),
+      reject(
+        Object.assign(new Error(`stream closed with code ${stream.rstCode} and no response`), {
+          code: stream.rstCode,
+          cause: failure,
+        }),
+      ),
     );
   });
 }

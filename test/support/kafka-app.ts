@@ -1,6 +1,14 @@
 import { Controller, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, KafkaContext, MessagePattern, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import {
+  Ctx,
+  EventPattern,
+  KafkaContext,
+  MessagePattern,
+  Payload,
+  Transport,
+  type MicroserviceOptions,
+} from '@nestjs/microservices';
 import { GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { FakeDbPool } from './fake-db';
 
@@ -37,7 +45,9 @@ export interface KafkaJob {
  * and then a query on a pool closed in onModuleDestroy. Prints `EVENT entered-job <id> <pid>
  * <partition>`, then `EVENT finished-job <id> <pid>` or `EVENT failed-job <id> <pid> <error>`.
  */
-export async function createKafkaApp(config: KafkaAppConfig): Promise<{ app: INestApplicationContext; db: FakeDbPool }> {
+export async function createKafkaApp(
+  config: KafkaAppConfig,
+): Promise<{ app: INestApplicationContext; db: FakeDbPool }> {
   const { topic } = config;
 
   // No GracefulInterceptor: the Kafka participant tracks each message at the transport.
@@ -68,7 +78,8 @@ export async function createKafkaApp(config: KafkaAppConfig): Promise<{ app: INe
     }
   }
 
-  const graceful = config.mode === 'plain' ? [] : [GracefulModule.forRoot({ advertiseHost: '127.0.0.1', ...config.options })];
+  const graceful =
+    config.mode === 'plain' ? [] : [GracefulModule.forRoot({ advertiseHost: '127.0.0.1', ...config.options })];
   @Module({ imports: graceful, controllers: [KafkaConsumer], providers: [FakeDbPool] })
   class KafkaAppModule {}
 

@@ -55,10 +55,11 @@ export function keepAliveLoad(port: number, path: string, clients: number, maxMs
     return result;
   });
   return {
-    answered: (n) => new Promise((resolve) => {
-      waiters.push({ n, resolve });
-      wake();
-    }),
+    answered: (n) =>
+      new Promise((resolve) => {
+        waiters.push({ n, resolve });
+        wake();
+      }),
     finished,
   };
 }
@@ -70,7 +71,9 @@ function once(port: number, path: string, agent: Agent): Promise<string> {
       res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : `status ${res.statusCode}`));
       res.on('error', (e) => resolve(`response error ${e.message}`));
     });
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : `request error ${e.code ?? e.message}`));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve(e.code === 'ECONNREFUSED' ? 'refused' : `request error ${e.code ?? e.message}`),
+    );
     req.end();
   });
 }

@@ -11,7 +11,10 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 function limitMs(): number {
   const limit = Number(process.env.TOOL_BUILD_TIMEOUT_MS ?? DEFAULT_LIMIT_MS);
   if (!Number.isInteger(limit) || limit <= 0) {
-    throw new Error(`TOOL_BUILD_TIMEOUT_MS is ${process.env.TOOL_BUILD_TIMEOUT_MS}; it must be a whole number of milliseconds above 0`);
+    throw new Error(
+      `TOOL_BUILD_TIMEOUT_MS is ${process.env.TOOL_BUILD_TIMEOUT_MS}; it must be a whole number of milliseconds ` +
+        `above 0`,
+    );
   }
   return limit;
 }
@@ -27,7 +30,11 @@ export function runToolScript(script: string, label: string): Promise<string> {
   const limit = limitMs();
   const started = performance.now();
   // Its own process group, so the limit can end the script and the build under it.
-  const child = spawn('bash', [join(ROOT, 'scripts', script)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('bash', [join(ROOT, 'scripts', script)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let working = false;
   let compiled = 0;
@@ -49,7 +56,11 @@ export function runToolScript(script: string, label: string): Promise<string> {
     }
   });
   const progress = setInterval(() => {
-    if (working) log(`still at it after ${seconds(performance.now() - started)}${compiled > 0 ? `: ${compiled} Go packages compiled so far` : ''}`);
+    if (working)
+      log(
+        `still at it after ` +
+          `${seconds(performance.now() - started)}${compiled > 0 ? `: ${compiled} Go packages compiled so far` : ''}`,
+      );
   }, PROGRESS_EVERY_MS);
   return new Promise<string>((resolvePath, reject) => {
     const timer = setTimeout(() => {
@@ -58,7 +69,12 @@ export function runToolScript(script: string, label: string): Promise<string> {
       } catch {
         // already gone
       }
-      reject(new Error(`scripts/${script} did not finish within ${seconds(limit)} (TOOL_BUILD_TIMEOUT_MS); raise the limit. Last output:\n${tail.join('\n')}`));
+      reject(
+        new Error(
+          `scripts/${script} did not finish within ${seconds(limit)} (TOOL_BUILD_TIMEOUT_MS); raise the limit. Last ` +
+            `output:\n${tail.join('\n')}`,
+        ),
+      );
     }, limit);
     child.once('error', (error) => reject(new Error(`cannot run scripts/${script}: ${error.message}`)));
     child.once('close', (code) => {

@@ -15,12 +15,18 @@ export function mqttPeers(suite: { readonly broker: Broker }) {
     return client;
   };
   return {
-    /** Publishes `job` events as Nest's MQTT transport expects them, each acknowledged by the broker (QoS 1) or written (QoS 0). */
+    /**
+     * Publishes `job` events as Nest's MQTT transport expects them, each acknowledged by the broker (QoS 1) or written
+     * (QoS 0).
+     */
     async publish(jobs: Job[], qos: 0 | 1): Promise<void> {
       const client = await connect();
       for (const job of jobs) await client.publishAsync('job', JSON.stringify({ pattern: 'job', data: job }), { qos });
     },
-    /** Another member of the consumers' shared subscription to `job` (a stand-in for another instance): the ids it got, in order. */
+    /**
+     * Another member of the consumers' shared subscription to `job` (a stand-in for another instance): the ids it got,
+     * in order.
+     */
     async otherMember(): Promise<number[]> {
       const client = await connect();
       const got: number[] = [];

@@ -33,7 +33,9 @@ export function rawConnect(port: number): Promise<RawConnection> {
       for (const waiter of [...waiters]) waiter();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
-    const ended = new Promise<RawEnd>((done) => socket.once('close', () => done(error === undefined ? { data } : { data, error })));
+    const ended = new Promise<RawEnd>((done) =>
+      socket.once('close', () => done(error === undefined ? { data } : { data, error })),
+    );
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve({

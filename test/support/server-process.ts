@@ -76,12 +76,16 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(p
 
 /** Spawns a server process that dies with this process (see SETPRIV) and is killed by PID at exit. */
 export function spawnServer(command: string, args: string[], options: SpawnOptions): ChildProcess {
-  const child = SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args], options) : spawn(command, args, options);
+  const child = SETPRIV
+    ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args], options)
+    : spawn(command, args, options);
   killOnExit(child);
   return child;
 }
 
-/** Kills `child` (by PID) if the test process exits first: a run that dies mid-way must not leave servers holding ports. */
+/**
+ * Kills `child` (by PID) if the test process exits first: a run that dies mid-way must not leave servers holding ports.
+ */
 function killOnExit(child: ChildProcess): void {
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -161,7 +165,9 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
   );
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
-    child.once('error', (error) => reject(new Error(`cannot run ${options.command} (${options.name}): ${error.message}`)));
+    child.once('error', (error) =>
+      reject(new Error(`cannot run ${options.command} (${options.name}): ${error.message}`)),
+    );
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const stop = async () => {
@@ -178,8 +184,10 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
     for (;;) {
       if (options.ready?.test(text)) break;
       if (options.readyPort !== undefined && (await tryConnect(options.readyPort)) === 'connected') break;
-      if (!alive()) throw new Error(`${options.name} exited (code ${child.exitCode}) before it was ready:\n${text.slice(-3_000)}`);
-      if (performance.now() > deadline) throw new Error(`${options.name} was not ready within ${timeoutMs} ms:\n${text.slice(-3_000)}`);
+      if (!alive())
+        throw new Error(`${options.name} exited (code ${child.exitCode}) before it was ready:\n${text.slice(-3_000)}`);
+      if (performance.now() > deadline)
+        throw new Error(`${options.name} was not ready within ${timeoutMs} ms:\n${text.slice(-3_000)}`);
       // Woken by its output or exit; the port has no event to wait for, so it is polled.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 50);

@@ -25,7 +25,11 @@ class OrdersGateway {
  * An app with one Socket.IO gateway (IoAdapter on the app's HTTP server), and with `ownPort`
  * a second one on that port (Socket.IO makes its HTTP server), not yet listening.
  */
-export async function createSocketIoApp(platform: Platform, options: GracefulOptions, ownPort?: number): Promise<INestApplication> {
+export async function createSocketIoApp(
+  platform: Platform,
+  options: GracefulOptions,
+  ownPort?: number,
+): Promise<INestApplication> {
   const gateways: Array<typeof OrdersGateway> = [OrdersGateway];
   if (ownPort !== undefined) {
     // GracefulInterceptor is inherited: applied again, it would count each handler twice.
@@ -53,7 +57,11 @@ export interface SocketIoClient {
 
 /** A socket.io client that reconnects as a real one would, but not before the test ends. */
 export function connectClient(port: number, transport: Transport): Promise<SocketIoClient> {
-  const socket = io(`http://127.0.0.1:${port}`, { transports: [transport], reconnectionDelay: 60_000, reconnectionDelayMax: 60_000 });
+  const socket = io(`http://127.0.0.1:${port}`, {
+    transports: [transport],
+    reconnectionDelay: 60_000,
+    reconnectionDelayMax: 60_000,
+  });
   const events: string[] = [];
   const disconnected = new Promise<string>((resolve) =>
     socket.once('disconnect', (reason) => {

@@ -27,7 +27,12 @@ export interface SpawnedProcess extends Omit<SpawnedApp, 'port'> {
 export async function spawnProcess(
   command: string,
   args: string[],
-  { cwd, env = {}, ready, readyTimeoutMs = 60_000 }: { cwd: string; env?: Record<string, string>; ready: RegExp; readyTimeoutMs?: number },
+  {
+    cwd,
+    env = {},
+    ready,
+    readyTimeoutMs = 60_000,
+  }: { cwd: string; env?: Record<string, string>; ready: RegExp; readyTimeoutMs?: number },
 ): Promise<SpawnedProcess> {
   const proc = spawn(command, args, {
     cwd,
@@ -97,7 +102,11 @@ export async function spawnApp(
   env: Record<string, string>,
   { nodeBinary = process.execPath, root = ROOT }: { nodeBinary?: string; root?: string } = {},
 ): Promise<SpawnedApp> {
-  const app = await spawnProcess(nodeBinary, [join(root, 'build', script)], { cwd: root, env, ready: /^LISTENING \d+/ });
+  const app = await spawnProcess(nodeBinary, [join(root, 'build', script)], {
+    cwd: root,
+    env,
+    ready: /^LISTENING \d+/,
+  });
   return { ...app, port: Number(app.readyLine.split(' ')[1]) };
 }
 

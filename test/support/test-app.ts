@@ -1,4 +1,15 @@
-import { Controller, Get, Injectable, Module, Query, UseGuards, type CanActivate, type DynamicModule, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Query,
+  UseGuards,
+  type CanActivate,
+  type DynamicModule,
+  type INestApplication,
+  type ModuleMetadata,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -54,7 +65,9 @@ class SlowController {
     return new Promise(() => undefined);
   }
 
-  /** Held until the test opens the pool's gate, then tracks a follow-up job of `then` ms that queries too, and answers. */
+  /**
+   * Held until the test opens the pool's gate, then tracks a follow-up job of `then` ms that queries too, and answers.
+   */
   @Get('chained')
   async chained(@Query('then') then = '300'): Promise<string> {
     await this.db.gatedQuery();

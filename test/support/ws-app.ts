@@ -3,7 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { MessageBody, SubscribeMessage, WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
+import {
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+} from '@nestjs/websockets';
 import { finalize, interval, map, type Observable } from 'rxjs';
 import { GracefulInterceptor, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { FakeDbPool } from './fake-db';
@@ -13,7 +19,10 @@ import type { Platform } from './test-app';
 export interface WsGatewayPorts {
   /** A gateway on its own port (`@WebSocketGateway(port)`: ws makes the HTTP server). */
   ownPort?: number;
-  /** A gateway on its own port with a path (`@WebSocketGateway(port, { path: '/events' })`: Nest's WsAdapter makes the HTTP server). */
+  /**
+   * A gateway on its own port with a path (`@WebSocketGateway(port, { path: '/events' })`: Nest's WsAdapter makes the
+   * HTTP server).
+   */
   pathPort?: number;
 }
 
@@ -46,7 +55,9 @@ class EventsHandlers implements OnGatewayConnection, OnGatewayDisconnect {
     console.log(`EVENT disconnected ${this.port}`);
   }
 
-  /** Waits `ms` (negative: until SIGUSR2 opens the pool's gate), then queries the pool: fails if it was closed under it. */
+  /**
+   * Waits `ms` (negative: until SIGUSR2 opens the pool's gate), then queries the pool: fails if it was closed under it.
+   */
   @SubscribeMessage('slow')
   async slow(@MessageBody() body: { ms?: number } | undefined): Promise<{ event: string; data: { row: string } }> {
     return { event: 'slow', data: { row: await this.db.slowQuery(body?.ms ?? -1) } };
@@ -72,7 +83,11 @@ class MainGateway extends EventsHandlers {
 }
 
 /** An app whose WsAdapter gateways serve on its own HTTP server and on `ports`, not yet listening. */
-export async function createWsApp(platform: Platform, options: GracefulOptions, ports: WsGatewayPorts = {}): Promise<INestApplication> {
+export async function createWsApp(
+  platform: Platform,
+  options: GracefulOptions,
+  ports: WsGatewayPorts = {},
+): Promise<INestApplication> {
   const gateways: Array<new (db: FakeDbPool) => EventsHandlers> = [MainGateway];
   if (ports.ownPort !== undefined) {
     const port = ports.ownPort;

@@ -5,7 +5,9 @@ export interface WsClient {
   ws: WebSocket;
   /** Replies (parsed), in arrival order. */
   messages: unknown[];
-  /** Every event in arrival order (`message <event>`, `close <code>`), to tell whether a reply came before the close. */
+  /**
+   * Every event in arrival order (`message <event>`, `close <code>`), to tell whether a reply came before the close.
+   */
   events: string[];
   closed: Promise<{ code: number; reason: string }>;
 }

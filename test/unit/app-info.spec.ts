@@ -17,7 +17,9 @@ const v6 = (address: string, port = 3000): AddressInfo => ({ address, port, fami
 describe('endpointFor()', () => {
   it.each(['0.0.0.0', '::', '::0', ''])('asks the detector for the wildcard address %j', (address) => {
     const detect = vi.fn(() => '10.1.2.3');
-    expect(endpointFor('http', { ...v4(address), family: address.includes(':') ? 'IPv6' : 'IPv4' }, undefined, detect)).toEqual({
+    expect(
+      endpointFor('http', { ...v4(address), family: address.includes(':') ? 'IPv6' : 'IPv4' }, undefined, detect),
+    ).toEqual({
       url: 'http://10.1.2.3:3000',
       warning: undefined,
     });
@@ -72,7 +74,10 @@ describe('detectHost()', () => {
 });
 
 describe('buildAppInfo()', () => {
-  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   it('makes an id of host, pid and a random hex suffix, unique per call', () => {
@@ -94,7 +99,10 @@ describe('buildAppInfo()', () => {
   it('takes id, name, version, metadata and endpoints from the options, as copies', () => {
     const metadata = { zone: 'eu-1' };
     const endpoints = ['http://10.0.0.5:3000'];
-    const info = buildAppInfo(validateOptions({ id: 'orders-7', name: 'orders', version: '2.3.4', metadata, endpoints }), quiet);
+    const info = buildAppInfo(
+      validateOptions({ id: 'orders-7', name: 'orders', version: '2.3.4', metadata, endpoints }),
+      quiet,
+    );
     expect(info).toEqual({ id: 'orders-7', name: 'orders', version: '2.3.4', metadata, endpoints });
     expect(info.metadata).not.toBe(metadata);
     expect(info.endpoints).not.toBe(endpoints);
@@ -119,7 +127,10 @@ function tree(files: Record<string, unknown>): string {
 
 describe('findAppPackage()', () => {
   it('reads the package.json above the entry script, not the one of the current directory', () => {
-    const root = tree({ 'app/package.json': { name: 'orders', version: '1.2.3' }, 'elsewhere/package.json': { name: 'wrong' } });
+    const root = tree({
+      'app/package.json': { name: 'orders', version: '1.2.3' },
+      'elsewhere/package.json': { name: 'wrong' },
+    });
     expect(findAppPackage(join(root, 'app/dist/main.js'), join(root, 'elsewhere'))).toEqual({
       path: join(root, 'app/package.json'),
       name: 'orders',
@@ -128,21 +139,31 @@ describe('findAppPackage()', () => {
   });
 
   it('passes over a package.json with neither name nor version, such as a {"type":"module"} marker in dist/', () => {
-    const root = tree({ 'app/package.json': { name: 'orders', version: '1.0.0' }, 'app/dist/package.json': { type: 'module' } });
+    const root = tree({
+      'app/package.json': { name: 'orders', version: '1.0.0' },
+      'app/dist/package.json': { type: 'module' },
+    });
     expect(findAppPackage(join(root, 'app/dist/main.js'), root).path).toBe(join(root, 'app/package.json'));
   });
 
   it('takes the current directory when the entry script is inside node_modules (a test runner) or absent', () => {
-    const root = tree({ 'app/package.json': { name: 'orders' }, 'app/node_modules/vitest/package.json': { name: 'vitest' } });
+    const root = tree({
+      'app/package.json': { name: 'orders' },
+      'app/node_modules/vitest/package.json': { name: 'vitest' },
+    });
     expect(findAppPackage(join(root, 'app/node_modules/vitest/vitest.mjs'), join(root, 'app')).name).toBe('orders');
     expect(findAppPackage(undefined, join(root, 'app')).name).toBe('orders');
   });
 
-  it('returns the file without name and version when they are missing, blank or not strings, and nothing for unreadable JSON', () => {
-    const root = tree({ 'a/package.json': { name: ' ', version: 3, private: true }, 'b/package.json': '{ not json' });
-    expect(findAppPackage(undefined, join(root, 'a'))).toEqual({ path: join(root, 'a/package.json') });
-    expect(findAppPackage(undefined, join(root, 'b'))).toEqual({});
-  });
+  it(
+    'returns the file without name and version when they are missing, blank or not strings, and nothing for ' +
+      'unreadable JSON',
+    () => {
+      const root = tree({ 'a/package.json': { name: ' ', version: 3, private: true }, 'b/package.json': '{ not json' });
+      expect(findAppPackage(undefined, join(root, 'a'))).toEqual({ path: join(root, 'a/package.json') });
+      expect(findAppPackage(undefined, join(root, 'b'))).toEqual({});
+    },
+  );
 });
 
 describe('dnsSafeName()', () => {
@@ -164,7 +185,11 @@ describe('serviceIdentity()', () => {
   const pkg = { path: '/srv/app/package.json', name: 'orders', version: '1.2.3' };
 
   it('prefers the options, and says nothing about them when they are DNS-safe', () => {
-    expect(serviceIdentity({ name: 'billing', version: '9.0.0', hasRegistry: true }, pkg)).toEqual({ name: 'billing', version: '9.0.0', notes: [] });
+    expect(serviceIdentity({ name: 'billing', version: '9.0.0', hasRegistry: true }, pkg)).toEqual({
+      name: 'billing',
+      version: '9.0.0',
+      notes: [],
+    });
   });
 
   it('takes package.json and says which file', () => {
@@ -182,26 +207,37 @@ describe('serviceIdentity()', () => {
       {
         level: 'log',
         message:
-          'service name "acme-orders-api", made DNS-safe from "@acme/orders-api" in package.json (/srv/app/package.json): DNS names allow only letters, digits and dashes. Set the "name" option to choose another.',
+          'service name "acme-orders-api", made DNS-safe from "@acme/orders-api" in package.json ' +
+          '(/srv/app/package.json): DNS names allow only letters, digits and dashes. Set the "name" option to choose ' +
+          'another.',
       },
     ]);
   });
 
   it('keeps a DNS-unsafe name the options give, and warns when a registry will use it', () => {
     expect(serviceIdentity({ name: 'orders_api', version: '1', hasRegistry: true }, {}).notes).toEqual([
-      { level: 'warn', message: 'the service name "orders_api" is not a DNS label: Consul\'s DNS interface cannot resolve it. Use letters, digits and dashes, such as "orders-api".' },
+      {
+        level: 'warn',
+        message:
+          'the service name "orders_api" is not a DNS label: Consul\'s DNS interface cannot resolve it. Use letters, ' +
+          'digits and dashes, such as "orders-api".',
+      },
     ]);
     expect(serviceIdentity({ name: 'orders_api', version: '1', hasRegistry: false }, {}).notes).toEqual([]);
   });
 
   it('warns, naming the file, when package.json has no name', () => {
-    const { name, version, notes } = serviceIdentity({ hasRegistry: true }, { path: '/srv/app/package.json', version: '2.0.0' });
+    const { name, version, notes } = serviceIdentity(
+      { hasRegistry: true },
+      { path: '/srv/app/package.json', version: '2.0.0' },
+    );
     expect({ name, version }).toEqual({ name: 'nest-app', version: '2.0.0' });
     expect(notes).toEqual([
       {
         level: 'warn',
         message:
-          'package.json (/srv/app/package.json) gives no name: running as "nest-app" version "2.0.0". Set the "name" option, or add name to the app\'s package.json.',
+          'package.json (/srv/app/package.json) gives no name: running as "nest-app" version "2.0.0". Set the "name" ' +
+          "option, or add name to the app's package.json.",
       },
     ]);
   });
@@ -210,7 +246,9 @@ describe('serviceIdentity()', () => {
     const { name, version, notes } = serviceIdentity({ hasRegistry: false }, {});
     expect({ name, version }).toEqual({ name: 'nest-app', version: '0.0.0' });
     expect(notes[0].level).toBe('warn');
-    expect(notes[0].message).toContain('no package.json (none above the entry script nor in the current directory) gives no name and no version');
+    expect(notes[0].message).toContain(
+      'no package.json (none above the entry script nor in the current directory) gives no name and no version',
+    );
     expect(notes[0].message).toContain('Set the "name" and "version" options');
   });
 });

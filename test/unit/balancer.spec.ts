@@ -58,7 +58,12 @@ describe('retry rules', () => {
 
   it('a reset or close before the response head (GOAWAY included) is retried only when idempotent', () => {
     const goaway = { code: 'UND_ERR_SOCKET', message: 'HTTP/2: "GOAWAY" frame received with code 0' };
-    for (const err of [{ code: 'ECONNRESET' }, { code: 'UND_ERR_SOCKET', message: 'other side closed' }, goaway, { code: 'EPIPE' }]) {
+    for (const err of [
+      { code: 'ECONNRESET' },
+      { code: 'UND_ERR_SOCKET', message: 'other side closed' },
+      goaway,
+      { code: 'EPIPE' },
+    ]) {
       expect(failureKind(err)).toBe('no-response');
       expect(mayRetry('no-response', true)).toBe(true);
       expect(mayRetry('no-response', false)).toBe(false);
@@ -73,12 +78,16 @@ describe('retry rules', () => {
   });
 
   it('reads the code of an error from another realm (instanceof Error is false there) and of a cause', () => {
-    const foreign = runInNewContext('Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })') as unknown;
+    const foreign = runInNewContext(
+      'Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })',
+    ) as unknown;
     expect(foreign instanceof Error).toBe(false);
     expect(failureKind(foreign)).toBe('not-sent');
     expect(failureKind({ message: 'fetch failed', cause: { code: 'ECONNRESET' } })).toBe('no-response');
     expect(describeFailure(foreign)).toBe('connection refused (ECONNREFUSED)');
-    expect(describeFailure({ code: 'UND_ERR_SOCKET', message: 'other side closed' })).toBe('other side closed (UND_ERR_SOCKET)');
+    expect(describeFailure({ code: 'UND_ERR_SOCKET', message: 'other side closed' })).toBe(
+      'other side closed (UND_ERR_SOCKET)',
+    );
   });
 
   it('GET, HEAD, OPTIONS, TRACE, PUT and DELETE are idempotent; POST and PATCH are not', () => {

@@ -80,10 +80,14 @@ describe('bounded()', () => {
     const cancel = new AbortController();
     cancel.abort('too late');
     let aborted: boolean | undefined;
-    const r = await bounded(1_000, (signal) => {
-      aborted = signal.aborted;
-      return 1;
-    }, cancel.signal);
+    const r = await bounded(
+      1_000,
+      (signal) => {
+        aborted = signal.aborted;
+        return 1;
+      },
+      cancel.signal,
+    );
     expect(aborted).toBe(true);
     expect(r.ok).toBe(true);
   });

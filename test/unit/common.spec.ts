@@ -34,22 +34,29 @@ describe('describeValue()', () => {
 
 describe('formatOptionProblem()', () => {
   it('names the option, the value, what is allowed and the fix', () => {
-    expect(formatOptionProblem({ option: 'stopTimeout', value: -1, allowed: 'at least 0', fix: 'Give 0 to skip the drain' })).toBe(
-      'option "stopTimeout" is -1; it must be at least 0. Give 0 to skip the drain',
-    );
+    expect(
+      formatOptionProblem({ option: 'stopTimeout', value: -1, allowed: 'at least 0', fix: 'Give 0 to skip the drain' }),
+    ).toBe('option "stopTimeout" is -1; it must be at least 0. Give 0 to skip the drain');
   });
 
   it('names where the option is given, or the environment variable it came from', () => {
-    expect(formatOptionProblem({ option: 'key', where: 'GracefulHealthModule.forRoot()', value: '', allowed: 'a non-empty string' })).toBe(
-      'option "key" of GracefulHealthModule.forRoot() is ""; it must be a non-empty string',
-    );
+    expect(
+      formatOptionProblem({
+        option: 'key',
+        where: 'GracefulHealthModule.forRoot()',
+        value: '',
+        allowed: 'a non-empty string',
+      }),
+    ).toBe('option "key" of GracefulHealthModule.forRoot() is ""; it must be a non-empty string');
     expect(formatOptionProblem({ option: 'CONSUL_HTTP_ADDR', env: true, value: 'x y', allowed: 'host:port' })).toBe(
       'the environment variable CONSUL_HTTP_ADDR is "x y"; it must be host:port',
     );
   });
 
   it('shows only the kind of a secret', () => {
-    expect(formatOptionProblem({ option: 'consul.token', value: 'sekrit', secret: true, allowed: 'x' })).toBe('option "consul.token" is a string; it must be x');
+    expect(formatOptionProblem({ option: 'consul.token', value: 'sekrit', secret: true, allowed: 'x' })).toBe(
+      'option "consul.token" is a string; it must be x',
+    );
   });
 });
 
@@ -57,25 +64,32 @@ describe('unknownOptionProblem()', () => {
   const known = ['stopTimeout', 'shutdownDelay', 'signals'];
 
   it('suggests the option within two edits, or one the unknown name begins', () => {
-    expect(unknownOptionProblem('stopTimout', known)).toBe('unknown option "stopTimout"; did you mean "stopTimeout"? the options are: stopTimeout, shutdownDelay, signals');
+    expect(unknownOptionProblem('stopTimout', known)).toBe(
+      'unknown option "stopTimout"; did you mean "stopTimeout"? the options are: stopTimeout, shutdownDelay, signals',
+    );
     expect(unknownOptionProblem('ShutDownDelay', known)).toContain('did you mean "shutdownDelay"?');
     expect(unknownOptionProblem('signal', known)).toContain('did you mean "signals"?');
   });
 
   it('suggests nothing when nothing is close', () => {
-    expect(unknownOptionProblem('timeout', known)).toBe('unknown option "timeout"; the options are: stopTimeout, shutdownDelay, signals');
+    expect(unknownOptionProblem('timeout', known)).toBe(
+      'unknown option "timeout"; the options are: stopTimeout, shutdownDelay, signals',
+    );
   });
 
   it('keeps the path of a nested option and names its parent', () => {
     expect(unknownOptionProblem('consul.check.intervall', ['type', 'interval'], 'X')).toBe(
-      'unknown option "consul.check.intervall" of X; did you mean "consul.check.interval"? the options of "consul.check" are: type, interval',
+      'unknown option "consul.check.intervall" of X; did you mean "consul.check.interval"? the options of ' +
+        '"consul.check" are: type, interval',
     );
   });
 });
 
 describe('formatProblemList()', () => {
   it('puts every problem on its own line under the heading', () => {
-    expect(formatProblemList('nestjs-graceful: invalid options', ['a', 'b'])).toBe('nestjs-graceful: invalid options:\n  - a\n  - b');
+    expect(formatProblemList('nestjs-graceful: invalid options', ['a', 'b'])).toBe(
+      'nestjs-graceful: invalid options:\n  - a\n  - b',
+    );
   });
 });
 

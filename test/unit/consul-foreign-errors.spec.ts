@@ -28,7 +28,13 @@ describe('errors from another realm (Jest runs tests in a vm sandbox)', () => {
 
   it('leave a call that resolves with a plain answer a success', async () => {
     const body = { 'web-1': { ID: 'web-1' } };
-    expect(await abortableCall(new AbortController().signal, () => Promise.resolve(body))).toEqual({ ok: true, value: body });
-    expect(await abortableCall(new AbortController().signal, () => Promise.resolve(undefined))).toEqual({ ok: true, value: undefined });
+    expect(await abortableCall(new AbortController().signal, () => Promise.resolve(body))).toEqual({
+      ok: true,
+      value: body,
+    });
+    expect(await abortableCall(new AbortController().signal, () => Promise.resolve(undefined))).toEqual({
+      ok: true,
+      value: undefined,
+    });
   });
 });

@@ -3,7 +3,13 @@ import { ConsulDiscoveryError } from '../../src/registry/consul/consul-errors';
 import { ConsulWatch, type HealthAnswer } from '../../src/registry/consul/consul-watch';
 import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 
-const instance = (id: string): ServiceInstance => ({ id, name: 'orders', version: '1', metadata: {}, endpoints: [`http://10.0.0.1:${id}`] });
+const instance = (id: string): ServiceInstance => ({
+  id,
+  name: 'orders',
+  version: '1',
+  metadata: {},
+  endpoints: [`http://10.0.0.1:${id}`],
+});
 
 /** A query the test answers by hand: each call waits for `answer()` or `fail()`. */
 function scriptedQuery() {
@@ -27,15 +33,28 @@ function scriptedQuery() {
   };
 }
 
-const unreachable = () => new ConsulDiscoveryError('the Consul agent at http://127.0.0.1:1 refused the connection (ECONNREFUSED)', 'orders', { code: 'ECONNREFUSED' });
-const forbidden = () => new ConsulDiscoveryError('Consul refused the watch (403 Forbidden)', 'orders', { statusCode: 403 });
+const unreachable = () =>
+  new ConsulDiscoveryError('the Consul agent at http://127.0.0.1:1 refused the connection (ECONNREFUSED)', 'orders', {
+    code: 'ECONNREFUSED',
+  });
+const forbidden = () =>
+  new ConsulDiscoveryError('Consul refused the watch (403 Forbidden)', 'orders', { statusCode: 403 });
 
 const watches: ConsulWatch[] = [];
 
 /** A watch over `script`, stopped after the test. */
 function watchWith(script: ReturnType<typeof scriptedQuery>) {
-  const logger = { warn: vi.fn<(m: string) => void>(), error: vi.fn<(m: string) => void>(), log: vi.fn<(m: string) => void>() };
-  const watch = new ConsulWatch('orders', script.query, { retryDelay: 100, retryMaxDelay: 400, logger, agent: 'http://127.0.0.1:1' });
+  const logger = {
+    warn: vi.fn<(m: string) => void>(),
+    error: vi.fn<(m: string) => void>(),
+    log: vi.fn<(m: string) => void>(),
+  };
+  const watch = new ConsulWatch('orders', script.query, {
+    retryDelay: 100,
+    retryMaxDelay: 400,
+    logger,
+    agent: 'http://127.0.0.1:1',
+  });
   watches.push(watch);
   return { watch, logger };
 }
@@ -46,21 +65,24 @@ describe('ConsulWatch', () => {
     vi.useRealTimers();
   });
 
-  it('first answers at once (index 0), then parks on the answer\'s index; only a different list resolves next()', async () => {
-    const script = scriptedQuery();
-    const { watch } = watchWith(script);
-    const first = watch.next();
-    await script.answer(7, 'a', 'b');
-    expect((await first).map((i) => i.id)).toEqual(['a', 'b']);
+  it(
+    'first answers at once (index 0), then parks on the ' + "answer's index; only a different list resolves next()",
+    async () => {
+      const script = scriptedQuery();
+      const { watch } = watchWith(script);
+      const first = watch.next();
+      await script.answer(7, 'a', 'b');
+      expect((await first).map((i) => i.id)).toEqual(['a', 'b']);
 
-    let second: ServiceInstance[] | undefined;
-    const pending = watch.next().then((list) => (second = list));
-    await script.answer(9, 'b', 'a'); // the same set in another order: no change
-    await script.answer(12, 'b');
-    await pending;
-    expect(second!.map((i) => i.id)).toEqual(['b']);
-    expect(script.calls.slice(0, 4)).toEqual([0, 7, 9, 12]);
-  });
+      let second: ServiceInstance[] | undefined;
+      const pending = watch.next().then((list) => (second = list));
+      await script.answer(9, 'b', 'a'); // the same set in another order: no change
+      await script.answer(12, 'b');
+      await pending;
+      expect(second!.map((i) => i.id)).toEqual(['b']);
+      expect(script.calls.slice(0, 4)).toEqual([0, 7, 9, 12]);
+    },
+  );
 
   it('never parks on an index below 1', async () => {
     const script = scriptedQuery();
@@ -71,52 +93,67 @@ describe('ConsulWatch', () => {
     await vi.waitFor(() => expect(script.calls).toEqual([0, 1]));
   });
 
-  it('keeps the last list while the agent is unreachable, says it is stale, backs off 100, 200, 400, 400 ms, and starts again from index 0', async () => {
-    vi.useFakeTimers();
-    const script = scriptedQuery();
-    const { watch, logger } = watchWith(script);
-    const first = watch.next();
-    await script.answer(40, 'a');
-    await first;
-    let next: ServiceInstance[] | 'rejected' | undefined;
-    const pending = watch.next().then((l) => (next = l), () => (next = 'rejected'));
+  it(
+    'keeps the last list while the agent is unreachable, says it is stale, backs off 100, 200, 400, 400 ms, and ' +
+      'starts again from index 0',
+    async () => {
+      vi.useFakeTimers();
+      const script = scriptedQuery();
+      const { watch, logger } = watchWith(script);
+      const first = watch.next();
+      await script.answer(40, 'a');
+      await first;
+      let next: ServiceInstance[] | 'rejected' | undefined;
+      const pending = watch.next().then(
+        (l) => (next = l),
+        () => (next = 'rejected'),
+      );
 
-    for (const delay of [100, 200, 400, 400]) {
-      await script.fail(unreachable());
-      const queried = script.calls.length;
-      await vi.advanceTimersByTimeAsync(delay - 1);
-      expect(script.calls.length).toBe(queried);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(script.calls.length).toBe(queried + 1);
-    }
-    expect(next).toBeUndefined();
-    expect(watch.stale).toEqual(expect.any(Number));
-    expect(logger.warn.mock.calls.at(-1)![0]).toMatch(
-      /^the list of "orders" \(1 instances\) is stale for \d+ ms: kept while the Consul agent at http:\/\/127\.0\.0\.1:1 cannot be reached: .*ECONNREFUSED.*; retrying in 400 ms$/,
-    );
-    expect(script.calls.slice(1)).toEqual([40, 0, 0, 0, 0]);
+      for (const delay of [100, 200, 400, 400]) {
+        await script.fail(unreachable());
+        const queried = script.calls.length;
+        await vi.advanceTimersByTimeAsync(delay - 1);
+        expect(script.calls.length).toBe(queried);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(script.calls.length).toBe(queried + 1);
+      }
+      expect(next).toBeUndefined();
+      expect(watch.stale).toEqual(expect.any(Number));
+      expect(logger.warn.mock.calls.at(-1)![0]).toMatch(
+        /^the list of "orders" \(1 instances\) is stale for \d+ ms: .*:1 .*ECONNREFUSED.*; retrying in 400 ms$/,
+      );
+      expect(script.calls.slice(1)).toEqual([40, 0, 0, 0, 0]);
 
-    await script.answer(3, 'a', 'c');
-    await pending;
-    expect((next as ServiceInstance[]).map((i) => i.id)).toEqual(['a', 'c']);
-    expect(watch.stale).toBeUndefined();
-    expect(logger.log).toHaveBeenCalledWith(expect.stringMatching(/^Consul answers the watch of "orders" again after \d+ ms$/));
-  });
+      await script.answer(3, 'a', 'c');
+      await pending;
+      expect((next as ServiceInstance[]).map((i) => i.id)).toEqual(['a', 'c']);
+      expect(watch.stale).toBeUndefined();
+      expect(logger.log).toHaveBeenCalledWith(
+        expect.stringMatching(/^Consul answers the watch of "orders" again after \d+ ms$/),
+      );
+    },
+  );
 
-  it('a refusal rejects next() loudly (error log) and the watch goes on: the next call resolves once Consul answers', async () => {
-    vi.useFakeTimers();
-    const script = scriptedQuery();
-    const { watch, logger } = watchWith(script);
-    const first = watch.next();
-    await script.fail(forbidden());
-    await expect(first).rejects.toThrow('Consul refused the watch (403 Forbidden)');
-    expect(logger.error).toHaveBeenCalledWith('the watch of "orders" was refused: Consul refused the watch (403 Forbidden); retrying in 100 ms');
+  it(
+    'a refusal rejects next() loudly (error log) and the watch ' +
+      'goes on: the next call resolves once Consul answers',
+    async () => {
+      vi.useFakeTimers();
+      const script = scriptedQuery();
+      const { watch, logger } = watchWith(script);
+      const first = watch.next();
+      await script.fail(forbidden());
+      await expect(first).rejects.toThrow('Consul refused the watch (403 Forbidden)');
+      expect(logger.error).toHaveBeenCalledWith(
+        'the watch of "orders" was refused: Consul refused the watch (403 Forbidden); retrying in 100 ms',
+      );
 
-    const second = watch.next();
-    await vi.advanceTimersByTimeAsync(100);
-    await script.answer(5, 'a');
-    expect((await second).map((i) => i.id)).toEqual(['a']);
-  });
+      const second = watch.next();
+      await vi.advanceTimersByTimeAsync(100);
+      await script.answer(5, 'a');
+      expect((await second).map((i) => i.id)).toEqual(['a']);
+    },
+  );
 
   it('with no list yet, an unreachable agent rejects next() (nothing to keep) and is retried', async () => {
     vi.useFakeTimers();
@@ -125,7 +162,9 @@ describe('ConsulWatch', () => {
     const first = watch.next();
     await script.fail(unreachable());
     await expect(first).rejects.toThrow(/ECONNREFUSED/);
-    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^no list of "orders" yet \(attempt 1\): .*retrying in 100 ms$/));
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^no list of "orders" yet \(attempt 1\): .*retrying in 100 ms$/),
+    );
     await vi.advanceTimersByTimeAsync(100);
     expect(script.calls).toEqual([0, 0]);
   });

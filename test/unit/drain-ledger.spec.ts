@@ -177,19 +177,23 @@ describe('DrainLedger', () => {
     expect(ledger.drained).toBe(0);
   });
 
-  it('endAborted() before the stop began is the app\'s business: ended, and not kept (nothing grows while the app runs)', () => {
-    const ledger = new DrainLedger();
-    const earlier = unit('gave up before the stop');
-    ledger.add(earlier);
-    expect(ledger.endAborted(earlier)).toBe(true);
-    expect(ledger.size).toBe(0);
-    expect(ledger.aborted).toEqual([]);
-    ledger.notify('draining', 'SIGTERM');
-    const during = unit('gave up during the delay');
-    ledger.add(during);
-    ledger.endAborted(during);
-    expect(ledger.aborted.map((u) => u.name)).toEqual(['gave up during the delay']);
-  });
+  it(
+    "endAborted() before the stop began is the app's business: " +
+      'ended, and not kept (nothing grows while the app runs)',
+    () => {
+      const ledger = new DrainLedger();
+      const earlier = unit('gave up before the stop');
+      ledger.add(earlier);
+      expect(ledger.endAborted(earlier)).toBe(true);
+      expect(ledger.size).toBe(0);
+      expect(ledger.aborted).toEqual([]);
+      ledger.notify('draining', 'SIGTERM');
+      const during = unit('gave up during the delay');
+      ledger.add(during);
+      ledger.endAborted(during);
+      expect(ledger.aborted.map((u) => u.name)).toEqual(['gave up during the delay']);
+    },
+  );
 
   it('seal() and cut() end the intake: refuse() lists what came after as aborted', () => {
     const ledger = new DrainLedger();

@@ -10,19 +10,35 @@ function wsServer(options: { port?: number; noServer?: boolean; path?: string },
 /** A Nest app as far as it is read: its HTTP server, its gateways' servers, its WsAdapter's registries. */
 function appWith(servers: unknown[], { main = createServer(), adapter = {} as object } = {}) {
   const hosts = new Map(servers.map((server, i) => [`host${i}`, { server }]));
-  return { getHttpServer: () => main, socketModule: { socketsContainer: { getAll: () => hosts } }, config: { getIoAdapter: () => adapter } };
+  return {
+    getHttpServer: () => main,
+    socketModule: { socketsContainer: { getAll: () => hosts } },
+    config: { getIoAdapter: () => adapter },
+  };
 }
 
 describe('gatewayServers', () => {
-  it("finds the HTTP server ws made for a gateway's own port, and the WsAdapter's for a port with paths, once each", () => {
-    const own = createServer();
-    const forPaths = createServer();
-    const [a, b] = [wsServer({ noServer: true, path: '/a' }), wsServer({ noServer: true, path: '/b' })];
-    const onMain = wsServer({ noServer: true, path: '/' });
-    const adapter = { httpServersRegistry: new Map<number, Server>([[0, createServer()], [9002, forPaths]]), wsServersRegistry: new Map([[0, [onMain]], [9002, [a, b]]]) };
-    const app = appWith([wsServer({ port: 9001 }, own), a, b, onMain], { adapter });
-    expect(gatewayServers(app)).toEqual([own, forPaths]);
-  });
+  it(
+    "finds the HTTP server ws made for a gateway's own port, " + "and the WsAdapter's for a port with paths, once each",
+    () => {
+      const own = createServer();
+      const forPaths = createServer();
+      const [a, b] = [wsServer({ noServer: true, path: '/a' }), wsServer({ noServer: true, path: '/b' })];
+      const onMain = wsServer({ noServer: true, path: '/' });
+      const adapter = {
+        httpServersRegistry: new Map<number, Server>([
+          [0, createServer()],
+          [9002, forPaths],
+        ]),
+        wsServersRegistry: new Map([
+          [0, [onMain]],
+          [9002, [a, b]],
+        ]),
+      };
+      const app = appWith([wsServer({ port: 9001 }, own), a, b, onMain], { adapter });
+      expect(gatewayServers(app)).toEqual([own, forPaths]);
+    },
+  );
 
   it("finds the HTTP server Socket.IO made for its own port, not the app's own", () => {
     const main = createServer();

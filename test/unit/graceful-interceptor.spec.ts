@@ -11,7 +11,11 @@ class OrdersController {
 }
 
 /** Just what the interceptor reads of an ExecutionContext. */
-const contextOf = (type: string, handler: (...args: unknown[]) => unknown = OrdersController.prototype.create, client: object = {}): ExecutionContext =>
+const contextOf = (
+  type: string,
+  handler: (...args: unknown[]) => unknown = OrdersController.prototype.create,
+  client: object = {},
+): ExecutionContext =>
   ({
     getType: () => type,
     getClass: () => OrdersController,
@@ -83,18 +87,21 @@ describe('GracefulInterceptor', () => {
     expect(work.size).toBe(0);
   });
 
-  it.each(['rpc', 'ws'] as const)('tracks a %s handler as that kind, named Class.handler, until it completes', (type) => {
-    const { work, interceptor } = setup();
-    const source = new Subject<unknown>();
-    const { seen } = record(interceptor.intercept(contextOf(type), handlerOf(source)));
-    expect(work.size).toBe(1);
-    expect(work.pending()).toEqual([{ kind: type, name: 'OrdersController.create', ageMs: expect.any(Number) }]);
-    source.next({ ok: true });
-    expect(work.size).toBe(1);
-    source.complete();
-    expect(work.size).toBe(0);
-    expect(seen).toEqual({ values: [{ ok: true }], completed: true, error: undefined });
-  });
+  it.each(['rpc', 'ws'] as const)(
+    'tracks a %s handler as that kind, named Class.handler, until it completes',
+    (type) => {
+      const { work, interceptor } = setup();
+      const source = new Subject<unknown>();
+      const { seen } = record(interceptor.intercept(contextOf(type), handlerOf(source)));
+      expect(work.size).toBe(1);
+      expect(work.pending()).toEqual([{ kind: type, name: 'OrdersController.create', ageMs: expect.any(Number) }]);
+      source.next({ ok: true });
+      expect(work.size).toBe(1);
+      source.complete();
+      expect(work.size).toBe(0);
+      expect(seen).toEqual({ values: [{ ok: true }], completed: true, error: undefined });
+    },
+  );
 
   it('tracks other context types as streams', () => {
     const { work, interceptor } = setup();
@@ -144,20 +151,23 @@ describe('GracefulInterceptor', () => {
     expect(seen.values).toEqual([1]);
   });
 
-  it('ends the unit of a Promise that resolves to a stream after its client left, never starting the stream', async () => {
-    const { work, interceptor } = setup();
-    const stream = new Subject<number>();
-    const lookup = deferred<Observable<number>>();
-    const handler = () => lookup.promise;
-    const { subscription } = record(interceptor.intercept(contextOf('ws', handler), nestCall(handler)));
-    await settle();
-    subscription.unsubscribe();
-    expect(work.size).toBe(1);
-    lookup.resolve(stream);
-    await settle();
-    expect(work.size).toBe(0);
-    expect(stream.observed).toBe(false);
-  });
+  it(
+    'ends the unit of a Promise that resolves to a stream ' + 'after its client left, never starting the stream',
+    async () => {
+      const { work, interceptor } = setup();
+      const stream = new Subject<number>();
+      const lookup = deferred<Observable<number>>();
+      const handler = () => lookup.promise;
+      const { subscription } = record(interceptor.intercept(contextOf('ws', handler), nestCall(handler)));
+      await settle();
+      subscription.unsubscribe();
+      expect(work.size).toBe(1);
+      lookup.resolve(stream);
+      await settle();
+      expect(work.size).toBe(0);
+      expect(stream.observed).toBe(false);
+    },
+  );
 
   it('ends the unit of a value or a finite stream with its result', async () => {
     const { work, interceptor } = setup();

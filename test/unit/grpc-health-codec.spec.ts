@@ -14,10 +14,13 @@ const Request = root.lookupType('grpc.health.v1.HealthCheckRequest');
 const Response = root.lookupType('grpc.health.v1.HealthCheckResponse');
 
 describe('the hand-encoded grpc.health.v1 messages agree with protobufjs and health.proto', () => {
-  it.each(['', 'orders.Orders', 'ünïcode.Sérvice', 'x'.repeat(300)])('decodes a HealthCheckRequest for %j', (service) => {
-    const bytes = Buffer.from(Request.encode(Request.create({ service })).finish());
-    expect(decodeHealthCheckRequest(bytes)).toEqual({ service });
-  });
+  it.each(['', 'orders.Orders', 'ünïcode.Sérvice', 'x'.repeat(300)])(
+    'decodes a HealthCheckRequest for %j',
+    (service) => {
+      const bytes = Buffer.from(Request.encode(Request.create({ service })).finish());
+      expect(decodeHealthCheckRequest(bytes)).toEqual({ service });
+    },
+  );
 
   it('skips fields it does not know, of every wire type', () => {
     const writer = protobuf.Writer.create();
@@ -37,15 +40,16 @@ describe('the hand-encoded grpc.health.v1 messages agree with protobufjs and hea
   it.each([ServingStatus.UNKNOWN, ServingStatus.SERVING, ServingStatus.NOT_SERVING, ServingStatus.SERVICE_UNKNOWN])(
     'encodes a HealthCheckResponse with status %i',
     (status) => {
-      expect(Response.toObject(Response.decode(encodeHealthCheckResponse({ status })), { defaults: true })).toEqual({ status });
+      expect(Response.toObject(Response.decode(encodeHealthCheckResponse({ status })), { defaults: true })).toEqual({
+        status,
+      });
     },
   );
 
   it('has the paths and streaming kinds proto-loader gives health.proto', () => {
-    const loaded = loadSync(join(__dirname, '..', 'fixtures', 'grpc', 'health.proto'))['grpc.health.v1.Health'] as Record<
-      string,
-      { path: string; requestStream: boolean; responseStream: boolean }
-    >;
+    const loaded = loadSync(join(__dirname, '..', 'fixtures', 'grpc', 'health.proto'))[
+      'grpc.health.v1.Health'
+    ] as Record<string, { path: string; requestStream: boolean; responseStream: boolean }>;
     for (const name of ['Check', 'Watch'] as const) {
       const { path, requestStream, responseStream } = HEALTH_SERVICE_DEFINITION[name];
       expect({ path, requestStream, responseStream }).toEqual({

@@ -14,23 +14,51 @@ import { TerminusShutdownWait } from '../../src/health/terminus-shutdown-wait';
 
 describe('GracefulHealthModule.forRoot() options', () => {
   it('defaults to the controller at health/ready and health/live, key lifecycle', () => {
-    expect(validateHealthOptions(undefined)).toEqual({ controller: { readyPath: 'health/ready', livePath: 'health/live' }, key: 'lifecycle' });
+    expect(validateHealthOptions(undefined)).toEqual({
+      controller: { readyPath: 'health/ready', livePath: 'health/live' },
+      key: 'lifecycle',
+    });
     expect(validateHealthOptions({ controller: true })).toEqual(validateHealthOptions({}));
   });
 
   it('takes paths, one or both, and false for no controller', () => {
-    expect(validateHealthOptions({ controller: { readyPath: '/readyz' } }).controller).toEqual({ readyPath: '/readyz', livePath: 'health/live' });
+    expect(validateHealthOptions({ controller: { readyPath: '/readyz' } }).controller).toEqual({
+      readyPath: '/readyz',
+      livePath: 'health/live',
+    });
     expect(validateHealthOptions({ controller: false, key: 'app' })).toEqual({ controller: false, key: 'app' });
   });
 
   it.each([
-    [{ controller: 'yes' }, 'option "controller" of GracefulHealthModule.forRoot() is "yes"; it must be true, false or { readyPath?, livePath? }'],
-    [{ controller: { readyPath: 'ready now' } }, 'option "controller.readyPath" of GracefulHealthModule.forRoot() is "ready now"; it must be a URL path such as "health/ready"'],
-    [{ controller: { livePath: 42 } }, 'option "controller.livePath" of GracefulHealthModule.forRoot() is 42; it must be a URL path'],
-    [{ controller: { readyPath: '/h', livePath: 'h/' } }, 'option "controller.livePath" of GracefulHealthModule.forRoot() is "h/"; it must be another path than controller.readyPath ("/h")'],
-    [{ controller: { ready: 'x' } }, 'unknown option "controller.ready" of GracefulHealthModule.forRoot(); did you mean "controller.readyPath"? the options of "controller" are: readyPath, livePath'],
+    [
+      { controller: 'yes' },
+      'option "controller" of GracefulHealthModule.forRoot() is "yes"; it must be true, false or { readyPath?, ' +
+        'livePath? }',
+    ],
+    [
+      { controller: { readyPath: 'ready now' } },
+      'option "controller.readyPath" of GracefulHealthModule.forRoot() is "ready now"; it must be a URL path such as ' +
+        '"health/ready"',
+    ],
+    [
+      { controller: { livePath: 42 } },
+      'option "controller.livePath" of GracefulHealthModule.forRoot() is 42; it must be a URL path',
+    ],
+    [
+      { controller: { readyPath: '/h', livePath: 'h/' } },
+      'option "controller.livePath" of GracefulHealthModule.forRoot() is "h/"; it must be another path than ' +
+        'controller.readyPath ("/h")',
+    ],
+    [
+      { controller: { ready: 'x' } },
+      'unknown option "controller.ready" of GracefulHealthModule.forRoot(); did you mean "controller.readyPath"? the ' +
+        'options of "controller" are: readyPath, livePath',
+    ],
     [{ key: '' }, 'option "key" of GracefulHealthModule.forRoot() is ""; it must be a non-empty string'],
-    [{ readyPath: 'x' }, 'unknown option "readyPath" of GracefulHealthModule.forRoot(); the options are: controller, key'],
+    [
+      { readyPath: 'x' },
+      'unknown option "readyPath" of GracefulHealthModule.forRoot(); the options are: controller, key',
+    ],
     ['fast', 'the options of GracefulHealthModule.forRoot() are "fast"; they must be an object'],
   ])('rejects %j naming the option, the value and what is allowed', (options, message) => {
     const { options: resolved, problems } = checkHealthOptions(options as never);
@@ -40,7 +68,11 @@ describe('GracefulHealthModule.forRoot() options', () => {
   });
 
   it('lists every problem at once', () => {
-    const { problems } = checkHealthOptions({ key: 1, controller: { readyPath: 'a b', livePath: 2 }, paths: {} } as never);
+    const { problems } = checkHealthOptions({
+      key: 1,
+      controller: { readyPath: 'a b', livePath: 2 },
+      paths: {},
+    } as never);
     expect(problems).toHaveLength(4);
   });
 
@@ -51,7 +83,8 @@ describe('GracefulHealthModule.forRoot() options', () => {
 });
 
 describe('TerminusShutdownWait', () => {
-  const resolved = (shutdownDelay: number) => ({ ...DEFAULT_OPTIONS, shutdownDelay }) as unknown as ResolvedGracefulOptions;
+  const resolved = (shutdownDelay: number) =>
+    ({ ...DEFAULT_OPTIONS, shutdownDelay }) as unknown as ResolvedGracefulOptions;
   const moduleRef = (found: unknown[] | Error) => ({
     get: vi.fn(() => {
       if (found instanceof Error) throw found;
@@ -73,7 +106,10 @@ describe('TerminusShutdownWait', () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const terminus = { gracefulShutdownTimeoutMs: 3_000 };
     const options = resolved(1_000);
-    new TerminusShutdownWait(moduleRef([terminus, { gracefulShutdownTimeoutMs: 0 }]) as never, options).onApplicationBootstrap();
+    new TerminusShutdownWait(
+      moduleRef([terminus, { gracefulShutdownTimeoutMs: 0 }]) as never,
+      options,
+    ).onApplicationBootstrap();
     expect(terminus.gracefulShutdownTimeoutMs).toBe(0);
     expect(options.shutdownDelay).toBe(3_000);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('raised shutdownDelay from 1000 to 3000 ms'));
@@ -94,7 +130,10 @@ describe('TerminusShutdownWait', () => {
   it('says so when Terminus options are frozen, and changes nothing', () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const options = resolved(0);
-    new TerminusShutdownWait(moduleRef([Object.freeze({ gracefulShutdownTimeoutMs: 500 })]) as never, options).onApplicationBootstrap();
+    new TerminusShutdownWait(
+      moduleRef([Object.freeze({ gracefulShutdownTimeoutMs: 500 })]) as never,
+      options,
+    ).onApplicationBootstrap();
     expect(options.shutdownDelay).toBe(0);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not be set to 0'));
     warn.mockRestore();

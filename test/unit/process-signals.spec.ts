@@ -18,7 +18,10 @@ interface FakeTarget extends SignalTarget {
   fail(error: unknown): void;
 }
 
-function target(name: string, overrides: Partial<Pick<SignalTarget, 'signals' | 'exit' | 'forceExitOnSecondSignal' | 'signalRepeatWindow'>> = {}): FakeTarget {
+function target(
+  name: string,
+  overrides: Partial<Pick<SignalTarget, 'signals' | 'exit' | 'forceExitOnSecondSignal' | 'signalRepeatWindow'>> = {},
+): FakeTarget {
   let settle: { resolve: (code: number) => void; reject: (error: unknown) => void } | undefined;
   const stopOnSignal = vi.fn(
     (_signal: NodeJS.Signals, _receivedAt: number) =>
@@ -174,21 +177,24 @@ describe('ProcessSignals', () => {
       expect(proc.exit).not.toHaveBeenCalled();
     });
 
-    it('with apps on different signals, stops only those listening, and exits once the last attached app is gone', async () => {
-      const a = target('a', { signals: ['SIGTERM'] });
-      const b = target('b', { signals: ['SIGUSR2'] });
-      signals.add(a);
-      signals.add(b);
-      proc.send('SIGTERM');
-      expect(b.stopOnSignal).not.toHaveBeenCalled();
-      a.finish(0);
-      await flush();
-      signals.remove(a, 0);
-      expect(proc.exit).not.toHaveBeenCalled();
-      // b is closed by its own code, not a signal: the exit a asked for happens now.
-      signals.remove(b, 0);
-      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
-    });
+    it(
+      'with apps on different signals, stops only those ' + 'listening, and exits once the last attached app is gone',
+      async () => {
+        const a = target('a', { signals: ['SIGTERM'] });
+        const b = target('b', { signals: ['SIGUSR2'] });
+        signals.add(a);
+        signals.add(b);
+        proc.send('SIGTERM');
+        expect(b.stopOnSignal).not.toHaveBeenCalled();
+        a.finish(0);
+        await flush();
+        signals.remove(a, 0);
+        expect(proc.exit).not.toHaveBeenCalled();
+        // b is closed by its own code, not a signal: the exit a asked for happens now.
+        signals.remove(b, 0);
+        expect(proc.exit).toHaveBeenCalledExactlyOnceWith(0);
+      },
+    );
 
     it("another app's first signal is its first, not a second signal of the process", () => {
       const a = target('a', { signals: ['SIGTERM'], exit: false });
@@ -218,34 +224,42 @@ describe('ProcessSignals', () => {
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
     });
 
-    it('an app with no signals whose stop its own code began holds the exit until it ends, and its exit code counts', async () => {
-      const a = target('a');
-      const quiet = target('quiet', { signals: [] });
-      const idle = target('idle', { signals: [] });
-      signals.add(a);
-      signals.add(quiet);
-      signals.add(idle);
-      proc.send('SIGTERM');
-      signals.began(quiet); // e.g. its app.close() called from the app's own SIGTERM handler
-      a.finish(0);
-      await flush();
-      expect(proc.exit).not.toHaveBeenCalled();
-      expect(log).toHaveBeenCalledWith(expect.stringContaining('not exiting yet: quiet still running or stopping'));
-      // idle was never stopped and listens to no signal: it is its owner's and holds nothing.
-      signals.remove(quiet, 1);
-      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
-    });
+    it(
+      'an app with no signals whose stop its own code began holds ' +
+        'the exit until it ends, and its exit code counts',
+      async () => {
+        const a = target('a');
+        const quiet = target('quiet', { signals: [] });
+        const idle = target('idle', { signals: [] });
+        signals.add(a);
+        signals.add(quiet);
+        signals.add(idle);
+        proc.send('SIGTERM');
+        signals.began(quiet); // e.g. its app.close() called from the app's own SIGTERM handler
+        a.finish(0);
+        await flush();
+        expect(proc.exit).not.toHaveBeenCalled();
+        expect(log).toHaveBeenCalledWith(expect.stringContaining('not exiting yet: quiet still running or stopping'));
+        // idle was never stopped and listens to no signal: it is its owner's and holds nothing.
+        signals.remove(quiet, 1);
+        expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+      },
+    );
 
-    it('exits with the code of a stop whose app was released before its stop settled (the lifecycle removes it first)', async () => {
-      const a = target('a');
-      signals.add(a);
-      proc.send('SIGTERM');
-      signals.remove(a, 1);
-      expect(proc.exit).not.toHaveBeenCalled();
-      a.finish(1);
-      await flush();
-      expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
-    });
+    it(
+      'exits with the code of a stop whose app was released before ' +
+        'its stop settled (the lifecycle removes it first)',
+      async () => {
+        const a = target('a');
+        signals.add(a);
+        proc.send('SIGTERM');
+        signals.remove(a, 1);
+        expect(proc.exit).not.toHaveBeenCalled();
+        a.finish(1);
+        await flush();
+        expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+      },
+    );
 
     it('giveUp() on a stop its own code began lets the exit happen, with code 1', async () => {
       const a = target('a');
@@ -281,7 +295,11 @@ describe('ProcessSignals', () => {
       proc.send('SIGINT');
       expect(a.stopOnSignal).toHaveBeenCalledTimes(1);
       expect(proc.exit).not.toHaveBeenCalled();
-      expect(log).toHaveBeenCalledWith(expect.stringContaining('SIGINT repeated 499 ms after the first (within signalRepeatWindow 500 ms): same stop of a'));
+      expect(log).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'SIGINT repeated 499 ms after the first (within signalRepeatWindow 500 ms): same stop of a',
+        ),
+      );
     });
 
     it('the window is fixed from the first signal, not sliding', () => {
@@ -295,7 +313,7 @@ describe('ProcessSignals', () => {
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
     });
 
-    it("each app judges by its own window", () => {
+    it('each app judges by its own window', () => {
       signals.add(target('a', { signalRepeatWindow: 100, forceExitOnSecondSignal: false }));
       signals.add(target('b', { signalRepeatWindow: 800 }));
       proc.send('SIGINT');
@@ -315,7 +333,9 @@ describe('ProcessSignals', () => {
       clock += 500;
       proc.send('SIGTERM');
       expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
-      expect(error).toHaveBeenCalledWith(expect.stringContaining('second stop signal SIGTERM to a, 500 ms after SIGTERM'));
+      expect(error).toHaveBeenCalledWith(
+        expect.stringContaining('second stop signal SIGTERM to a, 500 ms after SIGTERM'),
+      );
       expect(a.stopOnSignal).toHaveBeenCalledTimes(1);
     });
 
@@ -334,7 +354,9 @@ describe('ProcessSignals', () => {
       proc.send('SIGTERM');
       proc.send('SIGINT');
       expect(proc.exit).not.toHaveBeenCalled();
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('received while b is already stopping; the stop goes on'));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('received while b is already stopping; the stop goes on'),
+      );
     });
 
     it('does not exit when a target has forceExitOnSecondSignal:false', () => {

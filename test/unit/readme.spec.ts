@@ -27,12 +27,15 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('README', () => {
-  it.each(['express', 'fastify'])('shows the %s quick start exactly as sample-app/quick-start compiles it', (platform) => {
-    const source = readFileSync(join(root, `sample-app/quick-start/${platform}.ts`), 'utf8')
-      .replace("from '../../src/health'", "from 'nestjs-graceful/health'")
-      .replace("from '../../src'", "from 'nestjs-graceful'");
-    expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
-  });
+  it.each(['express', 'fastify'])(
+    'shows the %s quick start exactly as sample-app/quick-start compiles it',
+    (platform) => {
+      const source = readFileSync(join(root, `sample-app/quick-start/${platform}.ts`), 'utf8')
+        .replace("from '../../src/health'", "from 'nestjs-graceful/health'")
+        .replace("from '../../src'", "from 'nestjs-graceful'");
+      expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
+    },
+  );
 
   it('shows the discovery testing recipe exactly as test/e2e/discovery-recipe.e2e.spec.ts runs it', () => {
     const source = readFileSync(join(root, 'test/e2e/discovery-recipe.e2e.spec.ts'), 'utf8')
@@ -40,23 +43,35 @@ describe('README', () => {
       .replace("'../../src/discovery'", "'nestjs-graceful/discovery'")
       .replace("'../../src/testing'", "'nestjs-graceful/testing'")
       .replace("'../../src'", "'nestjs-graceful'")
-      .replace("import { CallerModule as AppModule } from '../../sample-app/caller/caller.module';", "import { AppModule } from '../src/app.module';");
+      .replace(
+        "import { CallerModule as AppModule } from '../../sample-app/caller/caller.module';",
+        "import { AppModule } from '../src/app.module';",
+      );
     expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
   });
 
   it('lists every option in its table, with the default DEFAULT_OPTIONS has', () => {
     for (const name of optionNames()) expect(readme).toMatch(new RegExp(`^\\| \`${name}\`|, \`${name}\``, 'm'));
     for (const [name, value] of Object.entries(DEFAULT_OPTIONS)) {
-      const shown = Array.isArray(value) ? `\`[${value.map((v) => `'${v}'`).join(', ')}]\`` : typeof value === 'object' ? '`{}`' : `\`${typeof value === 'string' ? `'${value}'` : value}\``;
+      const shown = Array.isArray(value)
+        ? `\`[${value.map((v) => `'${v}'`).join(', ')}]\``
+        : typeof value === 'object'
+          ? '`{}`'
+          : `\`${typeof value === 'string' ? `'${value}'` : value}\``;
       expect(readme).toContain(`| \`${name}\` | ${shown} |`);
     }
   });
 
   it('gives the two set-up commands, each installing what it needs, and .ci/run runs the same test command', () => {
     const block = /## Run the sample, run the tests[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = block.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+    const commands = block
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter(Boolean);
     expect(commands).toEqual(['npm run sample', 'npm test']);
-    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts.sample).toMatch(/^node scripts\/ensure-deps\.mjs\b/);
     expect(scripts.test).toMatch(/^node scripts\/ensure-deps\.mjs lib nest11 &&/);
     expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/^run_suite node22 22 npm test\b/m);
@@ -66,7 +81,10 @@ describe('README', () => {
     const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
     expect(links.filter((l) => !l.startsWith('https://') && !l.startsWith('#'))).toEqual([]);
     for (const link of links.filter((l) => l.startsWith(REPO_URL))) {
-      const path = link.slice(REPO_URL.length).replace(/^(blob|tree)\/main\//, '').replace(/#.*$/, '');
+      const path = link
+        .slice(REPO_URL.length)
+        .replace(/^(blob|tree)\/main\//, '')
+        .replace(/#.*$/, '');
       expect(existsSync(join(root, path)), link).toBe(true);
     }
   });

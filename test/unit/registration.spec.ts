@@ -4,7 +4,13 @@ import type { Registrar } from '../../src/registry/registrar.interface';
 import { Registration, type RegistrationOptions } from '../../src/registry/registration';
 import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 
-const instance: ServiceInstance = { id: 'svc-1', name: 'svc', version: '1.0.0', metadata: {}, endpoints: ['http://10.0.0.5:3000'] };
+const instance: ServiceInstance = {
+  id: 'svc-1',
+  name: 'svc',
+  version: '1.0.0',
+  metadata: {},
+  endpoints: ['http://10.0.0.5:3000'],
+};
 const options: RegistrationOptions = { registrarTimeout: 1_000, registerRetryDelay: 100, registerRetryMaxDelay: 500 };
 
 const fakeLogger = () => ({ log: vi.fn(), warn: vi.fn(), error: vi.fn() });
@@ -33,7 +39,8 @@ describe('Registration', () => {
     vi.useRealTimers();
   });
 
-  const make = (registrar: Registrar | undefined, o: RegistrationOptions = options) => new Registration(registrar, o, logger as unknown as Logger);
+  const make = (registrar: Registrar | undefined, o: RegistrationOptions = options) =>
+    new Registration(registrar, o, logger as unknown as Logger);
 
   it('with no registrar: disabled, start and deregister do nothing', async () => {
     const r = make(undefined);
@@ -100,7 +107,9 @@ describe('Registration', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(r.status).toBe('failed');
     expect(r.error).toBe('registry down (1)');
-    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('registration attempt 1 failed after 0 ms: registry down (1); retrying in 100 ms'));
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('registration attempt 1 failed after 0 ms: registry down (1); retrying in 100 ms'),
+    );
 
     await vi.advanceTimersByTimeAsync(99);
     expect(calls).toBe(1);
@@ -123,7 +132,10 @@ describe('Registration', () => {
   it('bounds each attempt by registrarTimeout: a hanging register is aborted through its signal', async () => {
     const events: string[] = [];
     const signals: AbortSignal[] = [];
-    const registrar: Registrar = { register: vi.fn(hangingRegister(events, signals)), deregister: vi.fn(async () => undefined) };
+    const registrar: Registrar = {
+      register: vi.fn(hangingRegister(events, signals)),
+      deregister: vi.fn(async () => undefined),
+    };
     const r = make(registrar);
     r.start(instance, () => undefined);
     await vi.advanceTimersByTimeAsync(999);
@@ -135,8 +147,10 @@ describe('Registration', () => {
     expect(signals[0].aborted).toBe(true);
     expect(r.status).toBe('failed');
     expect(r.error).toBe(
-      "no answer from the registry within 1000 ms (registrarTimeout): check that this address is the registry's HTTP API and that it is healthy " +
-        '(a process that accepts connections but never answers, a firewall that drops packets or an overloaded agent look like this); ' +
+      "no answer from the registry within 1000 ms (registrarTimeout): check that this address is the registry's HTTP " +
+        'API and that it is healthy ' +
+        '(a process that accepts connections but never answers, a firewall that drops packets or an overloaded agent ' +
+        'look like this); ' +
         'raise registrarTimeout only if it is merely slow',
     );
 
@@ -148,7 +162,10 @@ describe('Registration', () => {
   });
 
   it('deregister stops the retry loop and deregisters', async () => {
-    const registrar = { register: vi.fn(async () => Promise.reject(new Error('down'))), deregister: vi.fn(async () => undefined) };
+    const registrar = {
+      register: vi.fn(async () => Promise.reject(new Error('down'))),
+      deregister: vi.fn(async () => undefined),
+    };
     const r = make(registrar);
     r.start(instance, () => undefined);
     await vi.advanceTimersByTimeAsync(0);
@@ -186,7 +203,10 @@ describe('Registration', () => {
   });
 
   it('deregisters after an attempt that even ignores its abort: it may still land', async () => {
-    const registrar: Registrar = { register: vi.fn(() => new Promise<void>(() => undefined)), deregister: vi.fn(async () => undefined) };
+    const registrar: Registrar = {
+      register: vi.fn(() => new Promise<void>(() => undefined)),
+      deregister: vi.fn(async () => undefined),
+    };
     const r = make(registrar);
     r.start(instance, () => undefined);
     await vi.advanceTimersByTimeAsync(10);
@@ -200,46 +220,93 @@ describe('Registration', () => {
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8500'), { code: 'ECONNREFUSED' }),
       'no registration attempt reached the registry (last: connect ECONNREFUSED 127.0.0.1:8500)',
     ],
-    ['the name did not resolve (in cause)', new Error('fetch failed', { cause: { code: 'ENOTFOUND' } }), 'no registration attempt reached the registry (last: fetch failed)'],
-    ['the registry answered 403', Object.assign(new Error('Forbidden'), { statusCode: 403 }), 'the registry refused every registration attempt that reached it (last: Forbidden)'],
-  ])('skips the deregistration, and says truly why, when every attempt failed before registering: %s', async (_, failure, why) => {
-    const registrar = { register: vi.fn(async () => Promise.reject(failure)), deregister: vi.fn(async () => undefined) };
-    const r = make(registrar);
-    r.start(instance, () => undefined);
-    await vi.advanceTimersByTimeAsync(100 + 200);
-    expect(registrar.register).toHaveBeenCalledTimes(3);
-    await r.deregister(instance, new AbortController().signal);
-    expect(registrar.deregister).not.toHaveBeenCalled();
-    expect(logger.log).toHaveBeenCalledWith(`deregistration skipped: ${why}, so nothing can be registered`);
-  });
+    [
+      'the name did not resolve (in cause)',
+      new Error('fetch failed', { cause: { code: 'ENOTFOUND' } }),
+      'no registration attempt reached the registry (last: fetch failed)',
+    ],
+    [
+      'the registry answered 403',
+      Object.assign(new Error('Forbidden'), { statusCode: 403 }),
+      'the registry refused every registration attempt that reached it (last: Forbidden)',
+    ],
+  ])(
+    'skips the deregistration, and says truly why, when every attempt failed before registering: %s',
+    async (_, failure, why) => {
+      const registrar = {
+        register: vi.fn(async () => Promise.reject(failure)),
+        deregister: vi.fn(async () => undefined),
+      };
+      const r = make(registrar);
+      r.start(instance, () => undefined);
+      await vi.advanceTimersByTimeAsync(100 + 200);
+      expect(registrar.register).toHaveBeenCalledTimes(3);
+      await r.deregister(instance, new AbortController().signal);
+      expect(registrar.deregister).not.toHaveBeenCalled();
+      expect(logger.log).toHaveBeenCalledWith(`deregistration skipped: ${why}, so nothing can be registered`);
+    },
+  );
 
-  it("names the registrar's target in a timed-out attempt, a skipped deregistration and a deregistration without answer", async () => {
-    const target = 'the Consul agent at http://127.0.0.1:8500';
-    const events: string[] = [];
-    const refusing = { target, register: vi.fn(async () => Promise.reject(Object.assign(new Error('403'), { statusCode: 403 }))), deregister: vi.fn(async () => undefined) };
-    const refused = make(refusing);
-    refused.start(instance, () => undefined);
-    await vi.advanceTimersByTimeAsync(0);
-    await refused.deregister(instance, new AbortController().signal);
-    expect(logger.log).toHaveBeenCalledWith(`deregistration skipped: ${target} refused every registration attempt that reached it (last: 403), so nothing can be registered`);
+  it(
+    "names the registrar's target in a timed-out attempt, a skipped deregistration and a deregistration without " +
+      'answer',
+    async () => {
+      const target = 'the Consul agent at http://127.0.0.1:8500';
+      const events: string[] = [];
+      const refusing = {
+        target,
+        register: vi.fn(async () => Promise.reject(Object.assign(new Error('403'), { statusCode: 403 }))),
+        deregister: vi.fn(async () => undefined),
+      };
+      const refused = make(refusing);
+      refused.start(instance, () => undefined);
+      await vi.advanceTimersByTimeAsync(0);
+      await refused.deregister(instance, new AbortController().signal);
+      expect(logger.log).toHaveBeenCalledWith(
+        `deregistration skipped: ${target} refused every ` +
+          `registration attempt that reached it (last: 403), so nothing ` +
+          `can be registered`,
+      );
 
-    const silent: Registrar = { target, register: vi.fn(hangingRegister(events, [])), deregister: vi.fn(hangingRegister(events, [])) };
-    const r = make(silent);
-    r.start(instance, () => undefined);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(r.error).toMatch(new RegExp(`^no answer from ${target} within 1000 ms \\(registrarTimeout\\)`));
-    const bound = new AbortController();
-    const deregistering = r.deregister(instance, bound.signal).catch((e: unknown) => e);
-    bound.abort(new Error('did not finish within 1000 ms'));
-    await deregistering;
-    expect(logger.warn).toHaveBeenCalledWith(
-      `no answer from ${target} to the deregistration (did not finish within 1000 ms): callers may keep finding the instance until its check turns critical (a TTL that lapses, or readiness answering 503)`,
-    );
-  });
+      const silent: Registrar = {
+        target,
+        register: vi.fn(hangingRegister(events, [])),
+        deregister: vi.fn(hangingRegister(events, [])),
+      };
+      const r = make(silent);
+      r.start(instance, () => undefined);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(r.error).toMatch(new RegExp(`^no answer from ${target} within 1000 ms \\(registrarTimeout\\)`));
+      const bound = new AbortController();
+      const deregistering = r.deregister(instance, bound.signal).catch((e: unknown) => e);
+      bound.abort(new Error('did not finish within 1000 ms'));
+      await deregistering;
+      expect(logger.warn).toHaveBeenCalledWith(
+        `no answer from ${target} to the deregistration (did not ` +
+          `finish within 1000 ms): callers may keep finding the ` +
+          `instance until its check turns critical (a TTL that lapses, or readiness answering 503)`,
+      );
+    },
+  );
 
   it.each([
-    ['one attempt timed out', (n: number) => (n === 1 ? new Promise<void>(() => undefined) : Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })))],
-    ['one attempt got a 500', (n: number) => Promise.reject(Object.assign(new Error(n === 1 ? 'boom' : 'refused'), n === 1 ? { statusCode: 500 } : { code: 'ECONNREFUSED' }))],
+    [
+      'one attempt timed out',
+      (n: number) =>
+        n === 1
+          ? new Promise<void>(() => undefined)
+          : Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
+    ],
+    [
+      'one attempt got a 500',
+      (n: number) =>
+        Promise.reject(
+          Object.assign(
+            new Error(n === 1 ? 'boom' : 'refused'),
+            n === 1 ? { statusCode: 500 } : { code: 'ECONNREFUSED' },
+          ),
+        ),
+    ],
   ])('deregisters when any attempt may have registered: %s', async (_, answer) => {
     let n = 0;
     const registrar = { register: vi.fn(() => answer(++n)), deregister: vi.fn(async () => undefined) };
@@ -251,26 +318,39 @@ describe('Registration', () => {
     expect(registrar.deregister).toHaveBeenCalledTimes(1);
   });
 
-  it('an attempt in flight when the stop begins counts as possibly registered, even if it then fails before sending', async () => {
-    let refuse!: () => void;
-    const registrar = {
-      register: vi.fn(() => new Promise<void>((_, reject) => (refuse = () => reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))))),
-      deregister: vi.fn(async () => undefined),
-    };
-    const r = make(registrar);
-    r.start(instance, () => undefined);
-    await vi.advanceTimersByTimeAsync(10);
-    const deregistered = r.deregister(instance, new AbortController().signal);
-    refuse();
-    await deregistered;
-    expect(registrar.deregister).toHaveBeenCalledTimes(1);
-  });
+  it(
+    'an attempt in flight when the stop begins counts as ' +
+      'possibly registered, even if it then fails before sending',
+    async () => {
+      let refuse!: () => void;
+      const registrar = {
+        register: vi.fn(
+          () =>
+            new Promise<void>(
+              (_, reject) => (refuse = () => reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))),
+            ),
+        ),
+        deregister: vi.fn(async () => undefined),
+      };
+      const r = make(registrar);
+      r.start(instance, () => undefined);
+      await vi.advanceTimersByTimeAsync(10);
+      const deregistered = r.deregister(instance, new AbortController().signal);
+      refuse();
+      await deregistered;
+      expect(registrar.deregister).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('close() stops retrying, aborts an attempt in flight and closes the registrar', async () => {
     const events: string[] = [];
     const signals: AbortSignal[] = [];
     const close = vi.fn(async () => undefined);
-    const registrar: Registrar = { register: vi.fn(hangingRegister(events, signals)), deregister: vi.fn(async () => undefined), close };
+    const registrar: Registrar = {
+      register: vi.fn(hangingRegister(events, signals)),
+      deregister: vi.fn(async () => undefined),
+      close,
+    };
     const r = make(registrar);
     r.start(instance, () => undefined);
     await vi.advanceTimersByTimeAsync(10);

@@ -75,7 +75,9 @@ function fakePools(behaviour: Record<string, Behaviour>) {
           case 'reset':
             return Promise.reject(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
           case 'hang':
-            return new Promise((_, reject) => (options.signal as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))));
+            return new Promise((_, reject) =>
+              (options.signal as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))),
+            );
           default:
             return Promise.resolve({ statusCode: 200, headers: {}, body: Readable.from([id]) });
         }
@@ -158,12 +160,15 @@ describe('ServiceClient', () => {
     const discovery = new FakeDiscovery();
     const pools = fakePools({ o1: 'refuse', o2: 'reset' });
     discovery.push('o1', 'o2');
-    const error = (await client(discovery, pools).request({ path: '/orders/7' }).catch((e: unknown) => e)) as ServiceRequestError;
+    const error = (await client(discovery, pools)
+      .request({ path: '/orders/7' })
+      .catch((e: unknown) => e)) as ServiceRequestError;
     expect(error.failure).toBe('no-instance');
     expect(error.attempts.map((a) => a.instanceId)).toEqual(['o1', 'o2']);
     expect(error.message).toBe(
       'GET /orders/7 to service "orders" failed: no other instance left to try; tried ' +
-        'o1 (http://127.0.0.1:3001): connection refused (ECONNREFUSED); o2 (http://127.0.0.1:3002): other side closed (UND_ERR_SOCKET)',
+        'o1 (http://127.0.0.1:3001): connection refused (ECONNREFUSED); o2 (http://127.0.0.1:3002): other side ' +
+        'closed (UND_ERR_SOCKET)',
     );
   });
 
@@ -171,92 +176,114 @@ describe('ServiceClient', () => {
     const discovery = new FakeDiscovery();
     const pools = fakePools({ o1: 'refuse', o2: 'refuse', o3: 'refuse' });
     discovery.push('o1', 'o2', 'o3');
-    const error = (await client(discovery, pools, { maxAttempts: 2 }).request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
+    const error = (await client(discovery, pools, { maxAttempts: 2 })
+      .request({ path: '/' })
+      .catch((e: unknown) => e)) as ServiceRequestError;
     expect(error.message).toContain('failed: 2 attempts (maxAttempts)');
     expect(pools.calls).toHaveLength(2);
   });
 
-  it('never picks an instance again once it leaves the watch while another passes; with fallbackWindow: 0 closes its pool at once', async () => {
-    const discovery = new FakeDiscovery();
-    const pools = fakePools({});
-    const orders = client(discovery, pools);
-    discovery.push('o1', 'o2');
-    await orders.request({ path: '/' });
-    discovery.push('o2');
-    await until(() => orders.instances.length === 1);
-    for (let i = 0; i < 4; i++) expect((await orders.request({ path: '/' })).instance.id).toBe('o2');
-    expect(pools.calls.filter((c) => c === 'GET o1').length).toBeLessThanOrEqual(1);
-
-    const other = new FakeDiscovery();
-    const now = fakePools({});
-    const strict = client(other, now, { fallbackWindow: 0 });
-    other.push('o1', 'o2');
-    await until(() => strict.instances.length === 2);
-    other.push('o2');
-    await until(() => now.closed.length === 1);
-    expect(now.closed).toEqual(['o1']);
-  });
-
-  describe('fallbackWindow: the last instance restarts', () => {
-    it('while none passes, a request goes to the instance that just left (it still serves its shutdownDelay)', async () => {
+  it(
+    'never picks an instance again once it leaves the watch while another passes; with fallbackWindow: 0 closes its ' +
+      'pool at once',
+    async () => {
       const discovery = new FakeDiscovery();
       const pools = fakePools({});
       const orders = client(discovery, pools);
-      discovery.push('o1');
-      await until(() => orders.instances.length === 1);
-      discovery.push();
-      await until(() => orders.instances.length === 0);
-      const response = await orders.request({ path: '/' });
-      expect(response.instance.id).toBe('o1');
-      expect(response.attempts).toBe(1);
-      expect(quiet.log).toHaveBeenCalledWith('"orders": 0 instances, removed o1 (http://127.0.0.1:3001); none passing: falling back to o1 for up to 5000 ms (fallbackWindow)');
-    });
-
-    it('once it refuses, requests wait for its successor and go there; the refused one is not tried again', async () => {
-      const discovery = new FakeDiscovery();
-      const pools = fakePools({ o1: 'refuse' });
-      const orders = client(discovery, pools);
-      discovery.push('o1');
-      await until(() => orders.instances.length === 1);
-      discovery.push();
-      await until(() => orders.instances.length === 0);
-      const first = orders.request({ path: '/a' });
-      await until(() => pools.calls.length === 1);
-      const second = orders.request({ path: '/b' });
+      discovery.push('o1', 'o2');
+      await orders.request({ path: '/' });
       discovery.push('o2');
-      const [a, b] = await Promise.all([first, second]);
-      expect([a.instance.id, a.attempts]).toEqual(['o2', 2]);
-      expect([b.instance.id, b.attempts]).toEqual(['o2', 1]);
-      expect(pools.calls).toEqual(['GET o1', 'GET o2', 'GET o2']);
-      expect(pools.closed).toEqual(['o1']);
-    });
+      await until(() => orders.instances.length === 1);
+      for (let i = 0; i < 4; i++) expect((await orders.request({ path: '/' })).instance.id).toBe('o2');
+      expect(pools.calls.filter((c) => c === 'GET o1').length).toBeLessThanOrEqual(1);
 
-    it('when no successor passes within the window, fails as none passing and closes the pool of the one that left', async () => {
-      vi.useFakeTimers();
-      const discovery = new FakeDiscovery();
-      const pools = fakePools({ o1: 'refuse' });
-      const orders = client(discovery, pools, { fallbackWindow: 1_000, timeout: 60_000 });
-      discovery.push('o1');
-      await vi.advanceTimersByTimeAsync(0);
-      discovery.push();
-      await vi.advanceTimersByTimeAsync(0);
-      let settled: unknown;
-      const pending = orders.request({ path: '/' }).catch((e: unknown) => (settled = e));
-      await vi.advanceTimersByTimeAsync(990);
-      expect(settled).toBeUndefined();
-      await vi.advanceTimersByTimeAsync(10);
-      await pending;
-      expect((settled as ServiceRequestError).failure).toBe('no-instance');
-      expect(pools.closed).toEqual(['o1']);
-      const late = (await orders.request({ path: '/' }).catch((e: unknown) => e)) as Error;
-      expect(late.message).toBe('GET / to service "orders" failed: no instance is passing its checks; no instance was tried');
-    });
+      const other = new FakeDiscovery();
+      const now = fakePools({});
+      const strict = client(other, now, { fallbackWindow: 0 });
+      other.push('o1', 'o2');
+      await until(() => strict.instances.length === 2);
+      other.push('o2');
+      await until(() => now.closed.length === 1);
+      expect(now.closed).toEqual(['o1']);
+    },
+  );
+
+  describe('fallbackWindow: the last instance restarts', () => {
+    it(
+      'while none passes, a request goes to the instance that ' + 'just left (it still serves its shutdownDelay)',
+      async () => {
+        const discovery = new FakeDiscovery();
+        const pools = fakePools({});
+        const orders = client(discovery, pools);
+        discovery.push('o1');
+        await until(() => orders.instances.length === 1);
+        discovery.push();
+        await until(() => orders.instances.length === 0);
+        const response = await orders.request({ path: '/' });
+        expect(response.instance.id).toBe('o1');
+        expect(response.attempts).toBe(1);
+        expect(quiet.log).toHaveBeenCalledWith(
+          '"orders": 0 instances, removed o1 (http://127.0.0.1:3001); none passing: falling back to o1 for up to ' +
+            '5000 ms (fallbackWindow)',
+        );
+      },
+    );
+
+    it(
+      'once it refuses, requests wait for its successor and ' + 'go there; the refused one is not tried again',
+      async () => {
+        const discovery = new FakeDiscovery();
+        const pools = fakePools({ o1: 'refuse' });
+        const orders = client(discovery, pools);
+        discovery.push('o1');
+        await until(() => orders.instances.length === 1);
+        discovery.push();
+        await until(() => orders.instances.length === 0);
+        const first = orders.request({ path: '/a' });
+        await until(() => pools.calls.length === 1);
+        const second = orders.request({ path: '/b' });
+        discovery.push('o2');
+        const [a, b] = await Promise.all([first, second]);
+        expect([a.instance.id, a.attempts]).toEqual(['o2', 2]);
+        expect([b.instance.id, b.attempts]).toEqual(['o2', 1]);
+        expect(pools.calls).toEqual(['GET o1', 'GET o2', 'GET o2']);
+        expect(pools.closed).toEqual(['o1']);
+      },
+    );
+
+    it(
+      'when no successor passes within the window, fails as none ' + 'passing and closes the pool of the one that left',
+      async () => {
+        vi.useFakeTimers();
+        const discovery = new FakeDiscovery();
+        const pools = fakePools({ o1: 'refuse' });
+        const orders = client(discovery, pools, { fallbackWindow: 1_000, timeout: 60_000 });
+        discovery.push('o1');
+        await vi.advanceTimersByTimeAsync(0);
+        discovery.push();
+        await vi.advanceTimersByTimeAsync(0);
+        let settled: unknown;
+        const pending = orders.request({ path: '/' }).catch((e: unknown) => (settled = e));
+        await vi.advanceTimersByTimeAsync(990);
+        expect(settled).toBeUndefined();
+        await vi.advanceTimersByTimeAsync(10);
+        await pending;
+        expect((settled as ServiceRequestError).failure).toBe('no-instance');
+        expect(pools.closed).toEqual(['o1']);
+        const late = (await orders.request({ path: '/' }).catch((e: unknown) => e)) as Error;
+        expect(late.message).toBe(
+          'GET / to service "orders" failed: no instance is passing its checks; no instance was tried',
+        );
+      },
+    );
 
     it('with no instance ever known to have left, fails at once as before', async () => {
       const discovery = new FakeDiscovery();
       const pools = fakePools({});
       discovery.push();
-      const error = (await client(discovery, pools).request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
+      const error = (await client(discovery, pools)
+        .request({ path: '/' })
+        .catch((e: unknown) => e)) as ServiceRequestError;
       expect(error.failure).toBe('no-instance');
       expect(pools.calls).toEqual([]);
     });
@@ -307,8 +334,12 @@ describe('ServiceClient', () => {
   it('with an empty list, says no instance is passing', async () => {
     const discovery = new FakeDiscovery();
     discovery.push();
-    const error = (await client(discovery, fakePools({})).request({ path: '/' }).catch((e: unknown) => e)) as Error;
-    expect(error.message).toBe('GET / to service "orders" failed: no instance is passing its checks; no instance was tried');
+    const error = (await client(discovery, fakePools({}))
+      .request({ path: '/' })
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      'GET / to service "orders" failed: no instance is passing its checks; no instance was tried',
+    );
   });
 
   it('times out at `timeout`, not before, naming the instance it waited on', async () => {
@@ -325,7 +356,8 @@ describe('ServiceClient', () => {
     await pending;
     expect((settled as ServiceRequestError).failure).toBe('timeout');
     expect((settled as Error).message).toBe(
-      'GET /slow to service "orders" failed: no response within 500 ms (timeout); tried o1 (http://127.0.0.1:3001): aborted',
+      'GET /slow to service "orders" failed: no response within 500 ms (timeout); tried o1 (http://127.0.0.1:3001): ' +
+        'aborted',
     );
   });
 

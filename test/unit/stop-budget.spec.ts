@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CLOSE_BOUND_MS, DISCONNECT_BOUND_MS, overGracePeriod, stopBounds, stopBudget, WATCHDOG_SLACK_MS } from '../../src/lifecycle/stop-budget';
+import {
+  CLOSE_BOUND_MS,
+  DISCONNECT_BOUND_MS,
+  overGracePeriod,
+  stopBounds,
+  stopBudget,
+  WATCHDOG_SLACK_MS,
+} from '../../src/lifecycle/stop-budget';
 import type { Registrar } from '../../src/registry/registrar.interface';
 import { validateOptions } from '../../src/validate-options';
 
@@ -10,10 +17,27 @@ describe('stopBounds() and stopBudget()', () => {
     const o = validateOptions({});
     const bounds = stopBounds(o);
     // One per phase, in the phase table's order (unready has none).
-    expect(Object.keys(bounds)).toEqual(['beforeStop', 'deregister', 'delay', 'close', 'drain', 'abort', 'disconnect', 'teardown', 'afterStop', 'release']);
+    expect(Object.keys(bounds)).toEqual([
+      'beforeStop',
+      'deregister',
+      'delay',
+      'close',
+      'drain',
+      'abort',
+      'disconnect',
+      'teardown',
+      'afterStop',
+      'release',
+    ]);
     expect([bounds.beforeStop, bounds.deregister, bounds.afterStop]).toEqual([0, undefined, 0]);
     expect(stopBudget(stopBounds(o))).toBe(
-      o.shutdownDelay + CLOSE_BOUND_MS + o.stopTimeout + o.abortGrace + DISCONNECT_BOUND_MS + o.teardownTimeout + o.registrarTimeout,
+      o.shutdownDelay +
+        CLOSE_BOUND_MS +
+        o.stopTimeout +
+        o.abortGrace +
+        DISCONNECT_BOUND_MS +
+        o.teardownTimeout +
+        o.registrarTimeout,
     );
   });
 
@@ -32,7 +56,9 @@ describe('stopBounds() and stopBudget()', () => {
       teardownTimeout: 5_000,
     });
     expect(stopBounds(o)).toMatchObject({ beforeStop: 2_000, deregister: 2_000, afterStop: 1_000, release: 2_000 });
-    expect(stopBudget(stopBounds(o))).toBe(3 * 1_000 + 2 * 2_000 + 3_000 + CLOSE_BOUND_MS + 4_000 + 100 + DISCONNECT_BOUND_MS + 5_000);
+    expect(stopBudget(stopBounds(o))).toBe(
+      3 * 1_000 + 2 * 2_000 + 3_000 + CLOSE_BOUND_MS + 4_000 + 100 + DISCONNECT_BOUND_MS + 5_000,
+    );
   });
 });
 
@@ -44,7 +70,8 @@ describe('overGracePeriod()', () => {
     // Exactly the grace period without the slack: the watchdog could still be cut.
     const tight = validateOptions({ gracePeriod: budget });
     expect(overGracePeriod(tight)).toBe(
-      `the stop's bounds add up to ${budget} ms (+ ${WATCHDOG_SLACK_MS} ms slack), more than gracePeriod (${budget} ms): ` +
+      `the stop's bounds add up to ${budget} ms (+ ${WATCHDOG_SLACK_MS} ms slack), more than gracePeriod (${budget} ` +
+        `ms): ` +
         'the orchestrator may kill the process first. Lower the bounds or raise its grace period.',
     );
   });

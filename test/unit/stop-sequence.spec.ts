@@ -54,14 +54,35 @@ describe('StopSequence', () => {
     vi.useRealTimers();
   });
 
-  const make = (steps: StopSteps, b: StopBounds = bounds) => new StopSequence(steps, () => b, 'svc', logger as unknown as Logger);
+  const make = (steps: StopSteps, b: StopBounds = bounds) =>
+    new StopSequence(steps, () => b, 'svc', logger as unknown as Logger);
 
   it('runs the phases in the order of the phase table and reports exit 0', async () => {
     const events: string[] = [];
     const report = await make(fakeSteps(events)).run('SIGTERM');
-    expect(events).toEqual(['unready:SIGTERM', 'beforeStop', 'deregister', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'afterStop', 'release']);
+    expect(events).toEqual([
+      'unready:SIGTERM',
+      'beforeStop',
+      'deregister',
+      'delay',
+      'close',
+      'drain',
+      'disconnect',
+      'teardown',
+      'afterStop',
+      'release',
+    ]);
     expect(report.phases.map((p) => p.phase)).toEqual([
-      'unready', 'beforeStop', 'deregister', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'afterStop', 'release',
+      'unready',
+      'beforeStop',
+      'deregister',
+      'delay',
+      'close',
+      'drain',
+      'disconnect',
+      'teardown',
+      'afterStop',
+      'release',
     ]);
     expect(report).toMatchObject({ app: 'svc', reason: 'SIGTERM', exitCode: 0, drained: 3, aborted: [] });
     expect(logger.log).toHaveBeenLastCalledWith(expect.stringMatching(/^stop report \{"app":"svc"/));
@@ -69,8 +90,19 @@ describe('StopSequence', () => {
 
   it('leaves out hook phases without hooks and the deregistration without a registry', async () => {
     const events: string[] = [];
-    const report = await make(fakeSteps(events, { beforeStop: undefined, afterStop: undefined }), { ...bounds, deregister: undefined }).run('x');
-    expect(report.phases.map((p) => p.phase)).toEqual(['unready', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'release']);
+    const report = await make(fakeSteps(events, { beforeStop: undefined, afterStop: undefined }), {
+      ...bounds,
+      deregister: undefined,
+    }).run('x');
+    expect(report.phases.map((p) => p.phase)).toEqual([
+      'unready',
+      'delay',
+      'close',
+      'drain',
+      'disconnect',
+      'teardown',
+      'release',
+    ]);
   });
 
   it('a throwing step is recorded and never skips the later phases', async () => {
@@ -88,7 +120,18 @@ describe('StopSequence', () => {
       afterStop: boom('afterStop'),
     });
     const report = await make(steps).run('SIGTERM');
-    expect(events).toEqual(['unready:SIGTERM', 'beforeStop', 'deregister', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'afterStop', 'release']);
+    expect(events).toEqual([
+      'unready:SIGTERM',
+      'beforeStop',
+      'deregister',
+      'delay',
+      'close',
+      'drain',
+      'disconnect',
+      'teardown',
+      'afterStop',
+      'release',
+    ]);
     expect(report.exitCode).toBe(1);
     expect(report.phases.filter((p) => !p.ok).map((p) => [p.phase, p.error])).toEqual([
       ['beforeStop', 'beforeStop exploded'],
@@ -106,7 +149,11 @@ describe('StopSequence', () => {
       events.push(name);
       return new Promise<void>(() => undefined);
     };
-    const steps = fakeSteps(events, { deregister: hang('deregister'), teardown: hang('teardown'), release: hang('release') });
+    const steps = fakeSteps(events, {
+      deregister: hang('deregister'),
+      teardown: hang('teardown'),
+      release: hang('release'),
+    });
     const stopped = make(steps).run('SIGTERM');
     await vi.advanceTimersByTimeAsync(1_000 + 2_000 + 1_000);
     const report = await stopped;
@@ -124,14 +171,27 @@ describe('StopSequence', () => {
       events.push(name);
       return new Promise<void>(() => undefined);
     };
-    const stopped = make(fakeSteps(events, { closeListeners: hang('close'), disconnect: hang('disconnect') })).run('SIGTERM');
+    const stopped = make(fakeSteps(events, { closeListeners: hang('close'), disconnect: hang('disconnect') })).run(
+      'SIGTERM',
+    );
     await vi.advanceTimersByTimeAsync(300 + 400);
     const report = await stopped;
     expect(report.phases.filter((p) => !p.ok).map((p) => [p.phase, p.error])).toEqual([
       ['close', 'timed out after 300 ms'],
       ['disconnect', 'timed out after 400 ms'],
     ]);
-    expect(events).toEqual(['unready:SIGTERM', 'beforeStop', 'deregister', 'delay', 'close', 'drain', 'disconnect', 'teardown', 'afterStop', 'release']);
+    expect(events).toEqual([
+      'unready:SIGTERM',
+      'beforeStop',
+      'deregister',
+      'delay',
+      'close',
+      'drain',
+      'disconnect',
+      'teardown',
+      'afterStop',
+      'release',
+    ]);
   });
 
   it('reads the bounds once, at phase 1, and gives phase 1 their sum as the budget', async () => {
@@ -146,21 +206,27 @@ describe('StopSequence', () => {
     expect(stopBudget(bounds)).toBe(500 + 1_000 + 300 + 5_000 + 100 + 400 + 2_000 + 500 + 1_000);
   });
 
-  it('lists in aborted the work that ended unfinished though the drain ended in time (abandon()), and exits 1', async () => {
-    const gaveUp: PendingUnit[] = [{ kind: 'background', name: 'gives-up', ageMs: 12 }];
-    const report = await make(fakeSteps([], { aborted: () => gaveUp })).run('SIGTERM');
-    expect(report.phases.every((p) => p.ok)).toBe(true);
-    expect(report.phases.map((p) => p.phase)).not.toContain('abort');
-    expect(report).toMatchObject({ exitCode: 1, aborted: gaveUp });
-    expect(logger.error).toHaveBeenLastCalledWith(expect.stringMatching(/^stop report \{.*"exitCode":1/));
-  });
+  it(
+    'lists in aborted the work that ended unfinished though ' + 'the drain ended in time (abandon()), and exits 1',
+    async () => {
+      const gaveUp: PendingUnit[] = [{ kind: 'background', name: 'gives-up', ageMs: 12 }];
+      const report = await make(fakeSteps([], { aborted: () => gaveUp })).run('SIGTERM');
+      expect(report.phases.every((p) => p.ok)).toBe(true);
+      expect(report.phases.map((p) => p.phase)).not.toContain('abort');
+      expect(report).toMatchObject({ exitCode: 1, aborted: gaveUp });
+      expect(logger.error).toHaveBeenLastCalledWith(expect.stringMatching(/^stop report \{.*"exitCode":1/));
+    },
+  );
 
-  it('records the teardown that ran inside Nest\'s close with the error of a hook that failed', async () => {
+  it("records the teardown that ran inside Nest's close with the error of a hook that failed", async () => {
     const sequence = make(fakeSteps([]));
     await sequence.drain('app.close()');
     sequence.teardownDone('Pool.onModuleDestroy() failed: boom');
     const report = await sequence.finish();
-    expect(report.phases.find((p) => p.phase === 'teardown')).toMatchObject({ ok: false, error: 'Pool.onModuleDestroy() failed: boom' });
+    expect(report.phases.find((p) => p.phase === 'teardown')).toMatchObject({
+      ok: false,
+      error: 'Pool.onModuleDestroy() failed: boom',
+    });
     expect(report.exitCode).toBe(1);
   });
 
@@ -176,32 +242,38 @@ describe('StopSequence', () => {
     const stopped = make(steps).run('SIGTERM');
     await vi.advanceTimersByTimeAsync(5_000);
     const report = await stopped;
-    expect(report.phases.find((p) => p.phase === 'drain')).toMatchObject({ ok: false, error: 'timed out after 5000 ms' });
+    expect(report.phases.find((p) => p.phase === 'drain')).toMatchObject({
+      ok: false,
+      error: 'timed out after 5000 ms',
+    });
     expect(report.phases.find((p) => p.phase === 'abort')).toMatchObject({ ok: false, error: '1 unit(s) aborted' });
     expect(report).toMatchObject({ exitCode: 1, drained: 0, aborted: cut });
     expect(logger.error).toHaveBeenCalledWith('aborted http GET /stuck after 5000 ms');
   });
 
-  it('a phase that finished after its bound (a blocked event loop fires the deadline late) is recorded as overrun', async () => {
-    let clock = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => clock);
-    const events: string[] = [];
-    // The drain ends by itself, but 6 s went by while the loop could not run the 5 s deadline.
-    const steps = fakeSteps(events, {
-      drain: async () => {
-        clock += 6_000;
-      },
-    });
-    const report = await make(steps).run('SIGTERM');
-    vi.mocked(performance.now).mockRestore();
-    expect(report.phases.find((p) => p.phase === 'drain')).toMatchObject({
-      ok: false,
-      ms: 6_000,
-      error: 'took 6000 ms, more than its bound of 5000 ms (the event loop was blocked)',
-    });
-    expect(report.exitCode).toBe(1);
-    expect(events).toContain('teardown');
-  });
+  it(
+    'a phase that finished after its bound (a blocked event ' + 'loop fires the deadline late) is recorded as overrun',
+    async () => {
+      let clock = 0;
+      vi.spyOn(performance, 'now').mockImplementation(() => clock);
+      const events: string[] = [];
+      // The drain ends by itself, but 6 s went by while the loop could not run the 5 s deadline.
+      const steps = fakeSteps(events, {
+        drain: async () => {
+          clock += 6_000;
+        },
+      });
+      const report = await make(steps).run('SIGTERM');
+      vi.mocked(performance.now).mockRestore();
+      expect(report.phases.find((p) => p.phase === 'drain')).toMatchObject({
+        ok: false,
+        ms: 6_000,
+        error: 'took 6000 ms, more than its bound of 5000 ms (the event loop was blocked)',
+      });
+      expect(report.exitCode).toBe(1);
+      expect(events).toContain('teardown');
+    },
+  );
 
   it('drain() and finish() each run once, whoever asks', async () => {
     const events: string[] = [];

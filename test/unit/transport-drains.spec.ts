@@ -9,7 +9,13 @@ import { WorkTracker } from '../../src/drain/work-tracker.service';
 
 function context(microservices: object[], app: unknown = undefined): DrainContext {
   const ledger = new DrainLedger();
-  return { app, microservices: microservices as TransportServerLike[], ledger, work: new WorkTracker(ledger), signals: new StopSignals() };
+  return {
+    app,
+    microservices: microservices as TransportServerLike[],
+    ledger,
+    work: new WorkTracker(ledger),
+    signals: new StopSignals(),
+  };
 }
 
 const close = () => undefined;
@@ -22,7 +28,9 @@ describe('detectTransports', () => {
     const { participants, problems } = detectTransports(context([new InMemoryStrategy()]));
     expect(participants).toEqual([]);
     expect(problems).toEqual([
-      expect.stringMatching(/^custom transport InMemoryStrategy has no drain participant: .*closed by Nest's teardown, not drained/),
+      expect.stringMatching(
+        /^custom transport InMemoryStrategy has no drain participant: .*closed by Nest's teardown, not drained/,
+      ),
     ]);
   });
 
@@ -32,8 +40,12 @@ describe('detectTransports', () => {
     const { participants, problems } = detectTransports(context([nats, tcp]));
     expect(participants).toEqual([]);
     expect(problems).toEqual([
-      expect.stringMatching(/^TCP microservice \(Transport\.TCP\) cannot be drained: its unwrap\(\) gave no net\.Server/),
-      expect.stringMatching(/^NATS microservice \(Transport\.NATS\) cannot be drained: .*no subscriptions on its server .*closed by Nest's teardown, not drained/),
+      expect.stringMatching(
+        /^TCP microservice \(Transport\.TCP\) cannot be drained: its unwrap\(\) gave no net\.Server/,
+      ),
+      expect.stringMatching(
+        /^NATS microservice \(Transport\.NATS\) cannot be drained: .*no subscriptions on its server .*not drained/,
+      ),
     ]);
   });
 
@@ -53,7 +65,12 @@ describe('detectTransports', () => {
     const rmq = { transportId: 5, close, channel: null, server: null };
     const found = detectTransports(context([rmq, redis, nats, tcp], { socketModule: null }));
     expect(found.problems).toEqual([]);
-    expect(found.participants.map((p) => p.name)).toEqual(['TCP microservice', 'NATS microservice', 'Redis microservice', 'RabbitMQ microservice']);
+    expect(found.participants.map((p) => p.name)).toEqual([
+      'TCP microservice',
+      'NATS microservice',
+      'Redis microservice',
+      'RabbitMQ microservice',
+    ]);
     for (const participant of found.participants) participant.detach?.();
     expect(tcpServer.listenerCount('connection')).toBe(0);
   });

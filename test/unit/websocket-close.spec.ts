@@ -1,6 +1,13 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { afterRunningHandlers, beginWebSocketHandler, closeWebSocket, closeWebSocketWith, webSocketOf, whenNoHandlerRuns } from '../../src/drain/websocket-close';
+import {
+  afterRunningHandlers,
+  beginWebSocketHandler,
+  closeWebSocket,
+  closeWebSocketWith,
+  webSocketOf,
+  whenNoHandlerRuns,
+} from '../../src/drain/websocket-close';
 
 /** An upgraded socket as `ws` leaves it: its WebSocket under a symbol named "websocket" (ws' kWebSocket). */
 function upgraded() {

@@ -13,7 +13,9 @@ interface IoServerLike {
   server?: { httpServer?: unknown };
 }
 
-/** Nest's WsAdapter: the HTTP servers it made per port, and the `noServer` ws servers it routes upgrades to, per port. */
+/**
+ * Nest's WsAdapter: the HTTP servers it made per port, and the `noServer` ws servers it routes upgrades to, per port.
+ */
 interface WsAdapterLike {
   httpServersRegistry?: unknown;
   wsServersRegistry?: unknown;
@@ -28,17 +30,22 @@ interface AppWithGateways {
 
 /** The start-up warning when Nest no longer keeps its gateways' servers where they are looked for. */
 const UNLISTED =
-  "nestjs-graceful: the app's WebSocket gateways cannot be listed (Nest's internals changed): a gateway on its own port " +
+  "nestjs-graceful: the app's WebSocket gateways cannot be listed (Nest's internals changed): a gateway on its own " +
+  'port ' +
   'keeps its listener open through a stop and its clients are not drained; Nest closes them after onModuleDestroy';
 
 function isHttpServer(value: unknown): value is Server {
   const server = value as Partial<Server> | undefined;
-  return typeof server?.listen === 'function' && typeof server.on === 'function' && typeof server.address === 'function';
+  return (
+    typeof server?.listen === 'function' && typeof server.on === 'function' && typeof server.address === 'function'
+  );
 }
 
 function isWsServer(value: unknown): value is WsServerLike {
   const server = value as { handleUpgrade?: unknown; clients?: unknown; options?: unknown } | undefined;
-  return typeof server?.handleUpgrade === 'function' && server.clients instanceof Set && typeof server.options === 'object';
+  return (
+    typeof server?.handleUpgrade === 'function' && server.clients instanceof Set && typeof server.options === 'object'
+  );
 }
 
 /** The start-up warning for a gateway whose own HTTP server cannot be found. */
@@ -55,11 +62,15 @@ function portOf(wsServer: WsServerLike, registry: unknown): number | undefined {
   return undefined;
 }
 
-/** What one gateway server found in the app gives: the HTTP server made for its own port, a warning, or nothing (it shares the app's). */
+/**
+ * What one gateway server found in the app gives: the HTTP server made for its own port, a warning, or nothing (it
+ * shares the app's).
+ */
 function serverOf(server: unknown, adapter: WsAdapterLike | undefined): Server | string | undefined {
   if (isWsServer(server)) {
     const { port, noServer, path } = server.options;
-    if (port != null) return isHttpServer(server._server) ? server._server : notFound(`the WebSocket gateway on port ${port}`);
+    if (port != null)
+      return isHttpServer(server._server) ? server._server : notFound(`the WebSocket gateway on port ${port}`);
     if (!noServer) return undefined;
     const own = portOf(server, adapter?.wsServersRegistry);
     if (own === undefined) return notFound(`the WebSocket gateway at path ${path ?? '/'} (port unknown)`);

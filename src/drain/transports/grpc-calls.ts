@@ -31,7 +31,10 @@ export function trackGrpcSessions(server: GrpcServerLike, work: WorkTracker): vo
   for (const { sessions } of server.http2Servers?.values() ?? []) {
     for (const session of sessions) {
       if (session.closed || session.destroyed) continue;
-      const handle = work.begin(`gRPC connection ${session.socket?.remoteAddress}:${session.socket?.remotePort}`, 'rpc');
+      const handle = work.begin(
+        `gRPC connection ${session.socket?.remoteAddress}:${session.socket?.remotePort}`,
+        'rpc',
+      );
       session.once('close', handle.done);
     }
   }

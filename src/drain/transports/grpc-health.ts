@@ -1,4 +1,9 @@
-import { HEALTH_SERVICE_DEFINITION, ServingStatus, type HealthCheckRequest, type HealthCheckResponse } from './grpc-health-codec.js';
+import {
+  HEALTH_SERVICE_DEFINITION,
+  ServingStatus,
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+} from './grpc-health-codec.js';
 import type { GrpcCallLike, GrpcServerLike } from './grpc-server-like.js';
 
 /** gRPC's NOT_FOUND status code, which the health protocol answers for an unknown service. */

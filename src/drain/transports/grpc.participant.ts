@@ -53,12 +53,20 @@ class GrpcParticipant implements DrainParticipant {
    * last call ended): a transport connected after bootstrap is drained by connection.
    */
   private attach(server: GrpcServerLike): void {
-    if (!server.boundPorts) logger.warn(`${this.name}: this @grpc/grpc-js Server has no boundPorts: phase 5 cannot stop it accepting; it is only cancelled after the drain`);
+    if (!server.boundPorts)
+      logger.warn(
+        `${this.name}: this @grpc/grpc-js Server has no boundPorts: phase 5 cannot stop it accepting; it is only ` +
+          `cancelled after the drain`,
+      );
     trackGrpcSessions(server, this.context.work);
     if (!trackGrpcCalls(server, this.context.work)) {
-      logger.warn(`${this.name}: this @grpc/grpc-js Server has no http2Servers: its calls are not tracked, only handlers behind GracefulInterceptor are waited for`);
+      logger.warn(
+        `${this.name}: this @grpc/grpc-js Server has no http2Servers: its calls are not tracked, only handlers ` +
+          `behind GracefulInterceptor are waited for`,
+      );
     }
-    if (!this.health.install(server)) logger.log('the app serves its own grpc.health.v1.Health: its statuses are left to it');
+    if (!this.health.install(server))
+      logger.log('the app serves its own grpc.health.v1.Health: its statuses are left to it');
   }
 
   private attachOnListen(): void {
@@ -74,4 +82,9 @@ class GrpcParticipant implements DrainParticipant {
 }
 
 /** @internal */
-export const grpcDrain = microserviceDrain<GrpcTransportLike>('gRPC', TRANSPORT.GRPC, ['grpcClient', 'listen'], (grpc, context) => new GrpcParticipant(grpc, context));
+export const grpcDrain = microserviceDrain<GrpcTransportLike>(
+  'gRPC',
+  TRANSPORT.GRPC,
+  ['grpcClient', 'listen'],
+  (grpc, context) => new GrpcParticipant(grpc, context),
+);

@@ -5,7 +5,8 @@ import { Http2Sessions, isHttp2Server } from '../http2-sessions.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
 
 /**
- * @internal The app's HTTP server (or another HTTP server of the app's, `name`d): its connections and requests are in the ledger from bootstrap
+ * @internal The app's HTTP server (or another HTTP server of the app's, `name`d): its connections and requests are in
+ * the ledger from bootstrap
  * (HTTP/2 sessions and streams too). Phase 5: the listener closes, each connection closes
  * once its request is answered, HTTP/2 sessions get GOAWAY (docs/drain.md). Disconnect:
  * the connections left, none with a request in flight, are destroyed.

@@ -64,7 +64,10 @@ class KafkaParticipant implements DrainParticipant {
     private readonly work: WorkTracker,
     private readonly ledger: DrainLedger,
   ) {
-    this.own = { handleMessage: Object.hasOwn(kafka, 'handleMessage'), sendMessage: Object.hasOwn(kafka, 'sendMessage') };
+    this.own = {
+      handleMessage: Object.hasOwn(kafka, 'handleMessage'),
+      sendMessage: Object.hasOwn(kafka, 'sendMessage'),
+    };
     const { handleMessage, sendMessage } = kafka;
     kafka.handleMessage = (payload) => {
       const name = `Kafka ${payload.topic}[${payload.partition}] offset ${payload.message.offset}`;

@@ -32,7 +32,11 @@ function missingOn(server: Partial<MqttTransportLike>): string | undefined {
     ...(['getHandlers', 'getRequestPattern'] as const).filter((method) => typeof server[method] !== 'function'),
     ...('mqttClient' in server ? [] : ['mqttClient']),
   ];
-  if (missing.length > 0) return `${CANNOT}: its server has no ${missing.join(', ')} (renamed by a @nestjs/microservices upgrade?). ${UNDRAINED}`;
+  if (missing.length > 0)
+    return (
+      `${CANNOT}: its server has no ${missing.join(', ')} (renamed by a @nestjs/microservices upgrade?). ` +
+      `${UNDRAINED}`
+    );
   const client = server.mqttClient as Partial<MqttClientLike> | null | undefined;
   if (!client) return undefined; // not listening yet
   const lacking = [
@@ -40,7 +44,9 @@ function missingOn(server: Partial<MqttTransportLike>): string | undefined {
     ...(typeof client.options?.customHandleAcks === 'function' ? [] : ['options.customHandleAcks']),
     ...('disconnecting' in client ? [] : ['disconnecting']),
   ];
-  return lacking.length > 0 ? `${CANNOT}: its mqtt client has no ${lacking.join(', ')} (not mqtt.js 5?). ${UNDRAINED}` : undefined;
+  return lacking.length > 0
+    ? `${CANNOT}: its mqtt client has no ${lacking.join(', ')} (not mqtt.js 5?). ${UNDRAINED}`
+    : undefined;
 }
 
 /**
@@ -64,7 +70,10 @@ class MqttParticipant implements DrainParticipant {
     // mqtt.js also forgets them, so a reconnect during the drain does not subscribe again.
     const unsubscribed = await bounded(
       MAX_TIMER_MS,
-      () => new Promise<void>((resolve, reject) => client.unsubscribe(topics, (error) => (error ? reject(error) : resolve()))),
+      () =>
+        new Promise<void>((resolve, reject) =>
+          client.unsubscribe(topics, (error) => (error ? reject(error) : resolve())),
+        ),
       signal,
     );
     if (!unsubscribed.ok) throw new Error(`${NAME}: unsubscribing failed: ${describeError(unsubscribed.error)}`);

@@ -30,4 +30,9 @@ class NatsParticipant implements DrainParticipant {
 }
 
 /** @internal */
-export const natsDrain = microserviceDrain<NatsTransportLike>('NATS', TRANSPORT.NATS, ['subscriptions', 'natsClient'], (nats) => new NatsParticipant(nats));
+export const natsDrain = microserviceDrain<NatsTransportLike>(
+  'NATS',
+  TRANSPORT.NATS,
+  ['subscriptions', 'natsClient'],
+  (nats) => new NatsParticipant(nats),
+);

@@ -37,7 +37,8 @@ export function transportServers(app: unknown): TransportServerLike[] {
   const microservices = (hybrid ?? [app]) as MicroserviceLike[];
   const found: TransportServerLike[] = [];
   for (const microservice of microservices) {
-    const server = (microservice.getTransportServer?.() ?? microservice.serverInstance) as Partial<TransportServerLike> | undefined;
+    const server = (microservice.getTransportServer?.() ?? microservice.serverInstance) as
+      Partial<TransportServerLike> | undefined;
     if (server && typeof server.close === 'function') found.push(server as TransportServerLike);
   }
   return found;
@@ -75,8 +76,10 @@ export function microserviceDrain<T extends TransportServerLike>(
           const missing = missingFields(server, fields);
           if (missing.length === 0) return participant(server as T, context);
           return (
-            `${describeTransport(server)} cannot be drained: this @nestjs/microservices has no ${missing.join(', ')} on its server ` +
-            `(renamed by an upgrade?). It keeps taking work through the drain and is closed by Nest's teardown, not drained.`
+            `${describeTransport(server)} cannot be drained: this @nestjs/microservices has no ${missing.join(', ')} ` +
+            `on its server ` +
+            `(renamed by an upgrade?). It keeps taking work through the drain and is closed by Nest's teardown, not ` +
+            `drained.`
           );
         }),
   };

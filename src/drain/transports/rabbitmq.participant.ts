@@ -28,7 +28,10 @@ class RabbitMqParticipant implements DrainParticipant {
     const channel = this.rmq.channel._channel;
     if (!channel || !(channel.consumers instanceof Map)) {
       // Connected, yet not as read here: amqp-connection-manager or amqplib renamed a private field.
-      throw new Error(`${this.name}: amqp-connection-manager's ChannelWrapper has no _channel.consumers: its consumer cannot be cancelled`);
+      throw new Error(
+        `${this.name}: amqp-connection-manager's ChannelWrapper has no _channel.consumers: its consumer cannot be ` +
+          `cancelled`,
+      );
     }
     const tags = [...channel.consumers.keys()];
     await Promise.all(tags.map((tag) => channel.cancel(tag)));
@@ -43,4 +46,9 @@ class RabbitMqParticipant implements DrainParticipant {
 }
 
 /** @internal */
-export const rabbitMqDrain = microserviceDrain<RmqTransportLike>('RabbitMQ', TRANSPORT.RMQ, ['channel', 'server'], (rmq) => new RabbitMqParticipant(rmq));
+export const rabbitMqDrain = microserviceDrain<RmqTransportLike>(
+  'RabbitMQ',
+  TRANSPORT.RMQ,
+  ['channel', 'server'],
+  (rmq) => new RabbitMqParticipant(rmq),
+);

@@ -33,4 +33,9 @@ class RedisParticipant implements DrainParticipant {
 }
 
 /** @internal */
-export const redisDrain = microserviceDrain<RedisTransportLike>('Redis', TRANSPORT.REDIS, ['subClient', 'pubClient'], (redis) => new RedisParticipant(redis));
+export const redisDrain = microserviceDrain<RedisTransportLike>(
+  'Redis',
+  TRANSPORT.REDIS,
+  ['subClient', 'pubClient'],
+  (redis) => new RedisParticipant(redis),
+);

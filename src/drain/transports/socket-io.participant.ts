@@ -137,7 +137,10 @@ export const socketIoDrain: TransportDrain = {
     if (!socketModule) return []; // no @nestjs/websockets, or no gateway
     const hosts = socketModule.socketsContainer?.getAll?.();
     if (!(hosts instanceof Map)) {
-      return ['Socket.IO gateways cannot be drained: this @nestjs/core has no socketModule.socketsContainer.getAll() (renamed by an upgrade?). Their clients are cut by Nest\'s teardown, not drained.'];
+      return [
+        'Socket.IO gateways cannot be drained: this @nestjs/core has no socketModule.socketsContainer.getAll() ' +
+          "(renamed by an upgrade?). Their clients are cut by Nest's teardown, not drained.",
+      ];
     }
     const engines = enginesOf(hosts);
     return engines.size > 0 ? [new SocketIoParticipant(engines)] : [];

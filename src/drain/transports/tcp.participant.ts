@@ -50,7 +50,8 @@ class TcpParticipant implements DrainParticipant {
   async closeRemaining(signal: AbortSignal): Promise<void> {
     // Synchronously, before any await: the next poll phase may already hold a client's next message.
     const closed = Promise.all([...this.sockets].map((socket) => this.end(socket)));
-    if (!signal.aborted) await Promise.race([closed, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+    if (!signal.aborted)
+      await Promise.race([closed, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
     this.transport.close(); // destroys what did not close in time
   }
 
@@ -84,13 +85,21 @@ class TcpParticipant implements DrainParticipant {
 }
 
 /** @internal */
-export const tcpDrain = microserviceDrain<TcpTransportLike>('TCP', TRANSPORT.TCP, ['unwrap', 'isManuallyTerminated'], (tcp) => {
-  let server: unknown;
-  try {
-    server = tcp.unwrap();
-  } catch {
-    // Nest 12 creates the net.Server with the transport; unwrap() throws only before that.
-  }
-  if (server instanceof NetServer) return new TcpParticipant(tcp, server);
-  return `TCP microservice (Transport.TCP) cannot be drained: its unwrap() gave no net.Server at start-up. It is closed by Nest's teardown, not drained.`;
-});
+export const tcpDrain = microserviceDrain<TcpTransportLike>(
+  'TCP',
+  TRANSPORT.TCP,
+  ['unwrap', 'isManuallyTerminated'],
+  (tcp) => {
+    let server: unknown;
+    try {
+      server = tcp.unwrap();
+    } catch {
+      // Nest 12 creates the net.Server with the transport; unwrap() throws only before that.
+    }
+    if (server instanceof NetServer) return new TcpParticipant(tcp, server);
+    return (
+      `TCP microservice (Transport.TCP) cannot be drained: its unwrap() gave no net.Server at start-up. It is ` +
+      `closed by Nest's teardown, not drained.`
+    );
+  },
+);

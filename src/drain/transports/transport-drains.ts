@@ -16,7 +16,18 @@ import { tcpDrain } from './tcp.participant.js';
  * before the HTTP listener (it closes its WebSockets itself, instead of HTTP's 1001).
  * Adding a transport: one `<transport>.participant.ts` and one line here.
  */
-export const TRANSPORT_DRAINS: readonly TransportDrain[] = [socketIoDrain, httpDrain, gatewayDrain, tcpDrain, grpcDrain, natsDrain, redisDrain, rabbitMqDrain, mqttDrain, kafkaDrain];
+export const TRANSPORT_DRAINS: readonly TransportDrain[] = [
+  socketIoDrain,
+  httpDrain,
+  gatewayDrain,
+  tcpDrain,
+  grpcDrain,
+  natsDrain,
+  redisDrain,
+  rabbitMqDrain,
+  mqttDrain,
+  kafkaDrain,
+];
 
 /** @internal The participants found in an app, and what cannot be drained, each said in one sentence. */
 export interface DetectedTransports {
@@ -28,7 +39,10 @@ export interface DetectedTransports {
  * @internal Runs every drain of `drains` on the app; a microservice transport that none of
  * them drains (Kafka, a custom strategy, ...) is one of the problems.
  */
-export function detectTransports(context: DrainContext, drains: readonly TransportDrain[] = TRANSPORT_DRAINS): DetectedTransports {
+export function detectTransports(
+  context: DrainContext,
+  drains: readonly TransportDrain[] = TRANSPORT_DRAINS,
+): DetectedTransports {
   const participants: DrainParticipant[] = [];
   const problems: string[] = [];
   for (const drain of drains) {
@@ -41,7 +55,8 @@ export function detectTransports(context: DrainContext, drains: readonly Transpo
   for (const server of context.microservices) {
     if (typeof server.transportId === 'number' && drained.has(server.transportId)) continue;
     problems.push(
-      `${describeTransport(server)} has no drain participant: it keeps taking messages through the drain, and what it has in flight ` +
+      `${describeTransport(server)} has no drain participant: it keeps taking messages through the drain, and what ` +
+        `it has in flight ` +
         `is closed by Nest's teardown, not drained (only handlers behind GracefulInterceptor are waited for).`,
     );
   }

@@ -42,14 +42,22 @@ export function parseConsulAddress(
     return { problem: `The scheme "${url.protocol.slice(0, -1)}" is not http or https` };
   }
   // Credentials in the address would end up in error messages; the ACL token is the way to authenticate.
-  if (url.username !== '' || url.password !== '') return { problem: 'It must not contain user:password@: give the ACL token as consul.token' };
+  if (url.username !== '' || url.password !== '')
+    return { problem: 'It must not contain user:password@: give the ACL token as consul.token' };
   if (url.pathname !== '/' && url.pathname !== '') return { problem: `It must not have a path ("${url.pathname}")` };
   if (url.search !== '' || url.hash !== '') return { problem: 'It must not have a query or fragment' };
   if (url.hostname === '') return { problem: 'It has no host' };
   const secure = url.protocol === 'https:';
   // URL drops a port equal to the scheme's default (https://c:443 has port ''): read it from the text.
   const explicitPort = /:(\d+)\/?$/.exec(trimmed)?.[1];
-  const port = url.port !== '' ? Number(url.port) : explicitPort !== undefined ? Number(explicitPort) : secure ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
+  const port =
+    url.port !== ''
+      ? Number(url.port)
+      : explicitPort !== undefined
+        ? Number(explicitPort)
+        : secure
+          ? DEFAULT_HTTPS_PORT
+          : DEFAULT_HTTP_PORT;
   return { address: { host: stripBrackets(url.hostname), port, secure } };
 }
 
@@ -68,13 +76,20 @@ export function resolveConsulAddress(
   if (o.address !== undefined) {
     if (partsGiven) {
       problems.push(
-        formatOptionProblem({ option: 'consul.address', value: o.address, allowed: 'given alone', fix: 'Give either consul.address or consul.host/port/secure, not both' }),
+        formatOptionProblem({
+          option: 'consul.address',
+          value: o.address,
+          allowed: 'given alone',
+          fix: 'Give either consul.address or consul.host/port/secure, not both',
+        }),
       );
       return undefined;
     }
     const parsed = typeof o.address === 'string' ? parseConsulAddress(o.address) : { problem: undefined };
     if ('address' in parsed) return parsed.address;
-    problems.push(formatOptionProblem({ option: 'consul.address', value: o.address, allowed: ADDRESS_FORMS, fix: parsed.problem }));
+    problems.push(
+      formatOptionProblem({ option: 'consul.address', value: o.address, allowed: ADDRESS_FORMS, fix: parsed.problem }),
+    );
     return undefined;
   }
   if (partsGiven) return addressFromParts(o, problems);
@@ -82,7 +97,15 @@ export function resolveConsulAddress(
   if (fromEnv) {
     const parsed = parseConsulAddress(fromEnv, /^(1|true)$/i.test(env.CONSUL_HTTP_SSL?.trim() ?? ''));
     if ('address' in parsed) return parsed.address;
-    problems.push(formatOptionProblem({ option: 'CONSUL_HTTP_ADDR', env: true, value: fromEnv, allowed: ADDRESS_FORMS, fix: parsed.problem }));
+    problems.push(
+      formatOptionProblem({
+        option: 'CONSUL_HTTP_ADDR',
+        env: true,
+        value: fromEnv,
+        allowed: ADDRESS_FORMS,
+        fix: parsed.problem,
+      }),
+    );
     return undefined;
   }
   return { host: '127.0.0.1', port: DEFAULT_HTTP_PORT, secure: false };
@@ -94,10 +117,21 @@ function addressFromParts(o: ConsulAddressOptions, problems: string[]): ConsulAd
     problems.push(formatOptionProblem({ option: 'consul.secure', value: o.secure, allowed: 'true or false' }));
   }
   if (o.host !== undefined && (typeof o.host !== 'string' || !/^[^\s/@?#]+$/.test(o.host))) {
-    problems.push(formatOptionProblem({ option: 'consul.host', value: o.host, allowed: 'a host name or IP address such as "127.0.0.1"' }));
+    problems.push(
+      formatOptionProblem({
+        option: 'consul.host',
+        value: o.host,
+        allowed: 'a host name or IP address such as "127.0.0.1"',
+      }),
+    );
   }
-  if (o.port !== undefined && !(typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535)) {
-    problems.push(formatOptionProblem({ option: 'consul.port', value: o.port, allowed: 'a whole number from 1 to 65535' }));
+  if (
+    o.port !== undefined &&
+    !(typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535)
+  ) {
+    problems.push(
+      formatOptionProblem({ option: 'consul.port', value: o.port, allowed: 'a whole number from 1 to 65535' }),
+    );
   }
   if (problems.length > before) return undefined;
   const secure = (o.secure as boolean | undefined) ?? false;

@@ -14,7 +14,9 @@ export interface ConsulTtlCheckOptions {
 /** An HTTP check Consul runs itself against the caller's readiness URL. Durations in ms. */
 export interface ConsulHttpCheckOptions {
   type: 'http';
-  /** The URL Consul polls, e.g. `http://10.0.0.5:3000/health/ready`. Default: `path` on the instance's HTTP endpoint. */
+  /**
+   * The URL Consul polls, e.g. `http://10.0.0.5:3000/health/ready`. Default: `path` on the instance's HTTP endpoint.
+   */
   url?: string;
   /** With no `url`: the readiness path on the instance's own HTTP endpoint. Default `/health/ready`. */
   path?: string;
@@ -24,7 +26,10 @@ export interface ConsulHttpCheckOptions {
   timeout?: number;
   /** Consul accepts any certificate on an https `url`. Default `false`. */
   tlsSkipVerify?: boolean;
-  /** How often the registrar looks whether the agent still knows the service (and registers it again if not). Default 10 000. */
+  /**
+   * How often the registrar looks whether the agent still knows the service (and registers it again if not). Default 10
+   * 000.
+   */
   syncInterval?: number;
 }
 
@@ -46,7 +51,10 @@ export interface ConsulGrpcCheckOptions {
   timeout?: number;
   /** With `tls`: Consul accepts any certificate. Default `false`. */
   tlsSkipVerify?: boolean;
-  /** How often the registrar looks whether the agent still knows the service (and registers it again if not). Default 10 000. */
+  /**
+   * How often the registrar looks whether the agent still knows the service (and registers it again if not). Default 10
+   * 000.
+   */
   syncInterval?: number;
 }
 
@@ -71,7 +79,8 @@ const KEYS: Record<string, string[]> = {
   grpc: ['type', 'target', 'service', 'tls', ...POLLING_KEYS],
 };
 const CHECK_FORMS =
-  `{ type: 'ttl', ttl?, heartbeatInterval? }, { type: 'http', url? or path?, interval?, timeout?, tlsSkipVerify?, syncInterval? }` +
+  `{ type: 'ttl', ttl?, heartbeatInterval? }, { type: 'http', url? or path?, interval?, timeout?, tlsSkipVerify?, ` +
+  `syncInterval? }` +
   ` or { type: 'grpc', target?, service?, tls?, interval?, timeout?, tlsSkipVerify?, syncInterval? }`;
 /** host:port, the host a name, an IPv4 address or a bracketed IPv6 one. */
 const GRPC_TARGET = /^(\[[0-9A-Fa-f:.]+\]|[^\s/:[\]]+):\d{1,5}$/;
@@ -82,7 +91,13 @@ export const isDuration = (v: unknown, min: number): v is number =>
 /** Checks `consul.check` and fills in its defaults; `undefined` (with problems) when it is wrong. */
 export function resolveConsulCheck(check: unknown, problems: string[]): ResolvedCheck | undefined {
   const c = (check ?? { type: 'ttl' }) as Record<string, unknown>;
-  if (typeof c !== 'object' || c === null || Array.isArray(c) || typeof c.type !== 'string' || !Object.hasOwn(KEYS, c.type)) {
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    Array.isArray(c) ||
+    typeof c.type !== 'string' ||
+    !Object.hasOwn(KEYS, c.type)
+  ) {
     problems.push(formatOptionProblem({ option: 'consul.check', value: c, allowed: CHECK_FORMS }));
     return undefined;
   }
@@ -94,7 +109,13 @@ export function resolveConsulCheck(check: unknown, problems: string[]): Resolved
   const duration = (name: string, fallback: number, min = 1): number => {
     const v = c[name] ?? fallback;
     if (!isDuration(v, min)) {
-      problems.push(formatOptionProblem({ option: `consul.check.${name}`, value: v, allowed: `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}` }));
+      problems.push(
+        formatOptionProblem({
+          option: `consul.check.${name}`,
+          value: v,
+          allowed: `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`,
+        }),
+      );
     }
     return v as number;
   };
@@ -106,7 +127,12 @@ export function resolveConsulCheck(check: unknown, problems: string[]): Resolved
     const heartbeatInterval = duration('heartbeatInterval', Math.floor(ttl / 3));
     if (problems.length === before && heartbeatInterval >= ttl) {
       problems.push(
-        formatOptionProblem({ option: 'consul.check.heartbeatInterval', value: heartbeatInterval, allowed: `shorter than consul.check.ttl (${ttl})`, fix: 'ttl / 3 is usual' }),
+        formatOptionProblem({
+          option: 'consul.check.heartbeatInterval',
+          value: heartbeatInterval,
+          allowed: `shorter than consul.check.ttl (${ttl})`,
+          fix: 'ttl / 3 is usual',
+        }),
       );
     }
     return problems.length === before ? { type: 'ttl', ttl, heartbeatInterval } : undefined;
@@ -115,29 +141,60 @@ export function resolveConsulCheck(check: unknown, problems: string[]): Resolved
   const timeout = duration('timeout', Math.min(CONSUL_DEFAULTS.httpTimeout, interval));
   const syncInterval = duration('syncInterval', CONSUL_DEFAULTS.syncInterval, 100);
   if (c.tlsSkipVerify !== undefined && typeof c.tlsSkipVerify !== 'boolean') {
-    problems.push(formatOptionProblem({ option: 'consul.check.tlsSkipVerify', value: c.tlsSkipVerify, allowed: 'true or false' }));
+    problems.push(
+      formatOptionProblem({ option: 'consul.check.tlsSkipVerify', value: c.tlsSkipVerify, allowed: 'true or false' }),
+    );
   }
   if (problems.length === before && timeout > interval) {
-    problems.push(formatOptionProblem({ option: 'consul.check.timeout', value: timeout, allowed: `at most consul.check.interval (${interval})` }));
+    problems.push(
+      formatOptionProblem({
+        option: 'consul.check.timeout',
+        value: timeout,
+        allowed: `at most consul.check.interval (${interval})`,
+      }),
+    );
   }
-  const polling: ResolvedPolling = { interval, timeout, tlsSkipVerify: (c.tlsSkipVerify as boolean | undefined) ?? false, syncInterval };
+  const polling: ResolvedPolling = {
+    interval,
+    timeout,
+    tlsSkipVerify: (c.tlsSkipVerify as boolean | undefined) ?? false,
+    syncInterval,
+  };
   const kind = c.type === 'grpc' ? resolveGrpcTarget(c, problems) : resolveHttpTarget(c, problems);
   return problems.length === before ? { ...kind, ...polling } : undefined;
 }
 
-function resolveHttpTarget(c: Record<string, unknown>, problems: string[]): { type: 'http'; url?: string; path: string } {
+function resolveHttpTarget(
+  c: Record<string, unknown>,
+  problems: string[],
+): { type: 'http'; url?: string; path: string } {
   const url = c.url as string | undefined;
   if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\//i.test(url) || !URL.canParse(url))) {
-    problems.push(formatOptionProblem({ option: 'consul.check.url', value: url, allowed: 'an http(s) URL such as "http://10.0.0.5:3000/health/ready"' }));
+    problems.push(
+      formatOptionProblem({
+        option: 'consul.check.url',
+        value: url,
+        allowed: 'an http(s) URL such as "http://10.0.0.5:3000/health/ready"',
+      }),
+    );
   }
   const path = c.path ?? '/health/ready';
   if (typeof path !== 'string' || !/^\/[^\s#]*$/.test(path)) {
-    problems.push(formatOptionProblem({ option: 'consul.check.path', value: path, allowed: 'a path starting with "/", such as "/health/ready"' }));
+    problems.push(
+      formatOptionProblem({
+        option: 'consul.check.path',
+        value: path,
+        allowed: 'a path starting with "/", such as "/health/ready"',
+      }),
+    );
   }
   return { type: 'http', url, path: path as string };
 }
 
-function resolveGrpcTarget(c: Record<string, unknown>, problems: string[]): { type: 'grpc'; target?: string; service: string; tls?: boolean } {
+function resolveGrpcTarget(
+  c: Record<string, unknown>,
+  problems: string[],
+): { type: 'grpc'; target?: string; service: string; tls?: boolean } {
   const target = c.target as string | undefined;
   if (target !== undefined && (typeof target !== 'string' || !GRPC_TARGET.test(target))) {
     problems.push(
@@ -152,7 +209,11 @@ function resolveGrpcTarget(c: Record<string, unknown>, problems: string[]): { ty
   const service = c.service ?? '';
   if (typeof service !== 'string' || /[\s/]/.test(service)) {
     problems.push(
-      formatOptionProblem({ option: 'consul.check.service', value: service, allowed: 'a gRPC service name such as "orders.Orders", or "" for the whole server' }),
+      formatOptionProblem({
+        option: 'consul.check.service',
+        value: service,
+        allowed: 'a gRPC service name such as "orders.Orders", or "" for the whole server',
+      }),
     );
   }
   const tls = c.tls as boolean | undefined;

@@ -13,7 +13,10 @@ export interface ConsulDiscoveryLogger {
 }
 
 /** How to reach the agent: the same fields, defaults and environment variables as the registrar's. */
-export type ConsulConnectionOptions = Pick<ConsulRegistrarOptions, 'address' | 'host' | 'port' | 'secure' | 'token' | 'ca' | 'cert' | 'key'>;
+export type ConsulConnectionOptions = Pick<
+  ConsulRegistrarOptions,
+  'address' | 'host' | 'port' | 'secure' | 'token' | 'ca' | 'cert' | 'key'
+>;
 
 export interface ConsulDiscoveryOptions extends ConsulConnectionOptions {
   /** Ask this datacenter's servers (`?dc=`). Default: the agent's own. */
@@ -53,7 +56,22 @@ export const CONSUL_DISCOVERY_DEFAULTS = Object.freeze({ wait: 60_000, retryDela
 /** Consul caps a blocking query's wait at 10 minutes. */
 const MAX_WAIT_MS = 600_000;
 const KNOWN_KEYS: readonly (keyof ConsulDiscoveryOptions)[] = [
-  'address', 'host', 'port', 'secure', 'token', 'ca', 'cert', 'key', 'datacenter', 'tags', 'metadata', 'filter', 'wait', 'retryDelay', 'retryMaxDelay', 'logger',
+  'address',
+  'host',
+  'port',
+  'secure',
+  'token',
+  'ca',
+  'cert',
+  'key',
+  'datacenter',
+  'tags',
+  'metadata',
+  'filter',
+  'wait',
+  'retryDelay',
+  'retryMaxDelay',
+  'logger',
 ];
 
 /** Thrown for bad discovery options; `problems` lists every one. */
@@ -74,13 +92,25 @@ export function resolveConsulDiscoveryOptions(
 ): ResolvedConsulDiscoveryOptions {
   const o = (raw ?? {}) as Record<keyof ConsulDiscoveryOptions, unknown>;
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-    throw new ConsulDiscoveryOptionsError([formatOptionProblem({ option: 'consul', value: o, allowed: 'an object of Consul options' })]);
+    throw new ConsulDiscoveryOptionsError([
+      formatOptionProblem({ option: 'consul', value: o, allowed: 'an object of Consul options' }),
+    ]);
   }
   const problems: string[] = [];
   const report = (option: string, allowed: string, fix?: string) =>
-    problems.push(formatOptionProblem({ option: `consul.${option}`, value: o[option as keyof ConsulDiscoveryOptions], allowed, fix }));
+    problems.push(
+      formatOptionProblem({
+        option: `consul.${option}`,
+        value: o[option as keyof ConsulDiscoveryOptions],
+        allowed,
+        fix,
+      }),
+    );
   for (const key of Object.keys(o)) {
-    if (!KNOWN_KEYS.includes(key as keyof ConsulDiscoveryOptions) && o[key as keyof ConsulDiscoveryOptions] !== undefined) {
+    if (
+      !KNOWN_KEYS.includes(key as keyof ConsulDiscoveryOptions) &&
+      o[key as keyof ConsulDiscoveryOptions] !== undefined
+    ) {
       problems.push(unknownOptionProblem(`consul.${key}`, KNOWN_KEYS));
     }
   }
@@ -98,9 +128,17 @@ export function resolveConsulDiscoveryOptions(
     } else report('tags', 'an array of non-empty strings');
   }
   if (o.metadata !== undefined) {
-    const entries = typeof o.metadata === 'object' && o.metadata !== null && !Array.isArray(o.metadata) ? Object.entries(o.metadata) : undefined;
+    const entries =
+      typeof o.metadata === 'object' && o.metadata !== null && !Array.isArray(o.metadata)
+        ? Object.entries(o.metadata)
+        : undefined;
     const bad = entries?.find(([key, value]) => !/^[A-Za-z0-9_-]{1,128}$/.test(key) || typeof value !== 'string');
-    if (!entries || bad) report('metadata', 'an object of Meta keys (A-Z a-z 0-9 _ -) to strings', bad ? `"${bad[0]}" is not one, or its value is not a string` : undefined);
+    if (!entries || bad)
+      report(
+        'metadata',
+        'an object of Meta keys (A-Z a-z 0-9 _ -) to strings',
+        bad ? `"${bad[0]}" is not one, or its value is not a string` : undefined,
+      );
     else clauses.push(...entries.map(([key, value]) => `Service.Meta[${literal(key)}] == ${literal(value as string)}`));
   }
   if (o.filter !== undefined) {
@@ -111,14 +149,21 @@ export function resolveConsulDiscoveryOptions(
   const duration = (name: 'wait' | 'retryDelay' | 'retryMaxDelay', min: number, max: number): number => {
     const v = o[name] ?? CONSUL_DISCOVERY_DEFAULTS[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(formatOptionProblem({ option: `consul.${name}`, value: v, allowed: `a whole number of milliseconds from ${min} to ${max}` }));
+      problems.push(
+        formatOptionProblem({
+          option: `consul.${name}`,
+          value: v,
+          allowed: `a whole number of milliseconds from ${min} to ${max}`,
+        }),
+      );
     }
     return v as number;
   };
   const wait = duration('wait', 1_000, MAX_WAIT_MS);
   const retryDelay = duration('retryDelay', 1, MAX_TIMER_MS);
   const retryMaxDelay = duration('retryMaxDelay', 1, MAX_TIMER_MS);
-  if (problems.length === 0 && retryMaxDelay < retryDelay) report('retryMaxDelay', `at least consul.retryDelay (${retryDelay})`);
+  if (problems.length === 0 && retryMaxDelay < retryDelay)
+    report('retryMaxDelay', `at least consul.retryDelay (${retryDelay})`);
 
   const logger = (o.logger ?? console) as ConsulDiscoveryLogger;
   if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
@@ -127,5 +172,15 @@ export function resolveConsulDiscoveryOptions(
 
   if (problems.length > 0 || !address) throw new ConsulDiscoveryOptionsError(problems);
   const filter = clauses.length > 0 ? clauses.join(' and ') : undefined;
-  return { address, token, tls, datacenter: o.datacenter as string | undefined, filter, wait, retryDelay, retryMaxDelay, logger };
+  return {
+    address,
+    token,
+    tls,
+    datacenter: o.datacenter as string | undefined,
+    filter,
+    wait,
+    retryDelay,
+    retryMaxDelay,
+    logger,
+  };
 }

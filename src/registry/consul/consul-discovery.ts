@@ -66,7 +66,12 @@ export class ConsulDiscovery implements Discovery {
     await this.pool.destroy();
   }
 
-  private async query(name: string, index: number, signal: AbortSignal, verb: 'watch' | 'lookup'): Promise<HealthAnswer> {
+  private async query(
+    name: string,
+    index: number,
+    signal: AbortSignal,
+    verb: 'watch' | 'lookup',
+  ): Promise<HealthAnswer> {
     const { token, datacenter, filter, wait } = this.options;
     const params = new URLSearchParams();
     if (index > 0) {
@@ -94,23 +99,40 @@ export class ConsulDiscovery implements Discovery {
       headers = res.headers;
       body = await res.body.text();
     } catch (err) {
-      if (signal.aborted) throw new ConsulDiscoveryError(`the ${verb} of "${name}" was aborted`, name, { aborted: true, abortReason: signal.reason });
+      if (signal.aborted)
+        throw new ConsulDiscoveryError(`the ${verb} of "${name}" was aborted`, name, {
+          aborted: true,
+          abortReason: signal.reason,
+        });
       throw this.error(name, verb, err);
     }
-    if (status !== 200) throw this.error(name, verb, { statusCode: status, message: body.trim() || `status ${status}` }, BAD_FILTER.test(body));
+    if (status !== 200)
+      throw this.error(
+        name,
+        verb,
+        { statusCode: status, message: body.trim() || `status ${status}` },
+        BAD_FILTER.test(body),
+      );
     if (headers['x-consul-results-filtered-by-acls'] === 'true') {
       throw new ConsulDiscoveryError(
-        `Consul hid instances of "${name}" from the ${verb} (X-Consul-Results-Filtered-By-ACLs): the ACL token lacks service:read on it or node:read on their nodes`,
+        `Consul hid instances of "${name}" from the ${verb} (X-Consul-Results-Filtered-By-ACLs): the ACL token lacks ` +
+          `service:read on it or node:read on their nodes`,
         name,
         { statusCode: 403 },
       );
     }
     const entries = JSON.parse(body) as ConsulHealthEntry[];
     // Consul filters an anonymous read silently (no header says so): an empty list may be ACLs at work.
-    if (entries.length === 0 && token === undefined && headers['x-consul-default-acl-policy'] === 'deny' && !this.warnedAnonymous.has(name)) {
+    if (
+      entries.length === 0 &&
+      token === undefined &&
+      headers['x-consul-default-acl-policy'] === 'deny' &&
+      !this.warnedAnonymous.has(name)
+    ) {
       this.warnedAnonymous.add(name);
       this.options.logger.warn(
-        `Consul lists no instance of "${name}", and its ACLs deny by default while no token is set: give consul.token (or CONSUL_HTTP_TOKEN) with service:read and node:read if instances are missing`,
+        `Consul lists no instance of "${name}", and its ACLs deny by default while no token is set: give ` +
+          `consul.token (or CONSUL_HTTP_TOKEN) with service:read and node:read if instances are missing`,
       );
     }
     return { index: Number(headers['x-consul-index'] ?? 0) || 0, instances: entries.map(instanceFromHealthEntry) };

@@ -102,7 +102,10 @@ export interface DescribeContext {
 export type ConsulErrorDetails = ConsulRegistrarError['details'];
 
 /** @internal A clear, token-free message for whatever a Consul call threw (a client error or an HTTP status). */
-export function describeClientError(err: unknown, ctx: DescribeContext): { message: string; details: ConsulErrorDetails } {
+export function describeClientError(
+  err: unknown,
+  ctx: DescribeContext,
+): { message: string; details: ConsulErrorDetails } {
   const e = (err ?? {}) as ClientErrorShape;
   const { verb } = ctx;
   const status = statusCodeOf(err);
@@ -113,14 +116,17 @@ export function describeClientError(err: unknown, ctx: DescribeContext): { messa
   if (status === 403) {
     return {
       message:
-        `the Consul agent at ${ctx.agent} refused the ${verb} (403 Forbidden): the ACL token lacks ${ctx.permission} on "${ctx.serviceName}" or is invalid; ` +
+        `the Consul agent at ${ctx.agent} refused the ${verb} (403 Forbidden): the ACL token lacks ${ctx.permission} ` +
+        `on "${ctx.serviceName}" or is invalid; ` +
         `give a token whose policy grants it (option consul.token or CONSUL_HTTP_TOKEN)`,
       details: { statusCode: 403 },
     };
   }
   if (status === 401) {
     return {
-      message: `the Consul agent at ${ctx.agent} refused the ${verb} (401 Unauthorized): it requires an ACL token (option consul.token or CONSUL_HTTP_TOKEN)`,
+      message:
+        `the Consul agent at ${ctx.agent} refused the ${verb} (401 Unauthorized): it requires an ACL token ` +
+        `(option consul.token or CONSUL_HTTP_TOKEN)`,
       details: { statusCode: 401 },
     };
   }
@@ -133,12 +139,16 @@ export function describeClientError(err: unknown, ctx: DescribeContext): { messa
   const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
   if (code === 'ECONNREFUSED') {
     return {
-      message: `the Consul agent at ${ctx.agent} refused the connection (ECONNREFUSED) during the ${verb} of "${ctx.subject}": is the agent running?`,
+      message:
+        `the Consul agent at ${ctx.agent} refused the connection (ECONNREFUSED) during the ${verb} of ` +
+        `"${ctx.subject}": is the agent running?`,
       details: { code },
     };
   }
   return {
-    message: `the ${verb} of "${ctx.subject}" with the Consul agent at ${ctx.agent} failed${code ? ` (${code})` : ''}: ${detail}`,
+    message:
+      `the ${verb} of "${ctx.subject}" with the Consul agent at ${ctx.agent} ` +
+      `failed${code ? ` (${code})` : ''}: ${detail}`,
     details: code ? { code } : {},
   };
 }
@@ -159,7 +169,8 @@ export function translateClientError(err: unknown, ctx: TranslateContext): Consu
 export function abortedError(ctx: TranslateContext, reason: unknown, elapsedMs: number): ConsulRegistrarError {
   const why = isError(reason) ? `${reason.name}: ${reason.message}` : reason === undefined ? 'aborted' : String(reason);
   return new ConsulRegistrarError(
-    `the ${OPERATION_VERB[ctx.operation]} of "${ctx.serviceId}" with the Consul agent at ${ctx.agent} was abandoned after ${elapsedMs} ms (${scrub(why, ctx.token)})`,
+    `the ${OPERATION_VERB[ctx.operation]} of "${ctx.serviceId}" with the Consul agent at ${ctx.agent} was abandoned ` +
+      `after ${elapsedMs} ms (${scrub(why, ctx.token)})`,
     ctx.operation,
     { aborted: true, abortReason: reason },
   );

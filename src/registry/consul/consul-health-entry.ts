@@ -29,7 +29,8 @@ export function instanceFromHealthEntry(entry: ConsulHealthEntry): ServiceInstan
   }
   if (endpoints.length === 0) {
     const address = service.Address || entry.Node?.Address;
-    if (address && service.Port) endpoints.push(`http://${address.includes(':') ? `[${address}]` : address}:${service.Port}`);
+    if (address && service.Port)
+      endpoints.push(`http://${address.includes(':') ? `[${address}]` : address}:${service.Port}`);
   }
   return { id: service.ID, name: service.Service, version: service.Meta?.version ?? '', metadata, endpoints };
 }

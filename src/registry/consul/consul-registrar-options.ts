@@ -1,7 +1,14 @@
 import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../../common/option-problem.js';
 import { MAX_TIMER_MS } from '../../common/timers.js';
 import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
-import { type ConsulGrpcCheckOptions, type ConsulHttpCheckOptions, type ConsulTtlCheckOptions, isDuration, type ResolvedCheck, resolveConsulCheck } from './consul-check-options.js';
+import {
+  type ConsulGrpcCheckOptions,
+  type ConsulHttpCheckOptions,
+  type ConsulTtlCheckOptions,
+  isDuration,
+  type ResolvedCheck,
+  resolveConsulCheck,
+} from './consul-check-options.js';
 import { CONSUL_DEFAULTS } from './consul-defaults.js';
 import { resolveConsulToken } from './consul-token.js';
 import { type ConsulTls, resolveConsulTls } from './consul-tls.js';
@@ -16,7 +23,10 @@ export interface ConsulRegistrarLogger {
 
 /** The `consul` option of `GracefulModule.forRoot()`, and what `new ConsulRegistrar()` takes. */
 export interface ConsulRegistrarOptions {
-  /** `host:port`, `http://host:port` or `https://host:port`; exclusive with host/port/secure. Default: `CONSUL_HTTP_ADDR`, else `127.0.0.1:8500`. */
+  /**
+   * `host:port`, `http://host:port` or `https://host:port`; exclusive with host/port/secure. Default:
+   * `CONSUL_HTTP_ADDR`, else `127.0.0.1:8500`.
+   */
   address?: string;
   /** The agent's host, with `port` and `secure` instead of `address`. Default `127.0.0.1`. */
   host?: string;
@@ -24,7 +34,10 @@ export interface ConsulRegistrarOptions {
   port?: number;
   /** Talk https to the agent. Default `false` (`CONSUL_HTTP_SSL` for a scheme-less `CONSUL_HTTP_ADDR`). */
   secure?: boolean;
-  /** ACL token. Default `CONSUL_HTTP_TOKEN`. Never logged, put in an error message, nor shown by `util.inspect` or `JSON.stringify`. */
+  /**
+   * ACL token. Default `CONSUL_HTTP_TOKEN`. Never logged, put in an error message, nor shown by `util.inspect` or
+   * `JSON.stringify`.
+   */
   token?: string;
   /** CA certificate of an https agent: a file path, a PEM string or a Buffer. Default `CONSUL_CACERT`. */
   ca?: string | Buffer;
@@ -53,7 +66,10 @@ export interface ResolvedConsulRegistrarOptions {
   logger: ConsulRegistrarLogger;
 }
 
-/** Thrown by `new ConsulRegistrar()` for bad options; `problems` lists every one. Under `GracefulModule` they join its {@link GracefulOptionsError}. */
+/**
+ * Thrown by `new ConsulRegistrar()` for bad options; `problems` lists every one. Under `GracefulModule` they join its
+ * {@link GracefulOptionsError}.
+ */
 export class ConsulRegistrarOptionsError extends OptionProblemsError {
   constructor(problems: string[]) {
     super('nestjs-graceful: invalid consul options', problems);
@@ -64,7 +80,18 @@ export class ConsulRegistrarOptionsError extends OptionProblemsError {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const KNOWN_KEYS: readonly (keyof ConsulRegistrarOptions)[] = [
-  'address', 'host', 'port', 'secure', 'token', 'ca', 'cert', 'key', 'tags', 'check', 'deregisterCriticalServiceAfter', 'logger',
+  'address',
+  'host',
+  'port',
+  'secure',
+  'token',
+  'ca',
+  'cert',
+  'key',
+  'tags',
+  'check',
+  'deregisterCriticalServiceAfter',
+  'logger',
 ];
 
 /** @internal Fills in defaults and env fallbacks and checks everything; lists every problem instead of throwing. */
@@ -74,11 +101,22 @@ export function checkConsulRegistrarOptions(
 ): { options: ResolvedConsulRegistrarOptions; problems: [] } | { options?: undefined; problems: string[] } {
   const o = (raw ?? {}) as Record<keyof ConsulRegistrarOptions, unknown>;
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-    return { problems: [formatOptionProblem({ option: 'consul', value: o, allowed: 'an object of Consul options such as { address: "127.0.0.1:8500" }' })] };
+    return {
+      problems: [
+        formatOptionProblem({
+          option: 'consul',
+          value: o,
+          allowed: 'an object of Consul options such as { address: "127.0.0.1:8500" }',
+        }),
+      ],
+    };
   }
   const problems: string[] = [];
   for (const key of Object.keys(o)) {
-    if (!KNOWN_KEYS.includes(key as keyof ConsulRegistrarOptions) && o[key as keyof ConsulRegistrarOptions] !== undefined) {
+    if (
+      !KNOWN_KEYS.includes(key as keyof ConsulRegistrarOptions) &&
+      o[key as keyof ConsulRegistrarOptions] !== undefined
+    ) {
       problems.push(unknownOptionProblem(`consul.${key}`, KNOWN_KEYS));
     }
   }
@@ -88,8 +126,12 @@ export function checkConsulRegistrarOptions(
 
   let tags: string[] = [];
   if (o.tags !== undefined) {
-    if (Array.isArray(o.tags) && o.tags.every((t) => typeof t === 'string' && t !== '')) tags = [...(o.tags as string[])];
-    else problems.push(formatOptionProblem({ option: 'consul.tags', value: o.tags, allowed: 'an array of non-empty strings' }));
+    if (Array.isArray(o.tags) && o.tags.every((t) => typeof t === 'string' && t !== ''))
+      tags = [...(o.tags as string[])];
+    else
+      problems.push(
+        formatOptionProblem({ option: 'consul.tags', value: o.tags, allowed: 'an array of non-empty strings' }),
+      );
   }
 
   const check = resolveConsulCheck(o.check, problems);
@@ -100,22 +142,39 @@ export function checkConsulRegistrarOptions(
       formatOptionProblem({
         option: 'consul.deregisterCriticalServiceAfter',
         value: dcsa,
-        allowed: `a whole number of milliseconds from ${CONSUL_DEFAULTS.deregisterCriticalServiceAfter} (Consul's minimum) to ${MAX_TIMER_MS}`,
+        allowed:
+          `a whole number of milliseconds from ${CONSUL_DEFAULTS.deregisterCriticalServiceAfter} (Consul's ` +
+          `minimum) to ${MAX_TIMER_MS}`,
       }),
     );
   }
 
   const logger = (o.logger ?? console) as ConsulRegistrarLogger;
   if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
-    problems.push(formatOptionProblem({ option: 'consul.logger', value: logger, allowed: 'an object with a warn(message) method, such as a Nest Logger' }));
+    problems.push(
+      formatOptionProblem({
+        option: 'consul.logger',
+        value: logger,
+        allowed: 'an object with a warn(message) method, such as a Nest Logger',
+      }),
+    );
   }
 
   if (problems.length > 0 || !address || !check) return { problems };
-  return { options: { address, token, tls, tags, check, deregisterCriticalServiceAfter: dcsa as number, logger }, problems: [] };
+  return {
+    options: { address, token, tls, tags, check, deregisterCriticalServiceAfter: dcsa as number, logger },
+    problems: [],
+  };
 }
 
-/** @internal Like {@link checkConsulRegistrarOptions}, but throws one {@link ConsulRegistrarOptionsError} listing every problem. */
-export function resolveConsulRegistrarOptions(raw: ConsulRegistrarOptions | undefined, env: Env = process.env): ResolvedConsulRegistrarOptions {
+/**
+ * @internal Like {@link checkConsulRegistrarOptions}, but throws one {@link ConsulRegistrarOptionsError} listing every
+ * problem.
+ */
+export function resolveConsulRegistrarOptions(
+  raw: ConsulRegistrarOptions | undefined,
+  env: Env = process.env,
+): ResolvedConsulRegistrarOptions {
   const { options, problems } = checkConsulRegistrarOptions(raw, env);
   if (!options) throw new ConsulRegistrarOptionsError(problems);
   return options;

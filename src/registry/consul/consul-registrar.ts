@@ -50,7 +50,12 @@ export class ConsulRegistrar implements Registrar {
     this.target = `the Consul agent at ${this.agentLabel}`;
     // Our own keep-alive agent, so close() can destroy exactly the sockets we opened.
     this.#httpAgent = address.secure ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
-    this.#client = new Consul({ host: address.host, port: address.port, secure: address.secure, agent: this.#httpAgent });
+    this.#client = new Consul({
+      host: address.host,
+      port: address.port,
+      secure: address.secure,
+      agent: this.#httpAgent,
+    });
   }
 
   /** One attempt: the caller retries with backoff and bounds each attempt with `signal`. */
@@ -103,9 +108,8 @@ export class ConsulRegistrar implements Registrar {
     const beat = check.type === 'ttl' ? this.ttlBeat(instance, registration) : this.syncLook(instance, registration);
     const heartbeat = new Heartbeat(interval, Math.min(interval, MAX_BEAT_TIMEOUT_MS), beat, (err) =>
       this.#options.logger.warn(
-        `nestjs-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" failed: ${
-          isError(err) ? scrub(err.message, this.#options.token) : 'unknown error'
-        }`,
+        `nestjs-graceful: Consul ${check.type === 'ttl' ? 'heartbeat' : 'registration check'} of "${instance.id}" ` +
+          `failed: ${isError(err) ? scrub(err.message, this.#options.token) : 'unknown error'}`,
       ),
     );
     this.heartbeats.set(instance.id, heartbeat);
@@ -120,7 +124,8 @@ export class ConsulRegistrar implements Registrar {
         if (!isUnknownCheck(err)) throw err;
         // The agent forgot the check: it restarted (a -dev or stateless agent) or was reset.
         this.#options.logger.warn(
-          `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}" (heartbeat answered 404); registering it again`,
+          `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}" (heartbeat ` +
+            `answered 404); registering it again`,
         );
         await this.registerOnce(instance, registration, signal);
       }
@@ -134,7 +139,8 @@ export class ConsulRegistrar implements Registrar {
       )) as Record<string, unknown> | undefined;
       if (services && Object.hasOwn(services, instance.id)) return;
       this.#options.logger.warn(
-        `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}"; registering it again`,
+        `nestjs-graceful: the Consul agent at ${this.agentLabel} no longer knows "${instance.id}"; registering it ` +
+          `again`,
       );
       await this.registerOnce(instance, registration, signal);
     };

@@ -77,7 +77,12 @@ function buildCheck(
   const check = options.check;
   if (check.type === 'ttl') {
     // The client's typings require a timeout although Consul ignores it for TTL checks.
-    return { ...common, name: `${instance.name} heartbeat`, ttl: goDuration(check.ttl), timeout: goDuration(check.ttl) };
+    return {
+      ...common,
+      name: `${instance.name} heartbeat`,
+      ttl: goDuration(check.ttl),
+      timeout: goDuration(check.ttl),
+    };
   }
   const polled = {
     ...common,
@@ -92,14 +97,21 @@ function buildCheck(
   return { ...polled, grpc: check.service === '' ? target : `${target}/${check.service}`, grpcusetls: tls };
 }
 
-/** The given target, else the instance's `grpc://` (then `grpcs://`, TLS by default) endpoint, known by registration time. */
-function grpcTarget(check: { target?: string; tls?: boolean }, endpoints: readonly string[]): { target: string; tls: boolean } {
+/**
+ * The given target, else the instance's `grpc://` (then `grpcs://`, TLS by default) endpoint, known by registration
+ * time.
+ */
+function grpcTarget(
+  check: { target?: string; tls?: boolean },
+  endpoints: readonly string[],
+): { target: string; tls: boolean } {
   if (check.target !== undefined) return { target: check.target, tls: check.tls ?? false };
   const endpoint = endpoints.find((e) => schemeOf(e) === 'grpc') ?? endpoints.find((e) => schemeOf(e) === 'grpcs');
   const url = endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint) : undefined;
   if (!url || url.port === '' || url.hostname === '') {
     throw new ConsulServiceDefinitionError(
-      `a gRPC check needs consul.check.target, or a grpc://host:port endpoint (the endpoints option); the instance has ${JSON.stringify(endpoints)}`,
+      `a gRPC check needs consul.check.target, or a grpc://host:port endpoint (the endpoints option); the instance ` +
+        `has ${JSON.stringify(endpoints)}`,
     );
   }
   return { target: url.host, tls: check.tls ?? url.protocol === 'grpcs:' };
@@ -118,13 +130,15 @@ function buildMeta(instance: ServiceInstance): Record<string, string> {
   const entries = Object.entries(meta);
   if (entries.length > META_PAIRS_MAX) {
     throw new ConsulServiceDefinitionError(
-      `Consul allows at most ${META_PAIRS_MAX} Meta pairs; version, metadata and endpoints of "${instance.id}" make ${entries.length}`,
+      `Consul allows at most ${META_PAIRS_MAX} Meta pairs; version, metadata and endpoints of "${instance.id}" make ` +
+        `${entries.length}`,
     );
   }
   for (const [key, value] of entries) {
     if (!META_KEY.test(key) || key.toLowerCase().startsWith('consul-')) {
       throw new ConsulServiceDefinitionError(
-        `metadata key ${JSON.stringify(key)} cannot be a Consul Meta key: it must be 1-128 of A-Z a-z 0-9 _ - and not start with "consul-"`,
+        `metadata key ${JSON.stringify(key)} cannot be a Consul Meta key: it must be 1-128 of A-Z a-z 0-9 _ - and ` +
+          `not start with "consul-"`,
       );
     }
     if (value.length > META_VALUE_MAX) {
@@ -151,7 +165,8 @@ function readinessUrl(endpoints: readonly string[], path: string): string {
   const base = httpEndpoint(endpoints);
   if (!base) {
     throw new ConsulServiceDefinitionError(
-      `an HTTP check needs consul.check.url, or an http(s) endpoint to put "${path}" on; the instance has ${JSON.stringify(endpoints)}`,
+      `an HTTP check needs consul.check.url, or an http(s) endpoint to put "${path}" on; the instance has ` +
+        `${JSON.stringify(endpoints)}`,
     );
   }
   return new URL(path, base).toString();

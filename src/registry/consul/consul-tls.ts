@@ -16,7 +16,10 @@ const TLS_ITEMS = [
 
 const PEM_FORMS = 'a file path, a PEM string or a Buffer';
 
-/** `ca`, `cert` and `key` from the options, else from the CONSUL_* variables (an https agent only, as the consul CLI does). */
+/**
+ * `ca`, `cert` and `key` from the options, else from the CONSUL_* variables (an https agent only, as the consul CLI
+ * does).
+ */
 export function resolveConsulTls(
   o: { ca?: unknown; cert?: unknown; key?: unknown },
   env: Readonly<Record<string, string | undefined>>,
@@ -33,7 +36,13 @@ export function resolveConsulTls(
     if (given !== undefined) {
       if (!secure) {
         problems.push(
-          formatOptionProblem({ option, value: given, secret: true, allowed: 'left out for a plain-http agent', fix: `Use an https:// address (or secure: true), or drop ${option}` }),
+          formatOptionProblem({
+            option,
+            value: given,
+            secret: true,
+            allowed: 'left out for a plain-http agent',
+            fix: `Use an https:// address (or secure: true), or drop ${option}`,
+          }),
         );
         continue;
       }
@@ -54,7 +63,9 @@ export function resolveConsulTls(
         option: `consul.${missing}`,
         value: undefined,
         allowed: `given together with consul.${given}`,
-        fix: 'A client certificate needs its key: set consul.cert and consul.key (or CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY) together',
+        fix:
+          'A client certificate needs its key: set consul.cert and consul.key (or CONSUL_CLIENT_CERT and ' +
+          'CONSUL_CLIENT_KEY) together',
       }),
     );
   }
@@ -67,7 +78,9 @@ function loadPem(
   where: { option: string; env?: boolean; secret?: boolean; pathOnly?: boolean },
 ): Buffer | undefined {
   const report = (allowed: string, fix?: string) =>
-    problems.push(formatOptionProblem({ option: where.option, env: where.env, secret: where.secret, value, allowed, fix }));
+    problems.push(
+      formatOptionProblem({ option: where.option, env: where.env, secret: where.secret, value, allowed, fix }),
+    );
   if (Buffer.isBuffer(value)) {
     if (value.length > 0) return value;
     report('a Buffer holding PEM data');

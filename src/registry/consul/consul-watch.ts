@@ -127,7 +127,8 @@ export class ConsulWatch implements Watcher {
     } else {
       this.staleSince ??= Date.now();
       logger.warn(
-        `the list of "${this.service}" (${this.latest.length} instances) is stale for ${Date.now() - this.staleSince} ms: ` +
+        `the list of "${this.service}" (${this.latest.length} instances) is stale for ` +
+          `${Date.now() - this.staleSince} ms: ` +
           `kept while the Consul agent at ${this.options.agent} cannot be reached: ${why}`,
       );
     }

@@ -40,7 +40,10 @@ export class Heartbeat {
     this.timer = undefined;
     const controller = new AbortController();
     this.controller = controller;
-    const bound = setTimeout(() => controller.abort(new Error(`heartbeat took longer than ${this.beatTimeoutMs} ms`)), this.beatTimeoutMs);
+    const bound = setTimeout(
+      () => controller.abort(new Error(`heartbeat took longer than ${this.beatTimeoutMs} ms`)),
+      this.beatTimeoutMs,
+    );
     bound.unref();
     this.inFlight = this.beat(controller.signal)
       .catch((err: unknown) => {

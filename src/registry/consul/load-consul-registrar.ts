@@ -18,6 +18,7 @@ export async function createConsulRegistrar(options: ConsulRegistrarOptions): Pr
   } catch (importError) {
     if (typeof require !== 'function') throw explainMissingConsul(importError);
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS build, where import() failed
       loaded = require('./consul-registrar.js') as ConsulRegistrarModule;
     } catch (requireError) {
       throw explainMissingConsul(requireError);
@@ -31,6 +32,7 @@ function explainMissingConsul(error: unknown): unknown {
   const notFound = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
   if (!notFound || typeof message !== 'string' || !/['"]consul['"]/.test(message)) return error;
   return new Error(
-    'nestjs-graceful: the "consul" option needs the `consul` package, an optional peer dependency that is not installed: run `npm install consul`',
+    'nestjs-graceful: the "consul" option needs the `consul` package, an optional peer dependency that is not ' +
+      'installed: run `npm install consul`',
   );
 }

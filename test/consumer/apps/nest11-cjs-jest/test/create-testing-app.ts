@@ -4,7 +4,10 @@ import { GRACEFUL_OPTIONS, enableGracefulShutdown, type GracefulOptions } from '
 import { gracefulTestingFactory } from 'nestjs-graceful/testing';
 import { AppModule } from '../src/app.module.js';
 
-/** The app's own module with the testing entry's options (no signals, no delay, no exit, no registry); `overrides` adds to them. */
+/**
+ * The app's own module with the testing entry's options (no signals, no delay, no exit, no registry); `overrides` adds
+ * to them.
+ */
 export async function createTestingApp(overrides: GracefulOptions = {}): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(GRACEFUL_OPTIONS)

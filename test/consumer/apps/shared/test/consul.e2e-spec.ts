@@ -29,13 +29,21 @@ async function agentServices(): Promise<string[]> {
 describe('ConsulRegistrar inside the test runner', () => {
   it('fails register() and deregister() against a closed port', async () => {
     const registrar = new ConsulRegistrar({ address: `127.0.0.1:${await closedPort()}` });
-    await expect(registrar.register(instance, AbortSignal.timeout(20_000))).rejects.toThrow(/refused the connection \(ECONNREFUSED\)/);
-    await expect(registrar.deregister(instance, AbortSignal.timeout(20_000))).rejects.toThrow(/refused the connection \(ECONNREFUSED\)/);
+    await expect(registrar.register(instance, AbortSignal.timeout(20_000))).rejects.toThrow(
+      /refused the connection \(ECONNREFUSED\)/,
+    );
+    await expect(registrar.deregister(instance, AbortSignal.timeout(20_000))).rejects.toThrow(
+      /refused the connection \(ECONNREFUSED\)/,
+    );
     await registrar.close();
   });
 
   it('the consul option marks the registration failed, not registered, when the agent is unreachable', async () => {
-    const app = await createTestingApp({ consul: { address: `127.0.0.1:${await closedPort()}` }, registerRetryDelay: 60_000, registerRetryMaxDelay: 60_000 });
+    const app = await createTestingApp({
+      consul: { address: `127.0.0.1:${await closedPort()}` },
+      registerRetryDelay: 60_000,
+      registerRetryMaxDelay: 60_000,
+    });
     await app.listen(0, '127.0.0.1');
     const lifecycle = app.get(GracefulLifecycle);
     while (lifecycle.registrationStatus === 'pending') await new Promise((resolve) => setTimeout(resolve, 10));
