@@ -121,4 +121,15 @@ describe('a failed teardown hook and work begun after the drain, with a real SIG
       expect(code).toBe(1);
     },
   );
+  it("a job that gives up (abandon()) while the drain ends in time is in the report's aborted; exit 1", async () => {
+    const app = await start([{ name: 'svc', abandonOnStop: true }]);
+    app.kill('SIGTERM');
+    const { code } = await app.exited;
+    expect(app.output()).toContain('EVENT job-abandoned');
+    const [report] = reports(app);
+    expect(report!.phases.find((p) => p.phase === 'drain')).toMatchObject({ ok: true });
+    expect(report!.aborted).toEqual([{ kind: 'background', name: 'export-job', ageMs: expect.any(Number) }]);
+    expect(report!.exitCode).toBe(1);
+    expect(code).toBe(1);
+  });
 });

@@ -76,17 +76,20 @@ async function startConsumer(config: Omit<KafkaAppConfig, 'brokers'>): Promise<S
 const sendToPartitions = (topic: string, jobs: KafkaJob[]) =>
   producer.send({ topic, messages: jobs.map((job, partition) => ({ partition, value: JSON.stringify(job) })) });
 
-/** Starts A, then B in the same group, and waits until A's rebalance gave B part of the partitions. */
+/**
+ * Starts A, then B in the same group, and waits until A's rebalance gave B part of the partitions. B gets the
+ * default options unless told: an idle consumer's stop waits for its fetch (up to 5 s), longer than a short
+ * stopTimeout.
+ */
 async function twoInstances(
   mode: KafkaAppMode,
   topic: string,
   groupId: string,
-  options: object,
-  sessionTimeout?: number,
+  { a: aOptions, b: bOptions = {}, sessionTimeout }: { a: object; b?: object; sessionTimeout?: number },
 ) {
-  const base = { mode, topic, groupId, sessionTimeout, options };
-  const a = await startConsumer(base);
-  const b = await startConsumer(base);
+  const base = { mode, topic, groupId, sessionTimeout };
+  const a = await startConsumer({ ...base, options: aOptions });
+  const b = await startConsumer({ ...base, options: bOptions });
   const rebalanced = await a.waitForLine(/^EVENT assigned (?!0,1,2$)/, 60_000);
   const aPartitions = rebalanced
     .slice('EVENT assigned '.length)
@@ -103,13 +106,10 @@ describe.each<KafkaAppMode>(['hybrid', 'standalone'])('a %s Kafka consumer stopp
     async () => {
       const { topic, groupId } = await freshTopic();
       // Long session: the partitions can only move before it ends if the stopping instance leaves the group.
-      const { a, b, aPartitions } = await twoInstances(
-        mode,
-        topic,
-        groupId,
-        { stopTimeout: 120_000, gracePeriod: 150_000 },
-        60_000,
-      );
+      const { a, b, aPartitions } = await twoInstances(mode, topic, groupId, {
+        a: { stopTimeout: 120_000, gracePeriod: 150_000 },
+        sessionTimeout: 60_000,
+      });
       expect(aPartitions.length).toBeGreaterThan(0);
       await sendToPartitions(
         topic,
@@ -156,13 +156,10 @@ describe('a Kafka handler stuck past stopTimeout', () => {
     'is reported aborted with exit 1, its offset is not committed, and the other instance handles its message again',
     async () => {
       const { topic, groupId } = await freshTopic();
-      const { a, b, aPartitions } = await twoInstances(
-        'hybrid',
-        topic,
-        groupId,
-        { stopTimeout: 1_000, abortGrace: 100 },
-        6_000,
-      );
+      const { a, b, aPartitions } = await twoInstances('hybrid', topic, groupId, {
+        a: { stopTimeout: 1_000, abortGrace: 100 },
+        sessionTimeout: 6_000,
+      });
       const stuck = aPartitions[0]!;
       b.kill('SIGUSR2'); // B's gate is open: the message, delivered again, finishes there
       await sendToPartitions(
