@@ -35,6 +35,11 @@ export interface ConsulCluster {
 export interface StartClusterOptions {
   /** Client agents, one per simulated node; default 2. */
   nodes?: number;
+  /**
+   * Scales Raft's timings (elections, heartbeats); default 1, as Consul recommends for production servers (its own
+   * default, 5, is for small VMs). It did not change how late followers show a change (bench:consul, docs/registry.md).
+   */
+  raftMultiplier?: number;
   /** Limit for the cluster to form; default 60 s (three servers and their elections on a loaded 2-core machine). */
   readyTimeoutMs?: number;
 }
@@ -98,8 +103,7 @@ export async function startConsulCluster(options: StartClusterOptions = {}): Pro
         ports,
         agentArgs,
         readyTimeoutMs,
-        // Raft's timings as Consul recommends for production servers (the default, 5, is for small VMs).
-        extraHcl: 'performance { raft_multiplier = 1 }',
+        extraHcl: `performance { raft_multiplier = ${options.raftMultiplier ?? 1} }`,
       });
       return Object.assign(agent, { node, host, server });
     }),
