@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConsulAgent, reserveConsulPorts, startConsul } from './consul-agent';
 import { eventually } from './consul-watch';
+import { alive } from './server-process';
 
 /** One agent of a {@link ConsulCluster}: a server, or the client agent of one simulated node. */
 export interface ClusterAgent extends ConsulAgent {
@@ -66,14 +67,8 @@ async function ask<T>(agent: ConsulAgent, path: string): Promise<T | undefined> 
   }
 }
 
-const running = (agent: ConsulAgent): boolean => {
-  try {
-    process.kill(agent.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** Whether the agent's process runs (not killed); a paused one does. */
+const running = (agent: ConsulAgent): boolean => agent.pid > 0 && alive(agent.pid);
 
 /** Starts the servers and the client agents at once and resolves once the cluster has formed. */
 export async function startConsulCluster(options: StartClusterOptions = {}): Promise<ConsulCluster> {
@@ -112,6 +107,7 @@ export async function startConsulCluster(options: StartClusterOptions = {}): Pro
   const stop = async () => {
     // SIGKILL, not a graceful leave: a client agent leaving once the servers are gone waits 3.5 s for them.
     for (const agent of agents) if (running(agent)) agent.kill('SIGKILL');
+    // stop() waits for the exit (and kills what the line above missed).
     await Promise.all(agents.map((agent) => agent.stop()));
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
