@@ -37,6 +37,11 @@ export default defineConfig({
         },
       },
       {
+        // A Consul cluster (3 servers, a client agent per node) per file: its own project, so it runs only when asked.
+        extends: true,
+        test: { name: 'consul-cluster', include: ['test/cluster/**/*.spec.ts'], globalSetup: [CONSUL] },
+      },
+      {
         extends: true,
         test: { name: 'brokers', include: BROKERS, globalSetup: ['test/support/brokers.global-setup.ts'] },
       },

@@ -11,11 +11,12 @@ export interface WatchLatency {
 /**
  * `rounds` times: an instance's TTL check passes, then it is deregistered; each time the ms
  * until a service client lists it, then drops it (its log line). Blocking queries park for
- * 10 minutes, so only the change itself can wake them.
+ * 10 minutes, so only the change itself can wake them. The instance is registered at `agent`
+ * and the client reads through `watchAt`: in a cluster, another node's agent.
  */
-export async function watchLatency(agent: ConsulAgent, rounds: number): Promise<WatchLatency> {
+export async function watchLatency(agent: ConsulAgent, rounds: number, watchAt = agent): Promise<WatchLatency> {
   const logger = new RecordingLogger();
-  const discovery = new ConsulDiscovery({ address: agent.httpAddr, wait: 600_000, logger });
+  const discovery = new ConsulDiscovery({ address: watchAt.httpAddr, wait: 600_000, logger });
   const name = `latency-${process.pid}`;
   const client = new ServiceClient(name, discovery, {}, logger);
   const server = await startInstanceServer(`${name}-0`);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceClient } from '../../src/discovery/service-client';
 import type { ServiceClientOptions } from '../../src/discovery/service-client-options';
 import { ConsulDiscovery } from '../../src/registry/consul/consul-discovery';
+import { callersLoop } from '../support/callers-loop';
 import { RecordingLogger } from '../support/consul-events';
 import { cleanupAfterEach, consulForSuite } from '../support/consul-suite';
 import { waitForPassing, whenRefused } from '../support/consul-watch';
@@ -40,29 +41,14 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
       await logger.waitFor(/: 2 instances/);
 
       // Looping callers, bounded in count; they run until the stopped app has exited.
-      let running = true;
-      const failures: string[] = [];
-      let ok = 0;
-      const loop = async () => {
-        for (let i = 0; running && i < 20_000; i++) {
-          try {
-            const response = await client.request({ path: '/ping' });
-            await response.body.text();
-            if (response.statusCode === 200) ok++;
-            else failures.push(`status ${response.statusCode}`);
-          } catch (err) {
-            failures.push((err as Error).message);
-          }
-        }
-      };
-      const loops = Array.from({ length: 8 }, loop);
+      const load = callersLoop(client);
       const closed = whenRefused(stopping.port, 10_000, 5);
       stopping.kill('SIGTERM');
       const dropped = await logger.waitFor(new RegExp(`removed ${name}-1 `));
       const refusedAt = await closed;
       const { code } = await stopping.exited;
-      running = false;
-      await Promise.all(loops);
+      await load.stop();
+      const { ok, failures } = load;
 
       console.log(
         `FIGURE ${platform} requests-during-stop ok=${ok} failed=${failures.length} ` +
@@ -99,22 +85,8 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
     later(() => client.close());
     await logger.waitFor(/: 1 instances/);
 
-    let running = true;
-    const failures: string[] = [];
-    const servedBy = new Map<string, number>();
-    const loop = async () => {
-      for (let i = 0; running && i < 20_000; i++) {
-        try {
-          const response = await client.request({ path: '/ping' });
-          await response.body.text();
-          if (response.statusCode !== 200) failures.push(`status ${response.statusCode}`);
-          else servedBy.set(response.instance.id, (servedBy.get(response.instance.id) ?? 0) + 1);
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
-      }
-    };
-    const loops = Array.from({ length: 8 }, loop);
+    const load = callersLoop(client);
+    const { failures, servedBy } = load;
     const started = performance.now();
     old.kill('SIGTERM');
     const dropped = await logger.waitFor(new RegExp(`removed ${name}-1 `));
@@ -122,10 +94,8 @@ describe('a ServiceClient while a nestjs-graceful instance stops (real suite.age
     await spawn(2);
     const back = await logger.waitFor(new RegExp(`added ${name}-2 `), 60_000);
     // Callers go on until the new instance has served some of them.
-    while (running && (servedBy.get(`${name}-2`) ?? 0) < 50 && failures.length < 1_000)
-      await new Promise((r) => setImmediate(r));
-    running = false;
-    await Promise.all(loops);
+    while ((servedBy.get(`${name}-2`) ?? 0) < 50 && failures.length < 1_000) await new Promise((r) => setImmediate(r));
+    await load.stop();
     const figure = `restart-ms=${(back.at - started).toFixed(0)} no-passing-ms=${(back.at - dropped.at).toFixed(0)}`;
     return { name, failures, servedBy, figure };
   }

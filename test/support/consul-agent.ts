@@ -6,9 +6,9 @@ import { binaryFrom, spawnServer } from './server-process';
 
 /** A real `consul agent -dev` on 127.0.0.1, every port its own, for integration tests. */
 export interface ConsulAgent {
-  /** `127.0.0.1:PORT` of the HTTP API. */
+  /** `HOST:PORT` of the HTTP API (HOST is 127.0.0.1 unless started with `host`). */
   readonly httpAddr: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://HOST:PORT`. */
   readonly url: string;
   readonly ports: Readonly<ConsulPorts>;
   /** PID of the running agent process (changes on restart). */
@@ -36,6 +36,10 @@ export interface StartConsulOptions {
   extraHcl?: string;
   /** Listen on these ports (e.g. from {@link reserveConsulPorts}) instead of fresh free ones. */
   ports?: ConsulPorts;
+  /** The loopback address to bind and serve on (default 127.0.0.1): agents of a cluster each have their own. */
+  host?: string;
+  /** Instead of `-dev`: e.g. a cluster member's `-server`, `-node`, `-data-dir`, `-retry-join` (consul-cluster.ts). */
+  agentArgs?: string[];
 }
 
 export interface ConsulPorts {
@@ -140,8 +144,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startConsul(options: StartConsulOptions = {}): Promise<ConsulAgent> {
   const binary = consulBinary();
   const ports: ConsulPorts = options.ports ? { ...options.ports } : await reserveConsulPorts();
-  const args = ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-hcl', buildHcl(ports, options)];
-  const url = `http://127.0.0.1:${ports.http}`;
+  const host = options.host ?? '127.0.0.1';
+  const args = ['agent', ...(options.agentArgs ?? ['-dev']), '-bind', host, '-client', host];
+  args.push('-hcl', buildHcl(ports, options));
+  const url = `http://${host}:${ports.http}`;
   const log: string[] = [];
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   let child: ChildProcess | undefined;
@@ -233,7 +239,7 @@ export async function startConsul(options: StartConsulOptions = {}): Promise<Con
   await spawnAgent();
 
   return {
-    httpAddr: `127.0.0.1:${ports.http}`,
+    httpAddr: `${host}:${ports.http}`,
     url,
     ports,
     get pid() {
