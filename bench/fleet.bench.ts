@@ -122,10 +122,9 @@ async function main(): Promise<void> {
         totals.set(variant.label, total);
         console.log(
           `round ${round}  ${variant.label.padEnd(15)}  ok ${String(run.tally.ok).padStart(6)}  failed ` +
-            `${String(failed).padStart(4)}  ` +
+            `${String(failed).padStart(4)}  stops (SIGTERM to exit) ${run.stopMs.join('/')} ms  ` +
             `retried ${String(run.tally.retried).padStart(3)}  restart ${run.restartMs} ms  (starts ` +
-            `${run.startMs.join('/')} ms, ` +
-            `stops ${run.stopMs.join('/')} ms)  exits ${run.exits.join('/')}`,
+            `${run.startMs.join('/')} ms)  exits ${run.exits.join('/')}`,
         );
         for (const [reason, count] of run.tally.failed) console.log(`    ${count} × ${reason}`);
       }
@@ -133,9 +132,9 @@ async function main(): Promise<void> {
     console.log('\ntotals:');
     for (const [label, t] of totals) {
       console.log(
-        `${label.padEnd(15)}  ok ${t.ok}  failed ${t.failed}  retried ${t.retried}  ` +
-          `restart of 3 median ${median(t.restartMs)} ms  start median ${median(t.startMs)} ms  stop median ` +
-          `${median(t.stopMs)} ms`,
+        `${label.padEnd(15)}  ok ${t.ok}  failed ${t.failed}  stop (SIGTERM to exit) median ${median(t.stopMs)} ms ` +
+          `max ${Math.max(...t.stopMs)} ms  retried ${t.retried}  restart of 3 median ${median(t.restartMs)} ms  ` +
+          `start median ${median(t.startMs)} ms`,
       );
     }
 

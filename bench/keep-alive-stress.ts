@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { busyLoops } from './busy-loops';
 import { lossUnderStop, type StopRun } from './loss-under-stop';
 import { PLATFORMS, type BenchPlatform } from './variants';
 
@@ -51,11 +51,6 @@ function drainLines(output: string): string {
     .slice(Math.max(0, from))
     .map((line) => `    ${line.replace(/^.*\[Graceful\] /, '')}`)
     .join('\n');
-}
-
-/** Two processes spinning on the CPU, so the app and the clients fight for the 2 cores. */
-function busyLoops(): ChildProcess[] {
-  return [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
 
 async function main(): Promise<void> {

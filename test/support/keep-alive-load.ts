@@ -64,7 +64,8 @@ export function keepAliveLoad(port: number, path: string, clients: number, maxMs
   };
 }
 
-function once(port: number, path: string, agent: Agent): Promise<string> {
+/** One GET on `agent`: `ok`, `refused` (nothing was written), or what went wrong. */
+export function once(port: number, path: string, agent: Agent): Promise<string> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
       res.resume();
