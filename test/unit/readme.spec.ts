@@ -45,7 +45,7 @@ describe('README', () => {
       .replace("'../../src'", "'nestjs-graceful'")
       .replace(
         "import { CallerModule as AppModule } from '../../sample-app/caller/caller.module';",
-        "import { AppModule } from '../src/app.module';",
+        "import { AppModule } from '../src/app.module.js';",
       );
     expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
   });
