@@ -11,7 +11,7 @@ export type ConsumerName =
   'nest11-cjs-jest' | 'nest12-esm-vitest' | 'nest12-esm-jest' | 'nest12-cli-esm-vitest' | 'nest12-cli-cjs-jest';
 
 const SHARED: Record<ConsumerName, string[]> = {
-  // As `nest new` generated them; the README's files are written into them by the test (readme-recipe.ts).
+  // As `nest new` generated them; the test writes the README's files into them (readme-recipe.ts).
   'nest12-cli-esm-vitest': [],
   'nest12-cli-cjs-jest': [],
   'nest11-cjs-jest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],

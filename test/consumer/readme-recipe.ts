@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const README = readFileSync(resolve(__dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -45,6 +45,9 @@ export function readmeFiles(format: 'esm' | 'cjs'): Map<string, string> {
 /** Writes the README's files into the generated app in `dir`; returns their paths. */
 export function applyReadme(dir: string, format: 'esm' | 'cjs'): string[] {
   const files = readmeFiles(format);
-  for (const [path, source] of files) writeFileSync(join(dir, path), source);
+  for (const [path, source] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), source);
+  }
   return [...files.keys()];
 }
