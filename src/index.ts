@@ -13,7 +13,7 @@ export { StopSignals } from './drain/stop-signals.service.js';
 export type { LifecycleState } from './lifecycle/lifecycle-state.interface.js';
 export type { RegistrationStatus } from './registry/registration-status.interface.js';
 export type { HookContext, LifecycleHook } from './lifecycle/hooks.interface.js';
-export type { StopReport, PhaseRecord, PhaseName } from './lifecycle/stop-report.js';
+export type { StopReport, StopFailure, PhaseRecord, PhaseName } from './lifecycle/stop-report.js';
 export { WorkTracker } from './drain/work-tracker.service.js';
 export { GracefulInterceptor } from './drain/graceful.interceptor.js';
 export type { PendingUnit, WorkHandle, WorkKind } from './drain/work-unit.interface.js';

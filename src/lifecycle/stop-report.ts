@@ -21,11 +21,20 @@ export interface PhaseRecord {
   readonly error?: string;
 }
 
+/**
+ * Why a stop's exit code is 1: `lost-work` when a unit of work was aborted (whatever else failed), else
+ * `phase-failed` when a phase failed with nothing lost (a deregistration that timed out, a teardown hook that threw;
+ * the phases with `ok: false` say which), else `none`.
+ */
+export type StopFailure = 'none' | 'lost-work' | 'phase-failed';
+
 /** What one stop did, logged as one line at its end and returned by `shutdown()`. */
 export interface StopReport {
   readonly app: string;
   readonly reason: string;
+  /** 0 when `failure` is `none`, else 1. */
   readonly exitCode: 0 | 1;
+  readonly failure: StopFailure;
   readonly totalMs: number;
   readonly phases: readonly PhaseRecord[];
   /**
@@ -53,11 +62,13 @@ export class StopRecorder {
   }
 
   report(drained: number, aborted: readonly PendingUnit[]): StopReport {
-    const ok = aborted.length === 0 && this.phases.every((p) => p.ok);
+    const failure: StopFailure =
+      aborted.length > 0 ? 'lost-work' : this.phases.every((p) => p.ok) ? 'none' : 'phase-failed';
     return {
       app: this.app,
       reason: this.reason,
-      exitCode: ok ? 0 : 1,
+      exitCode: failure === 'none' ? 0 : 1,
+      failure,
       totalMs: Math.round(performance.now() - this.startedAt),
       phases: [...this.phases],
       drained,

@@ -7,9 +7,13 @@ import { inject } from 'vitest';
 const APPS = join(__dirname, 'apps');
 
 /** The consumer apps under test/consumer/apps/, each completed with files from apps/shared/. */
-export type ConsumerName = 'nest11-cjs-jest' | 'nest12-esm-vitest' | 'nest12-esm-jest';
+export type ConsumerName =
+  'nest11-cjs-jest' | 'nest12-esm-vitest' | 'nest12-esm-jest' | 'nest12-cli-esm-vitest' | 'nest12-cli-cjs-jest';
 
 const SHARED: Record<ConsumerName, string[]> = {
+  // As `nest new` generated them; the test writes the README's files into them (readme-recipe.ts).
+  'nest12-cli-esm-vitest': [],
+  'nest12-cli-cjs-jest': [],
   'nest11-cjs-jest': ['src/main.ts', 'src/slow.controller.ts', 'test/app.e2e-spec.ts', 'test/consul.e2e-spec.ts'],
   'nest12-esm-vitest': [
     'src/main.ts',

@@ -19,7 +19,7 @@ interface ConsumerTraits {
   e2eTests: number;
 }
 
-function expectSuccess(result: CommandResult): void {
+export function expectSuccess(result: CommandResult): void {
   expect(result.code, result.output).toBe(0);
 }
 
@@ -48,7 +48,11 @@ async function stopUnderSignal(app: ConsumerApp): Promise<void> {
 }
 
 /** Jest and Vitest summaries; Jest also says when it had to wait for open handles. */
-function expectSuiteExitedByItself(result: CommandResult, runner: ConsumerTraits['runner'], tests: number): void {
+export function expectSuiteExitedByItself(
+  result: CommandResult,
+  runner: ConsumerTraits['runner'],
+  tests: number,
+): void {
   expectSuccess(result);
   if (runner === 'jest') {
     expect(result.output).toMatch(new RegExp(`Tests:\\s+${tests} passed, ${tests} total`));

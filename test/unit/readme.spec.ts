@@ -27,10 +27,10 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('README', () => {
-  it.each(['express', 'fastify'])(
-    'shows the %s quick start exactly as sample-app/quick-start compiles it',
-    (platform) => {
-      const source = readFileSync(join(root, `sample-app/quick-start/${platform}.ts`), 'utf8')
+  it.each(['app.module.ts', 'main.ts', 'hello.controller.ts', 'main-fastify.ts'])(
+    'shows the quick start file %s exactly as sample-app/quick-start compiles it',
+    (file) => {
+      const source = readFileSync(join(root, 'sample-app/quick-start', file), 'utf8')
         .replace("from '../../src/health'", "from 'nestjs-graceful/health'")
         .replace("from '../../src'", "from 'nestjs-graceful'");
       expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
@@ -45,7 +45,7 @@ describe('README', () => {
       .replace("'../../src'", "'nestjs-graceful'")
       .replace(
         "import { CallerModule as AppModule } from '../../sample-app/caller/caller.module';",
-        "import { AppModule } from '../src/app.module';",
+        "import { AppModule } from '../src/app.module.js';",
       );
     expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
   });

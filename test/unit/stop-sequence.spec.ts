@@ -84,7 +84,14 @@ describe('StopSequence', () => {
       'afterStop',
       'release',
     ]);
-    expect(report).toMatchObject({ app: 'svc', reason: 'SIGTERM', exitCode: 0, drained: 3, aborted: [] });
+    expect(report).toMatchObject({
+      app: 'svc',
+      reason: 'SIGTERM',
+      exitCode: 0,
+      failure: 'none',
+      drained: 3,
+      aborted: [],
+    });
     expect(logger.log).toHaveBeenLastCalledWith(expect.stringMatching(/^stop report \{"app":"svc"/));
   });
 
@@ -132,7 +139,7 @@ describe('StopSequence', () => {
       'afterStop',
       'release',
     ]);
-    expect(report.exitCode).toBe(1);
+    expect(report).toMatchObject({ exitCode: 1, failure: 'phase-failed' });
     expect(report.phases.filter((p) => !p.ok).map((p) => [p.phase, p.error])).toEqual([
       ['beforeStop', 'beforeStop exploded'],
       ['deregister', 'deregister exploded'],
@@ -163,6 +170,16 @@ describe('StopSequence', () => {
       ['release', 'timed out after 1000 ms'],
     ]);
     expect(events).toContain('afterStop');
+  });
+
+  it('a deregistration that timed out with nothing lost exits 1 as phase-failed, not lost-work', async () => {
+    const steps = fakeSteps([], { deregister: () => new Promise<void>(() => undefined) });
+    const stopped = make(steps).run('SIGTERM');
+    await vi.advanceTimersByTimeAsync(1_000);
+    const report = await stopped;
+    expect(report).toMatchObject({ exitCode: 1, failure: 'phase-failed', drained: 3, aborted: [] });
+    expect(report.phases.filter((p) => !p.ok).map((p) => p.phase)).toEqual(['deregister']);
+    expect(logger.error).toHaveBeenLastCalledWith(expect.stringMatching(/"exitCode":1,"failure":"phase-failed"/));
   });
 
   it('bounds the close and the disconnect by their bounds, and goes on after each timeout', async () => {
@@ -213,7 +230,7 @@ describe('StopSequence', () => {
       const report = await make(fakeSteps([], { aborted: () => gaveUp })).run('SIGTERM');
       expect(report.phases.every((p) => p.ok)).toBe(true);
       expect(report.phases.map((p) => p.phase)).not.toContain('abort');
-      expect(report).toMatchObject({ exitCode: 1, aborted: gaveUp });
+      expect(report).toMatchObject({ exitCode: 1, failure: 'lost-work', aborted: gaveUp });
       expect(logger.error).toHaveBeenLastCalledWith(expect.stringMatching(/^stop report \{.*"exitCode":1/));
     },
   );
@@ -247,7 +264,7 @@ describe('StopSequence', () => {
       error: 'timed out after 5000 ms',
     });
     expect(report.phases.find((p) => p.phase === 'abort')).toMatchObject({ ok: false, error: '1 unit(s) aborted' });
-    expect(report).toMatchObject({ exitCode: 1, drained: 0, aborted: cut });
+    expect(report).toMatchObject({ exitCode: 1, failure: 'lost-work', drained: 0, aborted: cut });
     expect(logger.error).toHaveBeenCalledWith('aborted http GET /stuck after 5000 ms');
   });
 

@@ -1,0 +1,9 @@
+// src/app.service.ts, as `nest new` generates it
+import { Injectable } from '@nestjs/common';
+
+@Injectable()
+export class AppService {
+  getHello(): string {
+    return 'Hello World!';
+  }
+}
