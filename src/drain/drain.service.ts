@@ -93,7 +93,10 @@ export class DrainService {
   /** Phase 6: resolves when nothing is left, or when `signal` fires; never rejects. Logs progress every second. */
   async whenIdle(signal: AbortSignal): Promise<void> {
     this.logger.log(`draining ${this.describeOpen()}`);
-    const progress = setInterval(() => this.logger.log(`still draining ${this.describeOpen()}`), PROGRESS_EVERY_MS);
+    // Not once the last unit ended: the drain then ends after one more poll phase, which a tick may precede.
+    const progress = setInterval(() => {
+      if (this.ledger.size > 0) this.logger.log(`still draining ${this.describeOpen()}`);
+    }, PROGRESS_EVERY_MS);
     progress.unref();
     try {
       await this.ledger.whenIdle(signal);

@@ -49,8 +49,7 @@ describe('the quick start, stopped by Ctrl-C with a request in flight', () => {
     const port = Number(app.readyLine.split(' ')[1]);
     try {
       // "still draining" comes each second of the drain: 1.5 s gives one, as in the README, with 0.5 s to spare on
-      // either side. Near a whole second (the default 3 s) a tick can fall between the response's end and the unit's
-      // release, which logs one more "still draining" line, without the kind (seen on Node 22 and 24).
+      // either side.
       const slow = get(port, '/hello?ms=1500');
       await app.waitForLine(/^REQUEST GET \/hello/);
       app.kill('SIGINT');
