@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
-import { binaryFrom, spawnServer } from './server-process';
+import type { Server } from 'node:net';
+import { binaryFrom, listenOnServerPort, spawnServer } from './server-process';
 
 /** A real `consul agent -dev` on 127.0.0.1, every port its own, for integration tests. */
 export interface ConsulAgent {
@@ -58,13 +58,6 @@ function consulBinary(): string {
   return binaryFrom('CONSUL_BIN', 'consul-agent.sh');
 }
 
-async function listenTcp(port: number): Promise<Server> {
-  const server = createServer();
-  server.listen({ host: '127.0.0.1', port, exclusive: true });
-  await once(server, 'listening');
-  return server;
-}
-
 async function udpFree(port: number): Promise<boolean> {
   const socket = createSocket('udp4');
   try {
@@ -85,7 +78,7 @@ async function freePorts(count: number): Promise<number[]> {
   try {
     for (let attempts = 0; ports.length < count; attempts++) {
       if (attempts > count * 20) throw new Error(`could not find ${count} free ports on 127.0.0.1`);
-      const server = await listenTcp(0);
+      const server = await listenOnServerPort();
       held.push(server);
       const port = (server.address() as { port: number }).port;
       if (await udpFree(port)) ports.push(port);

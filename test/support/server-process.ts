@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 
 /** A real server process started for a test (NATS, Redis, RabbitMQ, epmd); stopped by PID. */
@@ -104,11 +104,32 @@ function killOnExit(child: ChildProcess): void {
   });
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
+/**
+ * Where test servers' ports are chosen: below Linux's ephemeral range (32768-60999). A port that
+ * `listen(0)` gives is in that range, where any outgoing connection of the busy test run may take it
+ * as its local port before the server meant to listen on it binds (seen in CI: a Consul agent's
+ * "bind: address already in use").
+ */
+const SERVER_PORTS = { from: 20_000, to: 32_767 };
+
+/** A server listening on a random port of {@link SERVER_PORTS} free on 127.0.0.1 (tried until one is). */
+export async function listenOnServerPort(): Promise<Server> {
+  for (;;) {
+    const port = SERVER_PORTS.from + Math.floor(Math.random() * (SERVER_PORTS.to - SERVER_PORTS.from + 1));
+    const server = createServer();
+    server.listen({ host: '127.0.0.1', port, exclusive: true });
+    try {
+      await once(server, 'listening');
+      return server;
+    } catch {
+      server.close();
+    }
+  }
+}
+
+/** A TCP port free on 127.0.0.1 right now, outside the ephemeral range. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen({ host: '127.0.0.1', port: 0, exclusive: true });
-  await once(server, 'listening');
+  const server = await listenOnServerPort();
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
@@ -119,10 +140,7 @@ export async function freePorts(count: number): Promise<number[]> {
   const servers = [];
   try {
     for (let i = 0; i < count; i++) {
-      const server = createServer();
-      server.listen({ host: '127.0.0.1', port: 0, exclusive: true });
-      await once(server, 'listening');
-      servers.push(server);
+      servers.push(await listenOnServerPort());
     }
     return servers.map((s) => (s.address() as { port: number }).port);
   } finally {
