@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { EMPTY, Observable, finalize, takeUntil } from 'rxjs';
 import { HandlerCall } from './handler-call.js';
+import { inTransportUnit } from './transport-units.js';
 import { beginWebSocketHandler, refusesMessages } from './websocket-close.js';
 import { WorkTracker } from './work-tracker.service.js';
 import type { WorkKind } from './work-unit.interface.js';
@@ -8,7 +9,8 @@ import type { WorkKind } from './work-unit.interface.js';
 /**
  * Tracks what only an interceptor sees — microservice (RPC) and WebSocket handlers and
  * the Observables they return — so the drain waits for them. HTTP requests pass straight
- * through: they are tracked at the server, where it is cheaper and 404s count too.
+ * through: they are tracked at the server, where it is cheaper and 404s count too; so do Kafka
+ * messages and gRPC calls, which their transport's drain participant tracks (each counts once).
  * Apply it to gateways and message controllers with `@UseInterceptors(GracefulInterceptor)`
  * rather than globally, so HTTP routes do not pay for an interceptor chain.
  *
@@ -23,7 +25,8 @@ export class GracefulInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = context.getType<string>();
-    if (type === 'http') return next.handle();
+    // HTTP is tracked at the server; a Kafka message or gRPC call by its transport's participant.
+    if (type === 'http' || (type === 'rpc' && inTransportUnit())) return next.handle();
     const client = type === 'ws' ? context.switchToWs().getClient<object>() : undefined;
     // Its reply could not be sent: never run, never counted.
     if (client && refusesMessages(client)) return EMPTY;

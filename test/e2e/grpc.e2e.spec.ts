@@ -39,8 +39,11 @@ describe('a hybrid app with a gRPC microservice (grpc-js client)', () => {
     started = undefined;
   });
 
-  async function start(options: GracefulOptions = {}): Promise<GrpcApp & { lifecycle: GracefulLifecycle }> {
-    started = await createGrpcApp({ ...base, ...options });
+  async function start(
+    options: GracefulOptions = {},
+    interceptor = false,
+  ): Promise<GrpcApp & { lifecycle: GracefulLifecycle }> {
+    started = await createGrpcApp({ ...base, ...options }, { interceptor });
     client = grpcClient(`127.0.0.1:${started.grpcPort}`);
     return { ...started, lifecycle: started.app.get(GracefulLifecycle) };
   }
@@ -100,6 +103,16 @@ describe('a hybrid app with a gRPC microservice (grpc-js client)', () => {
       expect(lifecycle.report!.drained).toBeGreaterThanOrEqual(2);
     },
   );
+
+  it('a call behind GracefulInterceptor counts once: the participant tracks it, the interceptor does not', async () => {
+    const { app, db, lifecycle } = await start({}, true);
+    const unary = client!.get({ id: 3, ms: 300 });
+    await waitFor(() => db.entered === 1, 5_000, 'the handler');
+    const closing = app.close();
+    expect(await unary).toMatchObject({ id: 3, row: 'row' });
+    await closing;
+    expect(lifecycle.report).toMatchObject({ exitCode: 0, aborted: [], drained: 1 });
+  });
 
   it('refuses calls after phase 5 while the calls in flight finish', async () => {
     const { app, grpcPort, db } = await start();

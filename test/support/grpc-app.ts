@@ -1,13 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Controller, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { GrpcMethod, Transport } from '@nestjs/microservices';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Observable } from 'rxjs';
-import { GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
+import { GracefulInterceptor, GracefulModule, enableGracefulShutdown, type GracefulOptions } from '../../src';
 import { FakeDbPool } from './fake-db';
 import { freePort } from './server-process';
 
@@ -76,7 +76,8 @@ export interface GrpcApp {
  * `standalone` a microservice-only app (`NestFactory.createMicroservice()`). With
  * `options`, nestjs-graceful drives it; with `false`, it is plain Nest with
  * `enableShutdownHooks()`, for comparison. `late: true` connects the microservice only
- * after `listen()`: the library finds it at phase 5 instead of at start-up.
+ * after `listen()`: the library finds it at phase 5 instead of at start-up. `interceptor: true`
+ * applies GracefulInterceptor to every handler (APP_INTERCEPTOR).
  */
 export async function createGrpcApp(
   options: GracefulOptions | false,
@@ -84,11 +85,13 @@ export async function createGrpcApp(
     standalone = false,
     late = false,
     grpcPort: chosenPort,
-  }: { standalone?: boolean; late?: boolean; grpcPort?: number } = {},
+    interceptor = false,
+  }: { standalone?: boolean; late?: boolean; grpcPort?: number; interceptor?: boolean } = {},
 ): Promise<GrpcApp> {
   const grpcPort = chosenPort ?? (await freePort());
   const graceful = options === false ? [] : [GracefulModule.forRoot(options)];
-  @Module({ imports: graceful, controllers: [OrdersGrpc], providers: [FakeDbPool] })
+  const global = interceptor ? [{ provide: APP_INTERCEPTOR, useClass: GracefulInterceptor }] : [];
+  @Module({ imports: graceful, controllers: [OrdersGrpc], providers: [FakeDbPool, ...global] })
   class GrpcAppModule {}
   const module: DynamicModule = { module: GrpcAppModule };
   const microservice = {
@@ -106,7 +109,8 @@ export async function createGrpcApp(
   if (options === false) app.enableShutdownHooks();
   else enableGracefulShutdown(app);
   if (late) await app.listen(0, '127.0.0.1');
-  app.connectMicroservice(microservice);
+  // Global enhancers (APP_INTERCEPTOR) reach a connected microservice only with inheritAppConfig.
+  app.connectMicroservice(microservice, { inheritAppConfig: interceptor });
   await app.startAllMicroservices();
   if (!late) await app.listen(0, '127.0.0.1');
   return { app, grpcPort, db: app.get(FakeDbPool) };

@@ -3,6 +3,7 @@ import { Observable, Subject, from, isObservable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DrainLedger } from '../../src/drain/drain-ledger';
 import { GracefulInterceptor } from '../../src/drain/graceful.interceptor';
+import { asTransportUnit } from '../../src/drain/transport-units';
 import { closeWebSocket } from '../../src/drain/websocket-close';
 import { WorkTracker } from '../../src/drain/work-tracker.service';
 
@@ -102,6 +103,17 @@ describe('GracefulInterceptor', () => {
       expect(seen).toEqual({ values: [{ ok: true }], completed: true, error: undefined });
     },
   );
+
+  it('passes an rpc handler through untracked inside a unit its transport tracks (Kafka message, gRPC call)', () => {
+    const { work, interceptor } = setup();
+    const source = new Subject<unknown>();
+    const result = asTransportUnit(() => interceptor.intercept(contextOf('rpc'), handlerOf(source)));
+    expect(result).toBe(source);
+    expect(work.size).toBe(0);
+    // Outside such a unit the same handler is tracked: the marker is what made the difference.
+    record(interceptor.intercept(contextOf('rpc'), handlerOf(source)));
+    expect(work.size).toBe(1);
+  });
 
   it('tracks other context types as streams', () => {
     const { work, interceptor } = setup();

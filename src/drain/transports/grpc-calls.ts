@@ -1,3 +1,4 @@
+import { asTransportUnit } from '../transport-units.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import { HEALTH_CHECK_PATH } from './grpc-health-codec.js';
 import type { GrpcServerLike } from './grpc-server-like.js';
@@ -19,7 +20,19 @@ export function trackGrpcCalls(server: GrpcServerLike, work: WorkTracker): boole
       stream.once('close', handle.done);
     });
   }
+  markHandlers(server);
   return true;
+}
+
+/**
+ * Each handler grpc-js calls (with Nest's interceptors behind it) runs as part of its call's
+ * unit, so GracefulInterceptor on a gRPC controller does not count the call a second time.
+ */
+function markHandlers(server: GrpcServerLike): void {
+  for (const handler of server.handlers?.values() ?? []) {
+    const func = handler.func;
+    if (typeof func === 'function') handler.func = (...args) => asTransportUnit(() => func(...args));
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ export interface GrpcServerLike {
   forceShutdown(): void;
   readonly http2Servers?: Map<Http2Server, { readonly sessions: Set<Http2Session> }>;
   readonly boundPorts?: Map<string, unknown>;
-  readonly handlers?: Map<string, unknown>;
+  readonly handlers?: Map<string, { func?: (...args: unknown[]) => unknown }>;
 }
 
 /** Nest's ServerGrpc, as read here: the grpc-js server exists once `listen()` bound it. */

@@ -1,4 +1,5 @@
 import { DrainUnit, type DrainLedger } from '../drain-ledger.js';
+import { asTransportUnit } from '../transport-units.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkKind } from '../work-unit.interface.js';
 import type { DrainParticipant } from './drain-participant.interface.js';
@@ -101,7 +102,7 @@ class KafkaParticipant implements DrainParticipant {
 
   private tracked<T>(name: string, run: () => Promise<T>): Promise<T> {
     const handle = this.work.begin(name, 'rpc');
-    const result = run();
+    const result = asTransportUnit(run);
     result.then(handle.done, handle.done);
     return result;
   }
