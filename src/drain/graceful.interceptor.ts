@@ -27,6 +27,8 @@ export class GracefulInterceptor implements NestInterceptor {
     const type = context.getType<string>();
     // HTTP is tracked at the server; a Kafka message or gRPC call by its transport's participant.
     if (type === 'http' || (type === 'rpc' && inTransportUnit())) return next.handle();
+    // Applied twice to one handler (a gateway and its subclass both decorated: Nest appends): the outer one counts.
+    if (HandlerCall.tracking(context.getHandler() as (...args: unknown[]) => unknown)) return next.handle();
     const client = type === 'ws' ? context.switchToWs().getClient<object>() : undefined;
     // Its reply could not be sent: never run, never counted.
     if (client && refusesMessages(client)) return EMPTY;

@@ -46,6 +46,11 @@ export class HandlerCall {
     watch(handler);
   }
 
+  /** Whether a call of `handler` is already tracked in the current async context (an outer interceptor's). */
+  static tracking(handler: Handler): boolean {
+    return calls.getStore()?.handler === handler;
+  }
+
   /** Runs `body`, and the handler call it leads to, in this call's async context. */
   run<T>(body: () => T): T {
     return calls.run(this, body);

@@ -115,6 +115,18 @@ describe('GracefulInterceptor', () => {
     expect(work.size).toBe(1);
   });
 
+  it('applied twice to one handler (a gateway and its subclass both decorated), the call counts once', () => {
+    const { work, interceptor } = setup();
+    const source = new Subject<unknown>();
+    const inner: CallHandler = { handle: () => interceptor.intercept(contextOf('ws'), handlerOf(source)) };
+    const { seen } = record(interceptor.intercept(contextOf('ws'), inner));
+    expect(work.size).toBe(1);
+    source.next('ack');
+    source.complete();
+    expect(work.size).toBe(0);
+    expect(seen).toEqual({ values: ['ack'], completed: true, error: undefined });
+  });
+
   it('tracks other context types as streams', () => {
     const { work, interceptor } = setup();
     record(interceptor.intercept(contextOf('graphql'), handlerOf(new Subject())));
