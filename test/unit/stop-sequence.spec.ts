@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PendingUnit } from '../../src/drain/work-unit.interface';
 import { stopBudget, type StopBounds } from '../../src/lifecycle/stop-budget';
 import { StopSequence, type StopSteps } from '../../src/lifecycle/stop-sequence';
+import { ALL_PHASES, phasesWithout } from '../support/stop-phases';
 
 const bounds: StopBounds = {
   beforeStop: 500,
@@ -60,30 +61,8 @@ describe('StopSequence', () => {
   it('runs the phases in the order of the phase table and reports exit 0', async () => {
     const events: string[] = [];
     const report = await make(fakeSteps(events)).run('SIGTERM');
-    expect(events).toEqual([
-      'unready:SIGTERM',
-      'beforeStop',
-      'deregister',
-      'delay',
-      'close',
-      'drain',
-      'disconnect',
-      'teardown',
-      'afterStop',
-      'release',
-    ]);
-    expect(report.phases.map((p) => p.phase)).toEqual([
-      'unready',
-      'beforeStop',
-      'deregister',
-      'delay',
-      'close',
-      'drain',
-      'disconnect',
-      'teardown',
-      'afterStop',
-      'release',
-    ]);
+    expect(events).toEqual(['unready:SIGTERM', ...ALL_PHASES.slice(1)]);
+    expect(report.phases.map((p) => p.phase)).toEqual(ALL_PHASES);
     expect(report).toMatchObject({
       app: 'svc',
       reason: 'SIGTERM',
@@ -101,15 +80,7 @@ describe('StopSequence', () => {
       ...bounds,
       deregister: undefined,
     }).run('x');
-    expect(report.phases.map((p) => p.phase)).toEqual([
-      'unready',
-      'delay',
-      'close',
-      'drain',
-      'disconnect',
-      'teardown',
-      'release',
-    ]);
+    expect(report.phases.map((p) => p.phase)).toEqual(phasesWithout('beforeStop', 'deregister', 'afterStop'));
   });
 
   it('a throwing step is recorded and never skips the later phases', async () => {
@@ -127,18 +98,7 @@ describe('StopSequence', () => {
       afterStop: boom('afterStop'),
     });
     const report = await make(steps).run('SIGTERM');
-    expect(events).toEqual([
-      'unready:SIGTERM',
-      'beforeStop',
-      'deregister',
-      'delay',
-      'close',
-      'drain',
-      'disconnect',
-      'teardown',
-      'afterStop',
-      'release',
-    ]);
+    expect(events).toEqual(['unready:SIGTERM', ...ALL_PHASES.slice(1)]);
     expect(report).toMatchObject({ exitCode: 1, failure: 'phase-failed' });
     expect(report.phases.filter((p) => !p.ok).map((p) => [p.phase, p.error])).toEqual([
       ['beforeStop', 'beforeStop exploded'],
@@ -197,18 +157,7 @@ describe('StopSequence', () => {
       ['close', 'timed out after 300 ms'],
       ['disconnect', 'timed out after 400 ms'],
     ]);
-    expect(events).toEqual([
-      'unready:SIGTERM',
-      'beforeStop',
-      'deregister',
-      'delay',
-      'close',
-      'drain',
-      'disconnect',
-      'teardown',
-      'afterStop',
-      'release',
-    ]);
+    expect(events).toEqual(['unready:SIGTERM', ...ALL_PHASES.slice(1)]);
   });
 
   it('reads the bounds once, at phase 1, and gives phase 1 their sum as the budget', async () => {
