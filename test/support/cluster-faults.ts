@@ -2,15 +2,16 @@ import type { StopReport } from '../../src/lifecycle/stop-report';
 import { callersLoop } from './callers-loop';
 import type { ClusterFleet } from './cluster-fleet';
 import type { ClusterAgent, ConsulCluster } from './consul-cluster';
+import type { SpawnedApp } from './spawn-app';
 import { whenRefused } from './consul-watch';
 import type { SlowProxy } from './slow-proxy';
 import { stopReportOf } from './stop-report';
 
 /**
- * A fault injected into a cluster just before an instance's SIGTERM (issue 18's scenarios).
+ * A fault injected into a cluster just before `stopping` gets SIGTERM (issue 18's scenarios).
  * Resolves with what undoes it, which the caller runs once the stop is measured.
  */
-export type ClusterFault = () => Promise<() => Promise<void>>;
+export type ClusterFault = (stopping: SpawnedApp) => Promise<() => Promise<void>>;
 
 /** What one stop under a fault came to, timed from the SIGTERM. */
 export interface FaultedStop {
@@ -28,14 +29,20 @@ export interface FaultedStop {
   retried: number;
 }
 
-/** The cluster's leader killed (SIGKILL): the others elect a new one; undone by restarting it. */
+/**
+ * The cluster's leader killed (SIGKILL): the others elect a new one. It is started again once the
+ * instance exited, as a supervisor restarts a server: its return makes every client agent sync in
+ * full. Without it, the deregistration that the stopping instance's agent failed to sync waited
+ * for the agent's periodic full sync (over 60 s in one bench round; docs/registry.md).
+ */
 export const killLeader =
   (cluster: ConsulCluster): ClusterFault =>
-  async () => {
+  async (stopping) => {
     const leader = await cluster.leader();
     leader.kill('SIGKILL');
+    const back = stopping.exited.then(() => leader.restart());
     return async () => {
-      await leader.restart();
+      await back;
       await cluster.formed();
     };
   };
@@ -85,7 +92,7 @@ export async function stopUnderFault(fleet: ClusterFleet, fault: ClusterFault): 
   const { name, stopping, logger, client } = fleet;
   const load = callersLoop(client);
   const closed = whenRefused(stopping.port, 60_000, 5);
-  const undo = await fault();
+  const undo = await fault(stopping);
   try {
     const sigterm = performance.now();
     stopping.kill('SIGTERM');
