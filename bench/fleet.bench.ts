@@ -5,6 +5,7 @@ import { ConsulDiscovery } from '../src/registry/consul/consul-discovery';
 import { startConsul, type ConsulAgent } from '../test/support/consul-agent';
 import { waitForPassing } from '../test/support/consul-watch';
 import { discoveryLoad, type LoadTally } from './discovery-load';
+import { clusterFaults } from './fleet-cluster';
 import { median } from './median';
 import { spawnService, type FleetInstance } from './spawn-service';
 import { watchLatency } from './watch-latency';
@@ -17,8 +18,10 @@ import { watchLatency } from './watch-latency';
  * - nestjs-graceful: the sample's orders service (sample-app/main.ts, shutdownDelay 1 s);
  * - plain Nest: the same service registering after listen() and deregistering in
  *   onModuleDestroy under enableShutdownHooks() (bench/plain-orders.ts).
- * Then how fast the client follows Consul (watch latency). Loopback only; bounded.
- * Env: FLEET_ROUNDS (2), FLEET_LOOPS (16), FLEET_DELAY_MS (10), FLEET_LATENCY_ROUNDS (20).
+ * Then how fast the client follows Consul (watch latency), and last issue 18's faults in a real
+ * cluster (bench/fleet-cluster.ts). Loopback only; bounded.
+ * Env: FLEET_ROUNDS (2), FLEET_LOOPS (16), FLEET_DELAY_MS (10), FLEET_LATENCY_ROUNDS (20),
+ * FLEET_CLUSTER_ROUNDS (3 per fault), FLEET_CLUSTER=0 leaves the cluster part out.
  */
 const ROUNDS = envInt('FLEET_ROUNDS', 2);
 const LOOPS = envInt('FLEET_LOOPS', 16);
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
     await discovery.close();
     await agent.stop();
   }
+  if (process.env.FLEET_CLUSTER !== '0') await clusterFaults();
   console.log(`\ndone in ${Math.round((performance.now() - began) / 1000)} s  load average ${loadAverage()}`);
 }
 

@@ -8,6 +8,8 @@ export interface CallersLoop {
   readonly failures: readonly string[];
   /** Answered 200, in all. */
   readonly ok: number;
+  /** Answered after more than one attempt: sent again by the client after a connection-level failure. */
+  readonly retried: number;
   /** Stops the loops after their current request; resolves once they ended. */
   stop(): Promise<void>;
 }
@@ -17,11 +19,13 @@ export function callersLoop(client: ServiceClient, loops = 8): CallersLoop {
   let running = true;
   const servedBy = new Map<string, number>();
   const failures: string[] = [];
+  let retried = 0;
   const loop = async () => {
     for (let i = 0; running && i < 20_000; i++) {
       try {
         const response = await client.request({ path: '/ping' });
         await response.body.text();
+        if (response.attempts > 1) retried++;
         if (response.statusCode !== 200) failures.push(`status ${response.statusCode}`);
         else servedBy.set(response.instance.id, (servedBy.get(response.instance.id) ?? 0) + 1);
       } catch (err) {
@@ -33,6 +37,9 @@ export function callersLoop(client: ServiceClient, loops = 8): CallersLoop {
   return {
     servedBy,
     failures,
+    get retried() {
+      return retried;
+    },
     get ok() {
       return [...servedBy.values()].reduce((sum, n) => sum + n, 0);
     },
