@@ -2,6 +2,7 @@ import type { DrainContext, DrainParticipant, TransportDrain } from './drain-par
 import { gatewayDrain } from './gateway.participant.js';
 import { grpcDrain } from './grpc.participant.js';
 import { httpDrain } from './http.participant.js';
+import { kafkaClientDrain } from './kafka-client.participant.js';
 import { kafkaDrain } from './kafka.participant.js';
 import { mqttDrain } from './mqtt.participant.js';
 import { natsDrain } from './nats.participant.js';
@@ -27,6 +28,7 @@ export const TRANSPORT_DRAINS: readonly TransportDrain[] = [
   rabbitMqDrain,
   mqttDrain,
   kafkaDrain,
+  kafkaClientDrain,
 ];
 
 /** @internal The participants found in an app, and what cannot be drained, each said in one sentence. */
