@@ -44,15 +44,20 @@ export class DrainService {
   }
 
   /**
-   * At bootstrap, once: finds the app's transports and makes their participants (HTTP
-   * connections and gRPC calls are units from now on). Returns, one sentence each, what
-   * cannot be drained: a transport with no participant, or one an upgrade changed under it.
-   * Calling it again does nothing.
+   * At bootstrap, once: finds the app's transports and clients and makes their participants
+   * (HTTP connections and gRPC calls are units from now on). Returns, one sentence each, what
+   * cannot be drained: a transport with no participant, or one an upgrade changed under it,
+   * or a setting that makes the drain fail. Calling it again does nothing.
    */
-  attach(app: unknown, httpServer: Server | undefined): string[] {
+  attach(
+    app: unknown,
+    httpServer: Server | undefined,
+    found: Pick<DrainContext, 'instances' | 'stopTimeout'>,
+  ): string[] {
     if (this.context) return [];
     const { ledger, work, signals } = this;
-    this.context = { app, httpServer, microservices: transportServers(app), ledger, work, signals };
+    const microservices = transportServers(app);
+    this.context = { app, httpServer, microservices, ...found, ledger, work, signals };
     const { participants, problems } = detectTransports(this.context);
     this.participants = participants;
     return problems;

@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { APP_INFO } from '../app-info/app-info.js';
 import { serverEndpoint, type MutableAppInfo } from '../app-info/build-app-info.js';
 import { sleep } from '../common/bounded.js';
+import { appInstances } from '../common/nest-instances.js';
 import { DrainLedger } from '../drain/drain-ledger.js';
 import { DrainService } from '../drain/drain.service.js';
 import { Registration } from '../registry/registration.js';
@@ -127,7 +128,8 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     const overGrace = overGracePeriod(this.options);
     if (overGrace) this.logger.warn(overGrace);
     // Loud: a transport the drain cannot stop would lose its in-flight work at every stop.
-    for (const problem of this.drain.attach(this.app, server)) this.logger.warn(problem);
+    const found = { instances: appInstances(this.modules), stopTimeout: this.options.stopTimeout };
+    for (const problem of this.drain.attach(this.app, server, found)) this.logger.warn(problem);
     if (!adapter || !server) return this.start(undefined);
     drainBeforeClose(adapter, () => this.sequence.drain('app.close()'));
     if (server.listening) return this.start(server);

@@ -1,15 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import type { ModulesContainer } from '@nestjs/core';
 import { describeError } from '../common/bounded.js';
+import { appInstances } from '../common/nest-instances.js';
 
 const HOOKS = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
-
-/** What Nest keeps of a provider, controller or injectable (the parts read here). */
-interface InstanceWrapperLike {
-  readonly instance?: unknown;
-  readonly isTransient?: boolean;
-  getStaticTransientInstances?(): Array<{ instance?: unknown } | undefined>;
-}
 
 type Hooked = Partial<Record<(typeof HOOKS)[number], (...args: unknown[]) => unknown>>;
 
@@ -35,13 +29,7 @@ export class TeardownHooks {
   watch(modules: ModulesContainer): void {
     if (this.watched) return;
     this.watched = true;
-    for (const module of modules.values()) {
-      for (const wrappers of [module.providers, module.controllers, module.injectables, module.middlewares]) {
-        for (const wrapper of (wrappers as Map<unknown, InstanceWrapperLike>).values()) {
-          for (const instance of instancesOf(wrapper)) this.wrap(instance);
-        }
-      }
-    }
+    for (const instance of appInstances(modules)) this.wrap(instance);
   }
 
   private wrap(instance: unknown): void {
@@ -64,9 +52,4 @@ export class TeardownHooks {
       Object.defineProperty(instance, hook, { configurable: true, writable: true, value: wrapped });
     }
   }
-}
-
-function instancesOf(wrapper: InstanceWrapperLike): unknown[] {
-  if (!wrapper.isTransient) return [wrapper.instance];
-  return (wrapper.getStaticTransientInstances?.() ?? []).map((item) => item?.instance);
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaAppConfig, KafkaAppMode, KafkaJob } from '../support/kafka-app';
-import { startKafka, type KafkaBroker } from '../support/kafka-broker';
+import { kafkaBrokerBinary, startKafka, type KafkaBroker } from '../support/kafka-broker';
+import { freePort } from '../support/server-process';
 import { spawnProcess, type SpawnedProcess } from '../support/spawn-app';
 
 /**
@@ -62,10 +63,13 @@ async function freshTopic(): Promise<{ topic: string; groupId: string }> {
   return { topic, groupId: topic };
 }
 
-async function startConsumer(config: Omit<KafkaAppConfig, 'brokers'>): Promise<SpawnedProcess> {
+async function startConsumer(
+  config: Omit<KafkaAppConfig, 'brokers'>,
+  brokers = broker.brokers,
+): Promise<SpawnedProcess> {
   const app = await spawnProcess(process.execPath, [`${ROOT}/build/test/fixtures/kafka-server.js`], {
     cwd: ROOT,
-    env: { FIXTURE: JSON.stringify({ ...config, brokers: broker.brokers }) },
+    env: { FIXTURE: JSON.stringify({ ...config, brokers }) },
     ready: /^CONSUMING /,
   });
   running.add(app);
@@ -171,6 +175,8 @@ describe('a Kafka handler stuck past stopTimeout', () => {
       a.kill('SIGTERM');
       const { code } = await a.exited;
       expect(code).toBe(1);
+      // Warned at start-up: an idle consumer's stop alone may take kafkajs' 5 s fetch wait.
+      expect(a.output()).toMatch(/stopTimeout \(1000 ms\) is shorter than its consumer's maxWaitTimeInMs \(kafkajs'/);
       const report = reportOf(a.output());
       expect(report.exitCode).toBe(1);
       expect(report.aborted).toContainEqual(
@@ -184,6 +190,67 @@ describe('a Kafka handler stuck past stopTimeout', () => {
       await b.waitForLine(new RegExp(`^EVENT finished-job ${stuck} `), 120_000);
       b.kill('SIGTERM');
       expect((await b.exited).code).toBe(0);
+    },
+    SLOW,
+  );
+});
+
+/** Reads `count` messages of `topic` from its beginning, in a group of its own: the `id` of each. */
+async function readIds(client: Kafka, topic: string, count: number): Promise<number[]> {
+  const consumer = client.consumer({ groupId: `check-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const ids: number[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        ids.push((JSON.parse(message.value!.toString()) as { id: number }).id);
+        if (ids.length === count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return ids;
+}
+
+describe('a ClientKafka produce in flight when a real SIGTERM arrives', () => {
+  it(
+    'is waited for by the drain: the message is in its topic, acknowledged before teardown, and the stop exits 0',
+    async () => {
+      // kfake itself, whatever KAFKA_BROKERS says: it holds the Metadata request that a producer's first
+      // produce to a `held-` topic waits for, until SIGUSR1, so the produce is in flight for as long as needed.
+      const port = await freePort();
+      const kfake = await spawnProcess(kafkaBrokerBinary(), ['-port', String(port), '-hold-metadata', 'held-'], {
+        cwd: ROOT,
+        ready: /^listening /,
+      });
+      running.add(kfake);
+      const brokers = [`127.0.0.1:${port}`];
+      const topic = `jobs-${randomUUID()}`;
+      const forwardTo = `held-${randomUUID()}`;
+      const app = await startConsumer(
+        { mode: 'hybrid', topic, groupId: topic, forwardTo, options: { stopTimeout: 60_000, gracePeriod: 90_000 } },
+        brokers,
+      );
+      const client = new Kafka({ clientId: 'kafka-client-test', brokers, logLevel: logLevel.NOTHING });
+      const jobs = client.producer();
+      await jobs.connect();
+      await jobs.send({ topic, messages: [{ value: JSON.stringify({ id: 7, ms: 0 }) }] });
+      // The handler emitted through both clients, without waiting, and finished: no handler holds the drain.
+      await app.waitForLine(/^EVENT forwarded-job 7 /, 60_000);
+      await app.waitForLine(/^EVENT finished-job 7 /);
+      await kfake.waitForLine(/^holding metadata held-/, 60_000);
+
+      app.kill('SIGTERM');
+      // Once the consumer left its group, the two produces are all the drain waits for.
+      await app.waitForLine(/draining 2 unit\(s\) \(rpc 2\)/, 60_000);
+      kfake.kill('SIGUSR1');
+      const { code } = await app.exited;
+      expect(code).toBe(0);
+      expect(reportOf(app.output())).toMatchObject({ exitCode: 0, drained: 2, aborted: [] });
+      await jobs.disconnect();
+      // From ClientsModule.register() (7) and from the @Client() property (-7).
+      expect(sorted(await readIds(client, forwardTo, 2))).toEqual([-7, 7]);
     },
     SLOW,
   );

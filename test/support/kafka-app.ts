@@ -1,6 +1,9 @@
-import { Controller, Module, type INestApplicationContext } from '@nestjs/common';
+import { Controller, Inject, Injectable, Module, Optional, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  Client,
+  ClientKafka,
+  ClientsModule,
   Ctx,
   EventPattern,
   KafkaContext,
@@ -32,7 +35,15 @@ export interface KafkaAppConfig {
   sessionTimeout?: number;
   heartbeatInterval?: number;
   options?: GracefulOptions;
+  /**
+   * Each finished event is forwarded to this topic without waiting (fire and forget), by two
+   * producer-only ClientKafka: one from `ClientsModule.register()` (id), one a `@Client()` property (-id).
+   */
+  forwardTo?: string;
 }
+
+/** The token of the ClientKafka the app forwards events with. */
+const FORWARDER = 'KAFKA_FORWARDER';
 
 /** An event's or a request's payload: `ms` of work before the query; negative: held at the pool's gate. */
 export interface KafkaJob {
@@ -50,14 +61,37 @@ export async function createKafkaApp(
 ): Promise<{ app: INestApplicationContext; db: FakeDbPool }> {
   const { topic } = config;
 
+  const clientOptions = {
+    client: { clientId: `kafka-test-out-${process.pid}`, brokers: config.brokers, logLevel: 1 },
+    producerOnlyMode: true,
+  };
+
+  @Injectable()
+  class Forwarder {
+    @Client({ transport: Transport.KAFKA, options: clientOptions })
+    private readonly decorated!: ClientKafka;
+
+    constructor(@Inject(FORWARDER) private readonly registered: ClientKafka) {}
+
+    forward(id: number): void {
+      void this.registered.emit(config.forwardTo!, { id });
+      void this.decorated.emit(config.forwardTo!, { id: -id });
+      console.log(`EVENT forwarded-job ${id} ${process.pid}`);
+    }
+  }
+
   // No GracefulInterceptor: the Kafka participant tracks each message at the transport.
   @Controller()
   class KafkaConsumer {
-    constructor(private readonly db: FakeDbPool) {}
+    constructor(
+      private readonly db: FakeDbPool,
+      @Optional() private readonly forwarder?: Forwarder,
+    ) {}
 
     @EventPattern<string>(topic)
     async job(@Payload() job: KafkaJob, @Ctx() context: KafkaContext): Promise<void> {
       await this.run(job, context);
+      this.forwarder?.forward(job.id);
     }
 
     @MessagePattern(`${topic}.work`)
@@ -80,7 +114,17 @@ export async function createKafkaApp(
 
   const graceful =
     config.mode === 'plain' ? [] : [GracefulModule.forRoot({ advertiseHost: '127.0.0.1', ...config.options })];
-  @Module({ imports: graceful, controllers: [KafkaConsumer], providers: [FakeDbPool] })
+  const forwarding = config.forwardTo
+    ? {
+        imports: [ClientsModule.register([{ name: FORWARDER, transport: Transport.KAFKA, options: clientOptions }])],
+        providers: [Forwarder],
+      }
+    : { imports: [], providers: [] };
+  @Module({
+    imports: [...graceful, ...forwarding.imports],
+    controllers: [KafkaConsumer],
+    providers: [FakeDbPool, ...forwarding.providers],
+  })
   class KafkaAppModule {}
 
   const transport: MicroserviceOptions = {

@@ -7,11 +7,17 @@ import type { TransportServerLike } from '../../src/drain/transports/nest-transp
 import { detectTransports } from '../../src/drain/transports/transport-drains';
 import { WorkTracker } from '../../src/drain/work-tracker.service';
 
-function context(microservices: object[], app: unknown = undefined): DrainContext {
+function context(
+  microservices: object[],
+  app: unknown = undefined,
+  more: Partial<Pick<DrainContext, 'instances' | 'stopTimeout'>> = {},
+): DrainContext {
   const ledger = new DrainLedger();
   return {
     app,
     microservices: microservices as TransportServerLike[],
+    instances: more.instances ?? [],
+    stopTimeout: more.stopTimeout ?? 10_000,
     ledger,
     work: new WorkTracker(ledger),
     signals: new StopSignals(),
@@ -73,5 +79,42 @@ describe('detectTransports', () => {
     ]);
     for (const participant of found.participants) participant.detach?.();
     expect(tcpServer.listenerCount('connection')).toBe(0);
+  });
+
+  describe("a Kafka consumer whose stop may outlast stopTimeout (an idle one's waits for its fetch)", () => {
+    const kafka = (consumer: object) => ({
+      transportId: 6,
+      close,
+      consumer: null,
+      producer: null,
+      handleMessage: close,
+      sendMessage: close,
+      options: { consumer },
+    });
+    const problemsOf = (consumer: object, stopTimeout: number) => {
+      const { participants, problems } = detectTransports(context([kafka(consumer)], undefined, { stopTimeout }));
+      expect(participants.map((p) => p.name)).toEqual(['Kafka microservice']);
+      for (const participant of participants) participant.detach?.();
+      return problems;
+    };
+
+    it('is warned about at start-up, naming stopTimeout, maxWaitTimeInMs and both fixes', () => {
+      expect(problemsOf({}, 3_000)).toEqual([
+        "Kafka microservice (Transport.KAFKA): stopTimeout (3000 ms) is shorter than its consumer's maxWaitTimeInMs " +
+          "(kafkajs' default 5000 ms) + 1000 ms: an idle consumer's stop waits for its fetch at the broker, up to " +
+          'maxWaitTimeInMs, so a stop can end in exit 1 with nothing lost. Give ' +
+          "`consumer: { maxWaitTimeInMs: 1000 }` in the transport's options, or a stopTimeout of at least 6000 ms.",
+      ]);
+      expect(problemsOf({ maxWaitTimeInMs: 2_000 }, 1_000)).toEqual([
+        expect.stringMatching(
+          /stopTimeout \(1000 ms\) .* maxWaitTimeInMs \(2000 ms\) .* Give a stopTimeout of at least 3000 ms/,
+        ),
+      ]);
+    });
+
+    it('is not warned about when stopTimeout covers the fetch and the leave', () => {
+      expect(problemsOf({}, 10_000)).toEqual([]);
+      expect(problemsOf({ maxWaitTimeInMs: 1_000 }, 2_000)).toEqual([]);
+    });
   });
 });

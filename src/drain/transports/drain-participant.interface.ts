@@ -11,6 +11,10 @@ export interface DrainContext {
   readonly httpServer?: Server;
   /** The app's microservice transport servers (found once, see nest-transports.ts). */
   readonly microservices: readonly TransportServerLike[];
+  /** What the app's modules hold at bootstrap (providers, controllers, ...): where its clients are found. */
+  readonly instances: readonly unknown[];
+  /** The app's `stopTimeout`, in ms: what a participant warns about when its own waits may outlast it. */
+  readonly stopTimeout: number;
   readonly ledger: DrainLedger;
   readonly work: WorkTracker;
   readonly signals: StopSignals;

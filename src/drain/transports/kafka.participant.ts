@@ -2,8 +2,13 @@ import { DrainUnit, type DrainLedger } from '../drain-ledger.js';
 import { asTransportUnit } from '../transport-units.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkKind } from '../work-unit.interface.js';
-import type { DrainParticipant } from './drain-participant.interface.js';
-import { microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
+import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
+import { describeTransport, microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
+
+/** kafkajs' default `maxWaitTimeInMs`: how long the broker may hold a fetch that finds nothing. */
+const KAFKAJS_MAX_WAIT_MS = 5_000;
+/** Beyond the fetch: the stop's commit and LeaveGroup, a round trip each, on a loaded host. */
+const LEAVE_MARGIN_MS = 1_000;
 
 /** kafkajs' Consumer and Producer: their public API. */
 interface KafkaConsumerLike {
@@ -28,6 +33,8 @@ interface EachMessageLike {
  * reply is published by `this.sendMessage(...)` on a later tick, after `handleMessage` settled.
  */
 interface KafkaTransportLike extends TransportServerLike {
+  /** The transport's options (`options` of `connectMicroservice()` / `createMicroservice()`). */
+  options?: { consumer?: { maxWaitTimeInMs?: number } };
   consumer: KafkaConsumerLike | null;
   producer: KafkaProducerLike | null;
   handleMessage(payload: EachMessageLike): Promise<unknown>;
@@ -108,10 +115,41 @@ class KafkaParticipant implements DrainParticipant {
   }
 }
 
-/** @internal */
-export const kafkaDrain = microserviceDrain<KafkaTransportLike>(
+const serverDrain = microserviceDrain<KafkaTransportLike>(
   'Kafka',
   TRANSPORT.KAFKA,
   ['consumer', 'producer', 'handleMessage', 'sendMessage'],
   (kafka, { work, ledger }) => new KafkaParticipant(kafka, work, ledger),
 );
+
+/**
+ * The start-up warning for a consumer whose stop may outlast the drain: an idle consumer's
+ * `stop()` waits for the fetch it has at the broker, up to `maxWaitTimeInMs`, then commits and
+ * leaves; cut at `stopTimeout`, the drain fails (exit 1) though nothing was lost.
+ */
+function slowLeave(kafka: KafkaTransportLike, stopTimeout: number): string[] {
+  const maxWait = kafka.options?.consumer?.maxWaitTimeInMs;
+  const wait = maxWait ?? KAFKAJS_MAX_WAIT_MS;
+  if (stopTimeout >= wait + LEAVE_MARGIN_MS) return [];
+  const setting = maxWait === undefined ? `kafkajs' default ${wait} ms` : `${wait} ms`;
+  // A shorter wait only costs an idle consumer more fetches: one a second at 1000 ms.
+  const shorter = Math.min(1_000, stopTimeout - LEAVE_MARGIN_MS);
+  const fix = shorter >= 100 ? `\`consumer: { maxWaitTimeInMs: ${shorter} }\` in the transport's options, or ` : '';
+  return [
+    `${describeTransport(kafka)}: stopTimeout (${stopTimeout} ms) is shorter than its consumer's maxWaitTimeInMs ` +
+      `(${setting}) + ${LEAVE_MARGIN_MS} ms: an idle consumer's stop waits for its fetch at the broker, up to ` +
+      `maxWaitTimeInMs, so a stop can end in exit 1 with nothing lost. Give ${fix}a stopTimeout of at least ` +
+      `${wait + LEAVE_MARGIN_MS} ms.`,
+  ];
+}
+
+/** @internal ServerKafka's participants, and a warning for each consumer whose stop may outlast `stopTimeout`. */
+export const kafkaDrain: TransportDrain = {
+  ...serverDrain,
+  detect: (context: DrainContext) => [
+    ...serverDrain.detect(context),
+    ...context.microservices
+      .filter((server) => server.transportId === TRANSPORT.KAFKA)
+      .flatMap((server) => slowLeave(server as KafkaTransportLike, context.stopTimeout)),
+  ],
+};

@@ -2,6 +2,7 @@ import type { DrainContext, DrainParticipant, TransportDrain } from './drain-par
 import { gatewayDrain } from './gateway.participant.js';
 import { grpcDrain } from './grpc.participant.js';
 import { httpDrain } from './http.participant.js';
+import { kafkaClientDrain } from './kafka-client.participant.js';
 import { kafkaDrain } from './kafka.participant.js';
 import { mqttDrain } from './mqtt.participant.js';
 import { natsDrain } from './nats.participant.js';
@@ -12,8 +13,8 @@ import { socketIoDrain } from './socket-io.participant.js';
 import { tcpDrain } from './tcp.participant.js';
 
 /**
- * @internal Every transport the drain knows, in the order phase 5 acts on them: Socket.IO
- * before the HTTP listener (it closes its WebSockets itself, instead of HTTP's 1001).
+ * @internal Every transport the drain knows, and the app's Kafka producers, in the order phase 5
+ * acts on them: Socket.IO before the HTTP listener (it closes its WebSockets itself, instead of HTTP's 1001).
  * Adding a transport: one `<transport>.participant.ts` and one line here.
  */
 export const TRANSPORT_DRAINS: readonly TransportDrain[] = [
@@ -27,6 +28,7 @@ export const TRANSPORT_DRAINS: readonly TransportDrain[] = [
   rabbitMqDrain,
   mqttDrain,
   kafkaDrain,
+  kafkaClientDrain,
 ];
 
 /** @internal The participants found in an app, and what cannot be drained, each said in one sentence. */
@@ -37,7 +39,7 @@ export interface DetectedTransports {
 
 /**
  * @internal Runs every drain of `drains` on the app; a microservice transport that none of
- * them drains (Kafka, a custom strategy, ...) is one of the problems.
+ * them drains (a custom strategy, ...) is one of the problems.
  */
 export function detectTransports(
   context: DrainContext,
