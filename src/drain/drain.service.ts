@@ -82,6 +82,7 @@ export class DrainService {
    * as drained. Returns their log lines.
    */
   async stopAccepting(signal: AbortSignal): Promise<string[]> {
+    // Not redundant with closeWhenQuiet's turns (HTTP only): TCP's listener closes synchronously, here, after a poll.
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
     this.adoptLate();

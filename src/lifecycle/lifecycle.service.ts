@@ -10,7 +10,7 @@ import {
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { APP_INFO } from '../app-info/app-info.js';
-import { serverEndpoint, type MutableAppInfo } from '../app-info/build-app-info.js';
+import type { MutableAppInfo } from '../app-info/build-app-info.js';
 import { sleep } from '../common/bounded.js';
 import { appInstances } from '../common/nest-instances.js';
 import { DrainLedger } from '../drain/drain-ledger.js';
@@ -27,21 +27,22 @@ import { processSignals, type SignalTarget } from './process-signals.js';
 import { runHooks } from './run-hooks.js';
 import { overGracePeriod, stopBounds, WATCHDOG_SLACK_MS } from './stop-budget.js';
 import type { StopReport } from './stop-report.js';
+import { StartSequence } from './start-sequence.js';
 import { StopSequence, type StopSteps } from './stop-sequence.js';
 import { TeardownHooks } from './teardown-hooks.js';
 import { Watchdog } from './watchdog.js';
 
 /**
- * @internal The lifecycle of one Nest app: starts it (register once the server listens)
- * and provides the steps of the {@link StopSequence}. Public code sees {@link GracefulLifecycle}.
+ * @internal The lifecycle of one Nest app: its state, the {@link StartSequence} once the server listens,
+ * and the steps of the {@link StopSequence}. Public code sees {@link GracefulLifecycle}.
  */
 @Injectable()
 export class LifecycleService extends GracefulLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Graceful');
   private stateValue: LifecycleState = 'starting';
   private stopReason?: string;
-  private notReadyReason?: string;
   private readonly registration: Registration;
+  private readonly startSequence: StartSequence;
   private readonly sequence: StopSequence;
   private readonly watchdog = new Watchdog();
   private readonly teardownHooks = new TeardownHooks(this.logger);
@@ -49,7 +50,6 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   private nestClose?: NestClose;
   private signalTarget?: SignalTarget;
   private startedBySignal = false;
-  private started = false;
   private running?: Promise<StopReport>;
   private reportValue?: StopReport;
 
@@ -63,6 +63,15 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   ) {
     super();
     this.registration = new Registration(options.registrar, options, this.logger);
+    this.startSequence = new StartSequence(options, info, this.registration, this.logger, {
+      stopBegun: () => this.sequence.begun,
+      becomeReady: () => {
+        if (this.stateValue !== 'starting') return false;
+        this.stateValue = 'ready';
+        this.drain.setServing(true);
+        return true;
+      },
+    });
     this.sequence = new StopSequence(this.steps(), () => stopBounds(options), info.name, this.logger);
   }
 
@@ -71,7 +80,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
   }
 
   get reason(): string | undefined {
-    return this.stopReason ?? this.notReadyReason;
+    return this.stopReason ?? this.startSequence.notReadyReason;
   }
 
   get registrationStatus(): RegistrationStatus {
@@ -130,10 +139,10 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     // Loud: a transport the drain cannot stop would lose its in-flight work at every stop.
     const found = { instances: appInstances(this.modules), stopTimeout: this.options.stopTimeout };
     for (const problem of this.drain.attach(this.app, server, found)) this.logger.warn(problem);
-    if (!adapter || !server) return this.start(undefined);
+    if (!adapter || !server) return this.startSequence.run(undefined);
     drainBeforeClose(adapter, () => this.sequence.drain('app.close()'));
-    if (server.listening) return this.start(server);
-    server.once('listening', () => void this.start(server));
+    if (server.listening) return this.startSequence.run(server);
+    server.once('listening', () => void this.startSequence.run(server));
   }
 
   /** Nest 12 closed the app without the library (its own close or shutdown hooks): finish the stop here. */
@@ -237,35 +246,5 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     this.watchdog.disarm();
     if (this.signalTarget) processSignals.remove(this.signalTarget, report.exitCode);
     return report;
-  }
-
-  private async start(server: Server | undefined): Promise<void> {
-    // A stop asked for before listen() finished, or during the hooks, wins: no registration after it.
-    if (this.started || this.sequence.begun) return;
-    this.started = true;
-    this.fillEndpoints(server);
-    const context = { app: this.info };
-    await runHooks('beforeStart', this.options.beforeStart, context, this.options.hookTimeout, this.logger);
-    if (this.sequence.begun) return;
-    const ready = () => {
-      if (this.stateValue !== 'starting') return;
-      this.stateValue = 'ready';
-      this.notReadyReason = undefined;
-      this.drain.setServing(true);
-      void runHooks('afterStart', this.options.afterStart, context, this.options.hookTimeout, this.logger);
-    };
-    if (this.registration.enabled && this.options.readiness === 'registered') {
-      this.notReadyReason = 'registering';
-      this.registration.start(this.info, ready);
-    } else {
-      this.registration.start(this.info, () => undefined);
-      ready();
-    }
-  }
-
-  private fillEndpoints(server: Server | undefined): void {
-    const endpoint = this.options.endpoints ? undefined : serverEndpoint(server, this.options.advertiseHost);
-    if (endpoint?.warning) this.logger.warn(endpoint.warning);
-    if (endpoint) this.info.endpoints.push(endpoint.url);
   }
 }

@@ -1,9 +1,9 @@
-import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../../common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError } from '../../common/option-problem.js';
 import { MAX_TIMER_MS } from '../../common/timers.js';
-import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
+import type { ConsulAddress } from './consul-address.js';
+import { resolveConsulConnection } from './consul-connection.js';
 import type { ConsulRegistrarOptions } from './consul-registrar-options.js';
-import { resolveConsulToken } from './consul-token.js';
-import { type ConsulTls, resolveConsulTls } from './consul-tls.js';
+import type { ConsulTls } from './consul-tls.js';
 
 /** Where the discovery reports a stale list (warn), a refused watch (error) and recoveries (log). */
 export interface ConsulDiscoveryLogger {
@@ -55,15 +55,8 @@ export const CONSUL_DISCOVERY_DEFAULTS = Object.freeze({ wait: 60_000, retryDela
 
 /** Consul caps a blocking query's wait at 10 minutes. */
 const MAX_WAIT_MS = 600_000;
-const KNOWN_KEYS: readonly (keyof ConsulDiscoveryOptions)[] = [
-  'address',
-  'host',
-  'port',
-  'secure',
-  'token',
-  'ca',
-  'cert',
-  'key',
+/** Besides the connection's, which resolveConsulConnection() knows. */
+const OWN_KEYS: readonly (keyof ConsulDiscoveryOptions)[] = [
   'datacenter',
   'tags',
   'metadata',
@@ -106,17 +99,7 @@ export function resolveConsulDiscoveryOptions(
         fix,
       }),
     );
-  for (const key of Object.keys(o)) {
-    if (
-      !KNOWN_KEYS.includes(key as keyof ConsulDiscoveryOptions) &&
-      o[key as keyof ConsulDiscoveryOptions] !== undefined
-    ) {
-      problems.push(unknownOptionProblem(`consul.${key}`, KNOWN_KEYS));
-    }
-  }
-  const address = resolveConsulAddress(o, env, problems);
-  const token = resolveConsulToken(o.token, env, problems);
-  const tls = resolveConsulTls(o, env, address?.secure ?? false, problems);
+  const { address, token, tls } = resolveConsulConnection(o, OWN_KEYS, env, problems);
 
   const clauses: string[] = [];
   if (o.datacenter !== undefined && (typeof o.datacenter !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(o.datacenter))) {

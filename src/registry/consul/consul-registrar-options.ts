@@ -1,6 +1,7 @@
-import { formatOptionProblem, OptionProblemsError, unknownOptionProblem } from '../../common/option-problem.js';
+import { formatOptionProblem, OptionProblemsError } from '../../common/option-problem.js';
 import { MAX_TIMER_MS } from '../../common/timers.js';
-import { type ConsulAddress, resolveConsulAddress } from './consul-address.js';
+import type { ConsulAddress } from './consul-address.js';
+import { resolveConsulConnection } from './consul-connection.js';
 import {
   type ConsulGrpcCheckOptions,
   type ConsulHttpCheckOptions,
@@ -10,8 +11,7 @@ import {
   resolveConsulCheck,
 } from './consul-check-options.js';
 import { CONSUL_DEFAULTS } from './consul-defaults.js';
-import { resolveConsulToken } from './consul-token.js';
-import { type ConsulTls, resolveConsulTls } from './consul-tls.js';
+import type { ConsulTls } from './consul-tls.js';
 
 export type { ConsulGrpcCheckOptions, ConsulHttpCheckOptions, ConsulTtlCheckOptions, ResolvedCheck };
 
@@ -79,15 +79,8 @@ export class ConsulRegistrarOptionsError extends OptionProblemsError {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const KNOWN_KEYS: readonly (keyof ConsulRegistrarOptions)[] = [
-  'address',
-  'host',
-  'port',
-  'secure',
-  'token',
-  'ca',
-  'cert',
-  'key',
+/** Besides the connection's, which resolveConsulConnection() knows. */
+const OWN_KEYS: readonly (keyof ConsulRegistrarOptions)[] = [
   'tags',
   'check',
   'deregisterCriticalServiceAfter',
@@ -112,17 +105,7 @@ export function checkConsulRegistrarOptions(
     };
   }
   const problems: string[] = [];
-  for (const key of Object.keys(o)) {
-    if (
-      !KNOWN_KEYS.includes(key as keyof ConsulRegistrarOptions) &&
-      o[key as keyof ConsulRegistrarOptions] !== undefined
-    ) {
-      problems.push(unknownOptionProblem(`consul.${key}`, KNOWN_KEYS));
-    }
-  }
-  const address = resolveConsulAddress(o, env, problems);
-  const token = resolveConsulToken(o.token, env, problems);
-  const tls = resolveConsulTls(o, env, address?.secure ?? false, problems);
+  const { address, token, tls } = resolveConsulConnection(o, OWN_KEYS, env, problems);
 
   let tags: string[] = [];
   if (o.tags !== undefined) {
