@@ -26,19 +26,22 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
   });
 
   it(
-    'the leader killed just before SIGTERM (back once the instance exited): the stop stays bounded; the callers ' +
-      'drop the instance once its agent syncs the deregistration again, 0 failed requests',
+    'the leader killed just before SIGTERM (back once the instance exited): the deregistration waits for a new ' +
+      "leader and removes the instance from the catalog; it leaves the callers' view before its listener closes",
     async () => {
-      const fleet = await clusterFleet(cluster, later, { platform: 'express' });
+      // registrarTimeout above the election: the catalog changes only once a new leader exists (measured here
+      // 2.5 to 3 s after SIGTERM with raft_multiplier 1, so the default 3 s bound is too short for this test).
+      const fleet = await clusterFleet(cluster, later, { platform: 'express', registrarTimeout: 20_000 });
       const stop = await stopUnderFault(fleet, killLeader(cluster));
-      // Measured: the agent's own sync of the deregistration fails at once (the dead leader's port refuses; the
-      // agent logs it and answers 200), so the stop ends as usual with exit 0, and the catalog changes only at the
-      // agent's next sync, when the killed server is back (4.7-6.2 s after SIGTERM): the listener has closed by
-      // then, and the callers' requests to it are refused and sent again to the other instance (retried=).
+      // Before the catalog step: the agent answered 200 to a deregistration it could not sync to the dead leader,
+      // the stop exited 0, and the callers dropped the instance only at the agent's next sync, 2 to over 60 s
+      // later, after the listener closed (their requests to it refused, then sent again: 11 135 in 3 rounds).
       console.log(figureOf('leader-killed express', stop));
+      expect(deregisterPhase(stop)).toMatchObject({ ok: true });
+      expect(stop.droppedBeforeCloseMs).toBeGreaterThan(0);
       expect(stop.failures).toEqual([]);
       expect(stop.ok).toBeGreaterThan(0);
-      expect(stop.code).toBe(stop.report.exitCode);
+      expect(stop.code).toBe(0);
     },
     120_000,
   );

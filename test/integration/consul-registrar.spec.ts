@@ -189,6 +189,35 @@ describe('ConsulRegistrar against a real Consul agent', () => {
     });
   });
 
+  describe('the catalog still listing an instance its agent no longer has (a change the agent could not sync)', () => {
+    /** A catalog entry put straight to the servers, as an agent's sync would, on a node of its own. */
+    async function catalogRegister(node: string, service: { ID: string; Service: string; Port: number }) {
+      const res = await fetch(`${agent.url}/v1/catalog/register`, {
+        method: 'PUT',
+        body: JSON.stringify({ Node: node, Address: '127.0.0.9', Service: { ...service, Address: '127.0.0.1' } }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const catalogIds = async (name: string) =>
+      (await agent.get<{ ServiceID: string; ServicePort: number }[]>(`/v1/catalog/service/${name}`)).map(
+        (e) => `${e.ServiceID}:${e.ServicePort}`,
+      );
+
+    it('deregister removes it from the catalog; an entry of another instance with the same ID stays', async () => {
+      const r = registrar();
+      const instance = makeInstance();
+      const node = `lost-sync-${randomUUID().slice(0, 8)}`;
+      await catalogRegister(node, { ID: instance.id, Service: instance.name, Port: 3000 });
+      await catalogRegister(`${node}-other`, { ID: instance.id, Service: instance.name, Port: 4000 });
+      expect((await catalogIds(instance.name)).sort()).toEqual([`${instance.id}:3000`, `${instance.id}:4000`]);
+      expect(await agentKnows(agent, instance.id)).toBe(false);
+
+      await r.deregister(instance, never());
+
+      expect(await catalogIds(instance.name)).toEqual([`${instance.id}:4000`]);
+    });
+  });
+
   describe('a frozen agent (SIGSTOP)', () => {
     it('releases register and deregister promptly when their signal fires', async () => {
       const r = registrar();

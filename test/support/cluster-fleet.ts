@@ -22,6 +22,8 @@ export interface ClusterFleetOptions {
   platform: 'express' | 'fastify';
   /** Where the stopping instance finds its agent, e.g. a proxy before it; default node-1's HTTP address. */
   ownAddress?: string;
+  /** The stopping instance's registrarTimeout (the deregistration's bound); the library's default if unset. */
+  registrarTimeout?: number;
   /** The directory holding build/ (spawnFixture's `root`), for callers compiled into build/ such as the benches. */
   root?: string;
 }
@@ -33,17 +35,23 @@ export interface ClusterFleetOptions {
 export async function clusterFleet(
   cluster: ConsulCluster,
   later: (cleanup: () => unknown) => void,
-  { platform, ownAddress, root }: ClusterFleetOptions,
+  { platform, ownAddress, registrarTimeout, root }: ClusterFleetOptions,
 ): Promise<ClusterFleet> {
   const [own, other, callers] = cluster.clients as [ClusterAgent, ClusterAgent, ClusterAgent];
   const name = `cluster-${randomUUID().slice(0, 8)}`;
-  const spawn = async (n: number, address: string) => {
-    const options = { name, id: `${name}-${n}`, consul: { address }, shutdownDelay: 1_000 };
+  const spawn = async (n: number, address: string, bound?: number) => {
+    const options = {
+      name,
+      id: `${name}-${n}`,
+      consul: { address },
+      shutdownDelay: 1_000,
+      ...(bound === undefined ? {} : { registrarTimeout: bound }),
+    };
     const app = await spawnFixture({ platform, options }, root === undefined ? undefined : { root });
     later(() => app.kill('SIGKILL'));
     return app;
   };
-  const stopping = await spawn(1, ownAddress ?? own.httpAddr);
+  const stopping = await spawn(1, ownAddress ?? own.httpAddr, registrarTimeout);
   await spawn(2, other.httpAddr);
   const logger = new RecordingLogger();
   const discovery = new ConsulDiscovery({ address: callers.httpAddr, logger });

@@ -5,6 +5,7 @@ import Consul from 'consul';
 import type { Registrar } from '../registrar.interface.js';
 import type { ServiceInstance } from '../service-instance.interface.js';
 import { abortableCall } from './abortable-call.js';
+import { type CatalogCalls, type CatalogEntry, leaveCatalog } from './catalog-departure.js';
 import { formatConsulAddress } from './consul-address.js';
 import {
   abortedError,
@@ -76,9 +77,14 @@ export class ConsulRegistrar implements Registrar {
         this.#client.agent.service.deregister(this.withAuth({ id: instance.id }, ctx)),
       );
     } catch (err) {
-      if (isUnknownService(err)) return;
-      throw err;
+      if (!isUnknownService(err)) throw err;
     }
+    await leaveCatalog(
+      buildServiceRegistration(instance, this.#options),
+      this.catalogOf(instance),
+      signal,
+      this.target,
+    );
   }
 
   async close(): Promise<void> {
@@ -86,6 +92,20 @@ export class ConsulRegistrar implements Registrar {
     await Promise.all([...this.heartbeats.keys()].map((id) => this.stopHeartbeat(id)));
     this.#client.destroy();
     this.#httpAgent.destroy();
+  }
+
+  private catalogOf(instance: ServiceInstance): CatalogCalls {
+    return {
+      entries: (signal) =>
+        this.call('deregistration', instance, signal, (ctx) =>
+          this.#client.catalog.service.nodes(this.withAuth({ service: instance.name }, ctx)),
+        ) as Promise<CatalogEntry[]>,
+      remove: async (node, signal) => {
+        await this.call('deregistration', instance, signal, (ctx) =>
+          this.#client.catalog.deregister(this.withAuth({ node, serviceid: instance.id }, ctx)),
+        );
+      },
+    };
   }
 
   private async registerOnce(instance: ServiceInstance, registration: ConsulServiceRegistration, signal: AbortSignal) {
