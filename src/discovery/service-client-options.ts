@@ -31,6 +31,15 @@ export interface ServiceClientOptions {
    * Default 5 000; 0 drops an instance the moment it leaves.
    */
   fallbackWindow?: number;
+  /**
+   * How long an instance that a connection could not be made to (refused, connect timeout,
+   * unreachable) is left out of picks while discovery still lists it: Consul can list an instance
+   * for seconds after its listener closed. Doubled at each further failed connect once it is
+   * back, up to 8 times; a response from it, or its leaving the list and coming back, ends it.
+   * Requests in flight to it are untouched, and when every instance is out they are tried anyway.
+   * Default 1 000; 0 never leaves one out.
+   */
+  ejectionTime?: number;
 }
 
 /** Every option filled in. */
@@ -46,6 +55,7 @@ export const SERVICE_CLIENT_DEFAULTS: Readonly<ResolvedServiceClientOptions> = {
   connections: 64,
   allowH2: false,
   fallbackWindow: 5_000,
+  ejectionTime: 1_000,
 };
 
 export class ServiceClientOptionsError extends OptionProblemsError {
@@ -59,7 +69,16 @@ const WHOLE_NUMBERS: Record<'maxAttempts' | 'connections', [number, number]> = {
   maxAttempts: [1, 100],
   connections: [1, 10_000],
 };
-const DURATIONS = ['timeout', 'connectTimeout', 'bodyTimeout', 'keepAliveTimeout', 'fallbackWindow'] as const;
+const DURATIONS = [
+  'timeout',
+  'connectTimeout',
+  'bodyTimeout',
+  'keepAliveTimeout',
+  'fallbackWindow',
+  'ejectionTime',
+] as const;
+/** Durations where 0 turns the feature off. */
+const MAY_BE_ZERO = new Set<string>(['fallbackWindow', 'ejectionTime']);
 const KNOWN_KEYS = Object.keys(SERVICE_CLIENT_DEFAULTS);
 
 /** Fills in defaults (`base` first, then the built-in ones) and lists every bad value at once. */
@@ -100,7 +119,7 @@ function checkInto(problems: string[], where: string, ...layers: ServiceClientOp
       report(name, `a whole number from ${min} to ${max}`);
   }
   for (const name of DURATIONS) {
-    const min = name === 'fallbackWindow' ? 0 : 1;
+    const min = MAY_BE_ZERO.has(name) ? 0 : 1;
     if (!Number.isInteger(o[name]) || o[name] < min || o[name] > MAX_TIMER_MS)
       report(name, `a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }

@@ -105,6 +105,7 @@ export class ServiceClient {
         }
         const upstream = this.balancer.pick(candidates);
         tried.add(upstream.instance.id);
+        const generation = upstream.ejection.generation;
         try {
           const response = await upstream.request({
             method,
@@ -114,12 +115,14 @@ export class ServiceClient {
             signal: deadline.signal,
           });
           response.body.once('close', forget);
+          this.upstreams.answered(upstream, generation);
           return Object.assign(response, { instance: upstream.instance, attempts: attempts.length + 1 });
         } catch (err) {
-          attempts.push({ instanceId: upstream.instance.id, endpoint: upstream.origin, error: describeFailure(err) });
+          const error = describeFailure(err);
+          attempts.push({ instanceId: upstream.instance.id, endpoint: upstream.origin, error });
           if (deadline.signal.aborted) throw this.ended(fail, timeout, request.signal, err);
           const kind = failureKind(err);
-          if (kind === 'not-sent') this.upstreams.refused(upstream);
+          if (kind === 'not-sent') this.upstreams.unreachable(upstream, error);
           if (!mayRetry(kind, idempotent)) {
             throw fail(
               'failed',

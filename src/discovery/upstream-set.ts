@@ -86,8 +86,11 @@ export class UpstreamSet {
       if (this.upstreams.has(id)) continue;
       const back = this.departed.get(id)?.upstream;
       this.forgetDeparted(id);
-      if (back?.origin === origin) back.instance = instance;
-      else void back?.close();
+      if (back?.origin === origin) {
+        back.instance = instance;
+        // Listed again: registered anew, maybe by a new process at the same address.
+        back.ejection.lift();
+      } else void back?.close();
       this.upstreams.set(
         id,
         back?.origin === origin ? back : new Upstream(instance, origin, this.options, this.createPool),
@@ -122,17 +125,42 @@ export class UpstreamSet {
     return this.nextChange(signal);
   }
 
-  /** The passing instances not in `exclude`; when none passes, those that left within the window. */
+  /**
+   * The passing instances not in `exclude` and not ejected; when none passes, those that left
+   * within the window. When all of them are ejected, all of them: a call never fails only for that.
+   */
   candidates(exclude: ReadonlySet<string>): Upstream[] {
     const pool = this.upstreams.size > 0 ? this.upstreams.values() : [...this.departed.values()].map((d) => d.upstream);
-    return [...pool].filter((u) => !exclude.has(u.instance.id));
+    const untried = [...pool].filter((u) => !exclude.has(u.instance.id));
+    const inRotation = untried.filter((u) => !u.ejection.active);
+    return inRotation.length > 0 ? inRotation : untried;
   }
 
-  /** An instance that left refused a connection: it has closed, so it is no fallback any more. */
-  refused(upstream: Upstream): void {
-    if (this.departed.get(upstream.instance.id)?.upstream !== upstream) return;
-    this.forgetDeparted(upstream.instance.id);
-    void upstream.close();
+  /**
+   * No connection to the instance could be made (`cause`): one that left has closed, so it is no
+   * fallback any more; one still listed is ejected (Consul can list it for seconds after its close).
+   */
+  unreachable(upstream: Upstream, cause: string): void {
+    const id = upstream.instance.id;
+    if (this.departed.get(id)?.upstream === upstream) {
+      this.forgetDeparted(id);
+      void upstream.close();
+      return;
+    }
+    // Not one the watch has dropped or replaced since (its pool closed under the request).
+    if (this.upstreams.get(id) !== upstream) return;
+    const ms = upstream.ejection.eject();
+    if (ms === undefined) return;
+    const line = `"${this.service}": ${id} (${upstream.origin}) out of picks for ${ms} ms (ejectionTime): ${cause}`;
+    // A second one in a row: it refused again after its ejection, still listed.
+    if (ms > this.options.ejectionTime) this.logger.warn(`${line}, again while still listed`);
+    else this.logger.log?.(line);
+  }
+
+  /** A request sent to the instance at its ejection's `generation` got its response head: an ejection ends. */
+  answered(upstream: Upstream, generation: number): void {
+    if (upstream.ejection.answered(generation))
+      this.logger.log?.(`"${this.service}": ${upstream.instance.id} (${upstream.origin}) answers again: back in picks`);
   }
 
   /**

@@ -1,20 +1,24 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { ServiceInstance } from '../registry/service-instance.interface.js';
 import type { Candidate } from './balancer.js';
+import { Ejection } from './ejection.js';
 
-/** @internal The pool settings of one instance. */
+/** @internal The pool settings of one instance, and how long a failed connect leaves it out. */
 export interface UpstreamOptions {
   connections: number;
   connectTimeout: number;
   keepAliveTimeout: number;
   bodyTimeout: number;
   allowH2: boolean;
+  ejectionTime: number;
 }
 
 /** @internal One instance of the service: its keep-alive pool and the requests it is answering. */
 export class Upstream implements Candidate {
   private inFlightCount = 0;
   private readonly pool: Dispatcher;
+  /** Out of picks after a failed connect, while discovery still lists it. */
+  readonly ejection: Ejection;
 
   constructor(
     /** Replaced when the watch reports new metadata for the same id and endpoint. */
@@ -23,6 +27,7 @@ export class Upstream implements Candidate {
     options: UpstreamOptions,
     createPool: (origin: string, options: Pool.Options) => Dispatcher = (o, opts) => new Pool(o, opts),
   ) {
+    this.ejection = new Ejection(options.ejectionTime);
     this.pool = createPool(origin, {
       connections: options.connections,
       connectTimeout: options.connectTimeout,

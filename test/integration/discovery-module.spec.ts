@@ -145,7 +145,7 @@ describe('GracefulDiscoveryModule against a real Consul agent', () => {
       'unknown option "timout" of the client defaults of GracefulDiscoveryModule.forRoot(); did you mean "timeout"? ' +
         'the options are: ' +
         'balancer, maxAttempts, timeout, connectTimeout, bodyTimeout, keepAliveTimeout, connections, allowH2, ' +
-        'fallbackWindow',
+        'fallbackWindow, ejectionTime',
       'option "maxAttempts" of the client defaults of GracefulDiscoveryModule.forRoot() is 0; it must be a whole ' +
         'number from 1 to 100',
     ]);

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Dispatcher } from 'undici';
-import { ServiceClient } from '../../src/discovery/service-client';
+import { ServiceClient, type ServiceResponse } from '../../src/discovery/service-client';
 import { ServiceRequestError } from '../../src/discovery/service-request.error';
 import type { Discovery, Watcher } from '../../src/registry/discovery.interface';
 import type { ServiceInstance } from '../../src/registry/service-instance.interface';
 
-/** What the fake pool of one origin does with each request. */
-type Behaviour = 'ok' | 'refuse' | 'reset' | 'hang';
+/** What the fake pool of one origin does with each request; `held` answers or refuses once the test says. */
+type Behaviour = 'ok' | 'refuse' | 'reset' | 'hang' | 'held';
 
 /** A Discovery whose watch gives the lists (or errors) the test pushes. */
 class FakeDiscovery implements Discovery {
@@ -64,29 +64,37 @@ const instance = (id: string): ServiceInstance => ({
 function fakePools(behaviour: Record<string, Behaviour>) {
   const calls: string[] = [];
   const closed: string[] = [];
+  const held: ((outcome?: 'ok' | 'refuse') => void)[] = [];
   const createPool = (origin: string): Dispatcher => {
     const id = `o${Number(new URL(origin).port) - 3000}`;
     return {
       request: (options: Dispatcher.RequestOptions) => {
         calls.push(`${options.method} ${id}`);
+        const refused = () =>
+          Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${origin}`), { code: 'ECONNREFUSED' }));
+        const ok = () => Promise.resolve({ statusCode: 200, headers: {}, body: Readable.from([id]) });
         switch (behaviour[id] ?? 'ok') {
           case 'refuse':
-            return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${origin}`), { code: 'ECONNREFUSED' }));
+            return refused();
           case 'reset':
             return Promise.reject(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+          case 'held':
+            return new Promise((resolve) =>
+              held.push((outcome = 'ok') => resolve(outcome === 'ok' ? ok() : refused())),
+            );
           case 'hang':
             return new Promise((_, reject) =>
               (options.signal as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))),
             );
           default:
-            return Promise.resolve({ statusCode: 200, headers: {}, body: Readable.from([id]) });
+            return ok();
         }
       },
       close: async () => void closed.push(id),
       destroy: async () => void closed.push(id),
     } as unknown as Dispatcher;
   };
-  return { calls, closed, createPool };
+  return { calls, closed, held, createPool };
 }
 
 const quiet = { warn: vi.fn(), log: vi.fn() };
@@ -286,6 +294,161 @@ describe('ServiceClient', () => {
         .catch((e: unknown) => e)) as ServiceRequestError;
       expect(error.failure).toBe('no-instance');
       expect(pools.calls).toEqual([]);
+    });
+  });
+
+  describe('ejection: an instance still listed that a connection could not be made to', () => {
+    const picksOf = (pools: ReturnType<typeof fakePools>, id: string) =>
+      pools.calls.filter((c) => c === `GET ${id}`).length;
+    const send = async (orders: ServiceClient, n: number) => {
+      for (let i = 0; i < n; i++) await text((await orders.request({ path: '/' })).body);
+    };
+    /** A client over `ids`, whose fake pools do what `behaviour` says as the test changes it. */
+    const listed = (behaviour: Record<string, Behaviour>, options = {}, ids = ['o1', 'o2']) => {
+      const discovery = new FakeDiscovery();
+      const pools = fakePools(behaviour);
+      const orders = client(discovery, pools, options);
+      discovery.push(...ids);
+      return { discovery, pools, orders };
+    };
+
+    it('leaves it out of later picks at once, while the watch still lists it', async () => {
+      const { pools, orders } = listed({ o1: 'refuse' }, {}, ['o1', 'o2', 'o3']);
+      await send(orders, 1);
+      expect(picksOf(pools, 'o1')).toBe(1);
+      await send(orders, 6);
+      expect(picksOf(pools, 'o1')).toBe(1);
+      expect([picksOf(pools, 'o2'), picksOf(pools, 'o3')]).toEqual([3, 4]);
+      expect(orders.instances.map((i) => i.id)).toEqual(['o1', 'o2', 'o3']);
+      expect(quiet.log).toHaveBeenCalledWith(
+        '"orders": o1 (http://127.0.0.1:3001) out of picks for 1000 ms (ejectionTime): connection refused ' +
+          '(ECONNREFUSED)',
+      );
+    });
+
+    it('takes it back after ejectionTime, doubled at each refusal up to 8 times; an answer resets it', async () => {
+      vi.useFakeTimers();
+      const behaviour: Record<string, Behaviour> = { o1: 'refuse' };
+      const { pools, orders } = listed(behaviour, { timeout: 60_000 });
+      await vi.advanceTimersByTimeAsync(0);
+      await send(orders, 1);
+      expect(picksOf(pools, 'o1')).toBe(1);
+      // Out for 1, 2, 4, 8, then 8 s again: never picked before the end, picked once after it (and refused).
+      for (const [out, picks] of [
+        [1_000, 2],
+        [2_000, 3],
+        [4_000, 4],
+        [8_000, 5],
+        [8_000, 6],
+      ] as const) {
+        await vi.advanceTimersByTimeAsync(out - 1);
+        await send(orders, 4);
+        expect(picksOf(pools, 'o1')).toBe(picks - 1);
+        await vi.advanceTimersByTimeAsync(1);
+        await send(orders, 2);
+        expect(picksOf(pools, 'o1')).toBe(picks);
+      }
+      expect(quiet.warn).toHaveBeenCalledWith(
+        '"orders": o1 (http://127.0.0.1:3001) out of picks for 8000 ms (ejectionTime): connection refused ' +
+          '(ECONNREFUSED), again while still listed',
+      );
+      behaviour.o1 = 'ok';
+      await vi.advanceTimersByTimeAsync(8_000);
+      await send(orders, 2);
+      expect(picksOf(pools, 'o1')).toBe(7);
+      expect(quiet.log).toHaveBeenCalledWith('"orders": o1 (http://127.0.0.1:3001) answers again: back in picks');
+      behaviour.o1 = 'refuse';
+      await send(orders, 2);
+      expect(picksOf(pools, 'o1')).toBe(8);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await send(orders, 2);
+      expect(picksOf(pools, 'o1')).toBe(9);
+    });
+
+    it('when every instance is out, tries them anyway; one that answers is back in picks', async () => {
+      const behaviour: Record<string, Behaviour> = { o1: 'refuse' };
+      const { pools, orders } = listed(behaviour);
+      await send(orders, 2);
+      expect(pools.calls).toEqual(['GET o1', 'GET o2', 'GET o2']);
+      behaviour.o2 = 'refuse';
+      const error = (await orders.request({ path: '/' }).catch((e: unknown) => e)) as ServiceRequestError;
+      expect(error.attempts.map((a) => a.instanceId)).toEqual(['o2', 'o1']);
+      behaviour.o1 = 'ok';
+      const response = await orders.request({ path: '/' });
+      expect([response.instance.id, response.attempts]).toEqual(['o1', 2]);
+      pools.calls.length = 0;
+      await send(orders, 3);
+      expect(pools.calls).toEqual(['GET o1', 'GET o1', 'GET o1']);
+    });
+
+    it('requests in flight: an answer to one does not end the ejection, a refusal does not extend it', async () => {
+      vi.useFakeTimers();
+      const behaviour: Record<string, Behaviour> = { o1: 'held' };
+      const { pools, orders } = listed(behaviour, { timeout: 60_000 }, ['o1', 'o2', 'o3']);
+      await vi.advanceTimersByTimeAsync(0);
+      const inFlight: Promise<ServiceResponse>[] = [];
+      for (let i = 0; i < 3; i++) {
+        inFlight.push(orders.request({ path: '/' }));
+        await vi.advanceTimersByTimeAsync(0);
+        expect(pools.held).toHaveLength(i + 1);
+        if (i < 2) await send(orders, 2);
+      }
+      expect(picksOf(pools, 'o1')).toBe(3);
+      behaviour.o1 = 'refuse';
+      const [refused, answered, refusedToo] = pools.held;
+      refused!('refuse');
+      refusedToo!('refuse');
+      const retried = await Promise.all([inFlight[0]!, inFlight[2]!]);
+      expect(retried.map((r) => [r.instance.id === 'o1', r.attempts])).toEqual([
+        [false, 2],
+        [false, 2],
+      ]);
+      answered!();
+      const response = await inFlight[1]!;
+      expect([response.instance.id, response.attempts, await text(response.body)]).toEqual(['o1', 1, 'o1']);
+      await send(orders, 4);
+      await vi.advanceTimersByTimeAsync(999);
+      await send(orders, 4);
+      expect(picksOf(pools, 'o1')).toBe(3);
+      behaviour.o1 = 'ok';
+      await vi.advanceTimersByTimeAsync(1);
+      await send(orders, 3);
+      expect(picksOf(pools, 'o1')).toBe(4);
+    });
+
+    it('the watch listing it again after it left ends the ejection (a new registration)', async () => {
+      const behaviour: Record<string, Behaviour> = { o1: 'refuse' };
+      const { discovery, pools, orders } = listed(behaviour);
+      await send(orders, 3);
+      expect(picksOf(pools, 'o1')).toBe(1);
+      discovery.push('o2');
+      await until(() => orders.instances.length === 1);
+      behaviour.o1 = 'ok';
+      discovery.push('o1', 'o2');
+      await until(() => orders.instances.length === 2);
+      await send(orders, 2);
+      expect(picksOf(pools, 'o1')).toBe(2);
+    });
+
+    it('a connect failing after the watch dropped the instance ejects nothing (its pool was closed)', async () => {
+      const { discovery, pools, orders } = listed({ o4: 'held' }, { fallbackWindow: 0 }, ['o4', 'o5']);
+      const inFlight = orders.request({ path: '/' });
+      await until(() => pools.held.length === 1);
+      discovery.push('o5');
+      await until(() => pools.closed.length === 1);
+      pools.held[0]!('refuse');
+      expect((await inFlight).instance.id).toBe('o5');
+      expect(quiet.log).not.toHaveBeenCalledWith(expect.stringContaining('o4 (http://127.0.0.1:3004) out of picks'));
+    });
+
+    it('ejectionTime: 0 never leaves one out; a negative or fractional one is refused', async () => {
+      const { discovery, pools, orders } = listed({ o1: 'refuse' }, { ejectionTime: 0 });
+      await send(orders, 3);
+      expect(picksOf(pools, 'o1')).toBe(3);
+      expect(() => new ServiceClient('orders', discovery, { ejectionTime: -1 }, quiet)).toThrow(
+        'option "ejectionTime" of the client of "orders" is -1; it must be a whole number of milliseconds from 0 to',
+      );
+      expect(() => new ServiceClient('orders', discovery, { ejectionTime: 1.5 }, quiet)).toThrow('"ejectionTime"');
     });
   });
 
