@@ -3,6 +3,7 @@ import type { DrainLedger } from '../drain-ledger.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkHandle } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
+import { patchMethods } from './method-patch.js';
 
 type Produce = (pattern: unknown, data: unknown) => Observable<unknown>;
 
@@ -60,38 +61,25 @@ const topicOf = (pattern: unknown) => (typeof pattern === 'string' ? pattern : J
  */
 class KafkaClientParticipant implements DrainParticipant {
   readonly name = 'Kafka client';
-  private readonly originals: KafkaClientLike;
-  private readonly own: Record<keyof KafkaClientLike, boolean>;
+  readonly detach: () => void;
 
   constructor(
-    private readonly client: KafkaClientLike,
+    client: KafkaClientLike,
     private readonly work: WorkTracker,
     private readonly ledger: DrainLedger,
   ) {
-    const { emit, emitBatch, send } = client;
-    this.originals = { emit, emitBatch, send };
-    this.own = {
-      emit: Object.hasOwn(client, 'emit'),
-      emitBatch: Object.hasOwn(client, 'emitBatch'),
-      send: Object.hasOwn(client, 'send'),
-    };
-    client.emit = (pattern, data) =>
-      this.produced(`Kafka produce ${topicOf(pattern)}`, emit.call(client, pattern, data));
-    client.emitBatch = (pattern, data) =>
-      this.produced(`Kafka produce ${topicOf(pattern)} (batch)`, emitBatch.call(client, pattern, data));
-    client.send = (pattern, data) =>
-      this.requested(`Kafka request ${topicOf(pattern)}`, send.call(client, pattern, data));
+    this.detach = patchMethods(client, {
+      emit: (emit) => (pattern, data) =>
+        this.produced(`Kafka produce ${topicOf(pattern)}`, emit.call(client, pattern, data)),
+      emitBatch: (emitBatch) => (pattern, data) =>
+        this.produced(`Kafka produce ${topicOf(pattern)} (batch)`, emitBatch.call(client, pattern, data)),
+      send: (send) => (pattern, data) =>
+        this.requested(`Kafka request ${topicOf(pattern)}`, send.call(client, pattern, data)),
+    });
   }
 
   /** The client keeps producing through the drain: the handlers still running may need it. */
   stopAccepting(): void {}
-
-  detach(): void {
-    for (const method of PRODUCING) {
-      if (this.own[method]) this.client[method] = this.originals[method];
-      else delete (this.client as Partial<KafkaClientLike>)[method];
-    }
-  }
 
   private produced(name: string, produce: Observable<unknown>): Observable<unknown> {
     const unit = this.begin(name);

@@ -3,6 +3,7 @@ import { asTransportUnit } from '../transport-units.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkKind } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
+import { patchMethods } from './method-patch.js';
 import { describeTransport, microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
 
 /** kafkajs' default `maxWaitTimeInMs`: how long the broker may hold a fetch that finds nothing. */
@@ -64,7 +65,7 @@ class ConsumerLeaving extends DrainUnit {
  */
 class KafkaParticipant implements DrainParticipant {
   readonly name = 'Kafka microservice';
-  private readonly own: { handleMessage: boolean; sendMessage: boolean };
+  readonly detach: () => void;
   private leaving?: Promise<unknown>;
 
   constructor(
@@ -72,16 +73,16 @@ class KafkaParticipant implements DrainParticipant {
     private readonly work: WorkTracker,
     private readonly ledger: DrainLedger,
   ) {
-    this.own = {
-      handleMessage: Object.hasOwn(kafka, 'handleMessage'),
-      sendMessage: Object.hasOwn(kafka, 'sendMessage'),
-    };
-    const { handleMessage, sendMessage } = kafka;
-    kafka.handleMessage = (payload) => {
-      const name = `Kafka ${payload.topic}[${payload.partition}] offset ${payload.message.offset}`;
-      return this.tracked(name, () => handleMessage.call(kafka, payload));
-    };
-    kafka.sendMessage = (...args) => this.tracked('Kafka reply', () => sendMessage.apply(kafka, args));
+    this.detach = patchMethods(kafka, {
+      handleMessage: (handleMessage) => (payload) => {
+        const name = `Kafka ${payload.topic}[${payload.partition}] offset ${payload.message.offset}`;
+        return this.tracked(name, () => handleMessage.call(kafka, payload));
+      },
+      sendMessage:
+        (sendMessage) =>
+        (...args) =>
+          this.tracked('Kafka reply', () => sendMessage.apply(kafka, args)),
+    });
   }
 
   stopAccepting(): string | void {
@@ -99,12 +100,6 @@ class KafkaParticipant implements DrainParticipant {
     const closed = Promise.all([this.leaving, consumer?.disconnect(), producer?.disconnect()]);
     // A consumer whose handler was cut at the deadline never ends its stop(): kafkajs waits for that handler.
     await Promise.race([closed, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
-  }
-
-  detach(): void {
-    for (const method of ['handleMessage', 'sendMessage'] as const) {
-      if (!this.own[method]) delete (this.kafka as Partial<KafkaTransportLike>)[method];
-    }
   }
 
   private tracked<T>(name: string, run: () => Promise<T>): Promise<T> {
