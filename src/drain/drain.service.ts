@@ -82,7 +82,8 @@ export class DrainService {
    * as drained. Returns their log lines.
    */
   async stopAccepting(signal: AbortSignal): Promise<string[]> {
-    // Not redundant with closeWhenQuiet's turns (HTTP only): TCP's listener closes synchronously, here, after a poll.
+    // closeWhenQuiet (HTTP, TCP) must watch a whole poll phase of its own: begun in a poll phase (the signal's), its
+    // first check came before any poll saw the queued connects. Without this wait, 32 of 32 queued were reset.
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.ledger.countFromNow();
     this.adoptLate();

@@ -62,7 +62,7 @@ export class HttpConnections implements RequestOwner, HttpTracker {
    */
   async closeListener(): Promise<void> {
     if (this.server.listening)
-      return closeWhenQuiet(this.server, this.ledger, () => this.accepted, this.closeConnections);
+      return closeWhenQuiet(this.server, this.ledger, 'http', () => this.accepted, this.closeConnections);
     // A stop before listen() finished: the server must not start serving after it.
     this.server.once('listening', this.closeLate);
     this.closeConnections();

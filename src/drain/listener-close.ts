@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { DrainUnit, type DrainLedger } from './drain-ledger.js';
+import type { WorkKind } from './work-unit.interface.js';
 
 /**
  * @internal How many turns of the event loop phase 5 keeps accepting while each still accepts
@@ -18,12 +18,14 @@ export const ACCEPT_UNTIL_QUIET_MS = 900;
 
 /** @internal Holds the drain open while a listener told to close still accepts; no work itself. */
 class ListenerUnit extends DrainUnit {
-  readonly kind = 'http';
   readonly name = 'listener accepting what the kernel queued';
   readonly startedAt = performance.now();
   readonly isWork = false;
 
-  constructor(private readonly close: () => void) {
+  constructor(
+    readonly kind: WorkKind,
+    private readonly close: () => void,
+  ) {
     super();
   }
 
@@ -39,15 +41,17 @@ class ListenerUnit extends DrainUnit {
  * {@link ACCEPT_UNTIL_QUIET_TURNS} turns or {@link ACCEPT_UNTIL_QUIET_MS}: under a steady stream
  * of connects no turn of the loop is quiet, and only a `shutdownDelay` that lets the balancers
  * stop sending avoids resets.
- * `net.Server`'s close, not `http.Server`'s: the latter destroys just-accepted sockets.
- * Calls `closed` once it is closed, before the unit that held the drain open ends, and
+ * `net.Server`'s close, not `http.Server`'s: the latter destroys just-accepted sockets. `kind`
+ * is the listener unit's in the logs: 'http', or 'rpc' for a TCP microservice.
+ * Calls `closed`, if given, once it is closed, before the unit that held the drain open ends, and
  * resolves then: phase 5 ends only once its listeners really are closed.
  */
 export function closeWhenQuiet(
-  server: Server,
+  server: NetServer,
   ledger: DrainLedger,
+  kind: WorkKind,
   accepted: () => number,
-  closed: () => void,
+  closed?: () => void,
 ): Promise<void> {
   const until = performance.now() + ACCEPT_UNTIL_QUIET_MS;
   let turns = 0;
@@ -56,11 +60,11 @@ export function closeWhenQuiet(
   const done = new Promise<void>((resolved) => (resolve = resolved));
   const close = (): void => {
     if (server.listening) NetServer.prototype.close.call(server);
-    closed();
+    closed?.();
     ledger.end(unit);
     resolve();
   };
-  const unit = new ListenerUnit(close);
+  const unit = new ListenerUnit(kind, close);
   ledger.add(unit);
   const check = (): void => {
     if (!unit.open) return;

@@ -1,4 +1,8 @@
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app';
@@ -61,6 +65,52 @@ describe('a TCP microservice stopped by a real SIGTERM, with a client that sends
       expect(handled.filter((id) => !result.answered.includes(id))).toEqual([]);
       expect(result.failed?.error).toMatch(/Connection closed|ECONNREFUSED|ECONNRESET/);
       expect(code).toBe(0);
+      expect(JSON.parse(/stop report (\{.*\})/.exec(app.output())![1]!)).toMatchObject({ exitCode: 0, aborted: [] });
+    },
+  );
+});
+
+/** A message on a connection of its own: when it connected, and 'ok' once answered, or why it failed. */
+function messageOnce(port: number, id: number): { connected: Promise<void>; outcome: Promise<string> } {
+  const client: ClientProxy = ClientProxyFactory.create({
+    transport: Transport.TCP,
+    options: { host: '127.0.0.1', port },
+  });
+  const connected = client.connect();
+  const outcome = (async () => {
+    try {
+      await connected;
+      const reply = await lastValueFrom(client.send<{ id: number; row: string }>('job', { id, ms: 0 }));
+      return reply.id === id && reply.row === 'row' ? 'ok' : `wrong reply ${JSON.stringify(reply)}`;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      await client.close();
+    }
+  })();
+  return { connected, outcome };
+}
+
+describe('a TCP microservice stopped while the kernel queues connections', () => {
+  it(
+    'accepts the connections the kernel queued as the stop ' + 'began: each is answered, none reset after its connect',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'graceful-'));
+      const fifo = join(dir, 'stop');
+      execFileSync('mkfifo', [fifo]);
+      const app = await spawnApp('test/fixtures/tcp-server.js', { FIXTURE: JSON.stringify({ blockStopOn: fifo }) });
+      running.add(app);
+      app.kill('SIGTERM');
+      // The process is blocked (a beforeStop hook reads the FIFO): the kernel completes these
+      // handshakes and queues them.
+      await app.waitForLine(/^EVENT stop-blocked$/);
+      const clients = Array.from({ length: 32 }, (_, id) => messageOnce(app.port, id));
+      await Promise.all(clients.map((c) => c.connected));
+      writeFileSync(fifo, 'go');
+      rmSync(dir, { recursive: true });
+      const seen = await Promise.all(clients.map((c) => c.outcome));
+      expect(seen.filter((outcome) => outcome !== 'ok')).toEqual([]);
+      expect((await app.exited).code).toBe(0);
       expect(JSON.parse(/stop report (\{.*\})/.exec(app.output())![1]!)).toMatchObject({ exitCode: 0, aborted: [] });
     },
   );

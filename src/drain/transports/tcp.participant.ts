@@ -1,5 +1,7 @@
 import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import type { DrainLedger } from '../drain-ledger.js';
+import { closeWhenQuiet } from '../listener-close.js';
 import type { DrainParticipant } from './drain-participant.interface.js';
 import { microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
 
@@ -19,7 +21,8 @@ interface TcpTransportLike extends TransportServerLike {
 /**
  * A TCP transport (alone or in a hybrid app). Its connections are tracked from their
  * accept (a TLS one from its handshake's end: the socket Nest reads). Phase 5: the
- * listener stops accepting; connections already open keep being served, so in-flight
+ * listener stops accepting once a turn of the loop accepted nothing ({@link closeWhenQuiet}:
+ * closing it resets the kernel's queue); connections already open keep being served, so in-flight
  * replies go out. Disconnect: every connection stops dispatching in the drain's own
  * event-loop turn (nothing read after the drain reaches a handler: the client's request
  * fails with "Connection closed" without having run), is ended after the replies already
@@ -29,21 +32,25 @@ class TcpParticipant implements DrainParticipant {
   readonly name = 'TCP microservice';
   private readonly sockets = new Set<Socket>();
   private readonly acceptEvent: 'connection' | 'secureConnection';
+  /** Connections accepted so far (a TLS one at its accept, before its handshake): the close waits for a quiet turn. */
+  private accepted = 0;
 
   constructor(
     private readonly transport: TcpTransportLike,
     private readonly server: NetServer,
+    private readonly ledger: DrainLedger,
   ) {
     this.acceptEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
+    server.on('connection', this.count);
     server.on(this.acceptEvent, this.onAccept);
   }
 
-  stopAccepting(): string | void {
+  async stopAccepting(): Promise<string | void> {
     if (!this.server.listening) return;
     // ServerTCP listens again on 'close' (retryAttempts) unless it knows the close was meant.
     this.transport.isManuallyTerminated = true;
     // Not ServerTCP.close(): that also destroys the open connections, and the replies with them.
-    this.server.close();
+    await closeWhenQuiet(this.server, this.ledger, 'rpc', () => this.accepted);
     return `${this.name}: stopped accepting (${this.sockets.size} connection(s) still served)`;
   }
 
@@ -56,8 +63,13 @@ class TcpParticipant implements DrainParticipant {
   }
 
   detach(): void {
+    this.server.off('connection', this.count);
     this.server.off(this.acceptEvent, this.onAccept);
   }
+
+  private readonly count = (): void => {
+    this.accepted++;
+  };
 
   private readonly onAccept = (socket: Socket): void => {
     this.sockets.add(socket);
@@ -89,14 +101,14 @@ export const tcpDrain = microserviceDrain<TcpTransportLike>(
   'TCP',
   TRANSPORT.TCP,
   ['unwrap', 'isManuallyTerminated'],
-  (tcp) => {
+  (tcp, { ledger }) => {
     let server: unknown;
     try {
       server = tcp.unwrap();
     } catch {
       // Nest 12 creates the net.Server with the transport; unwrap() throws only before that.
     }
-    if (server instanceof NetServer) return new TcpParticipant(tcp, server);
+    if (server instanceof NetServer) return new TcpParticipant(tcp, server, ledger);
     return (
       `TCP microservice (Transport.TCP) cannot be drained: its unwrap() gave no net.Server at start-up. It is ` +
       `closed by Nest's teardown, not drained.`
