@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawConnect, statusLines } from '../support/raw-http';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app';
+import { stopFifo } from '../support/stop-fifo';
 import type { Platform } from '../support/test-app';
 
 const running = new Set<SpawnedApp>();
@@ -113,18 +110,15 @@ describe.each<Platform>(['express', 'fastify'])(
       'accepts the connections the kernel queued as the stop ' +
         'began: each is answered, none reset after its connect',
       async () => {
-        const dir = mkdtempSync(join(tmpdir(), 'graceful-'));
-        const fifo = join(dir, 'stop');
-        execFileSync('mkfifo', [fifo]);
-        const app = await start(platform, {}, { blockStopOn: fifo });
+        const fifo = stopFifo();
+        const app = await start(platform, {}, { blockStopOn: fifo.path });
         app.kill('SIGTERM');
         // The process is blocked (a beforeStop hook reads the FIFO): the kernel completes these handshakes and queues
         // them.
         await app.waitForLine(/^EVENT stop-blocked$/);
         const connected = Array.from({ length: 32 }, () => pingOnce(app.port));
         await Promise.all(connected.map((c) => c.connected));
-        writeFileSync(fifo, 'go');
-        rmSync(dir, { recursive: true });
+        fifo.release();
         const seen = await Promise.all(connected.map((c) => c.outcome));
         expect(seen.filter((outcome) => outcome !== 'ok')).toEqual([]);
         expect((await app.exited).code).toBe(0);

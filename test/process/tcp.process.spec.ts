@@ -1,11 +1,8 @@
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app';
+import { stopFifo } from '../support/stop-fifo';
 
 const running = new Set<SpawnedApp>();
 afterEach(() => {
@@ -95,10 +92,10 @@ describe('a TCP microservice stopped while the kernel queues connections', () =>
   it(
     'accepts the connections the kernel queued as the stop ' + 'began: each is answered, none reset after its connect',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'graceful-'));
-      const fifo = join(dir, 'stop');
-      execFileSync('mkfifo', [fifo]);
-      const app = await spawnApp('test/fixtures/tcp-server.js', { FIXTURE: JSON.stringify({ blockStopOn: fifo }) });
+      const fifo = stopFifo();
+      const app = await spawnApp('test/fixtures/tcp-server.js', {
+        FIXTURE: JSON.stringify({ blockStopOn: fifo.path }),
+      });
       running.add(app);
       app.kill('SIGTERM');
       // The process is blocked (a beforeStop hook reads the FIFO): the kernel completes these
@@ -106,8 +103,7 @@ describe('a TCP microservice stopped while the kernel queues connections', () =>
       await app.waitForLine(/^EVENT stop-blocked$/);
       const clients = Array.from({ length: 32 }, (_, id) => messageOnce(app.port, id));
       await Promise.all(clients.map((c) => c.connected));
-      writeFileSync(fifo, 'go');
-      rmSync(dir, { recursive: true });
+      fifo.release();
       const seen = await Promise.all(clients.map((c) => c.outcome));
       expect(seen.filter((outcome) => outcome !== 'ok')).toEqual([]);
       expect((await app.exited).code).toBe(0);
