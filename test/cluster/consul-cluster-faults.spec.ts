@@ -1,12 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterFleet } from '../support/cluster-fleet';
-import { figureOf, killLeader, restartAgent, slowDown, stopUnderFault } from '../support/cluster-faults';
+import {
+  type FaultedStop,
+  figureOf,
+  killLeader,
+  restartAgent,
+  slowDown,
+  stopUnderFault,
+} from '../support/cluster-faults';
 import { type ClusterAgent, type ConsulCluster, startConsulCluster } from '../support/consul-cluster';
 import { cleanupAfterEach } from '../support/consul-suite';
 import { startSlowProxy } from '../support/slow-proxy';
 
 const deregisterPhase = (stop: { report: { phases: readonly { phase: string }[] } }) =>
   stop.report.phases.find((p) => p.phase === 'deregister');
+
+/** Deregistered (ok), gone from the callers' view before the listener closed, 0 failed, exit 0. */
+function expectLeftBeforeTheClose(stop: FaultedStop): void {
+  expect(deregisterPhase(stop)).toMatchObject({ ok: true });
+  expect(stop.droppedBeforeCloseMs).toBeGreaterThan(0);
+  expect(stop.failures).toEqual([]);
+  expect(stop.ok).toBeGreaterThan(0);
+  expect(stop.code).toBe(0);
+}
 
 /**
  * Issue 18's faults during a rolling restart, in a real cluster (3 servers, a client agent per
@@ -25,6 +41,21 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
     await cluster?.stop();
   });
 
+  /** SIGTERM to an instance that reaches its agent through a link turned slow (`delay` each way) just before. */
+  async function stopBehindSlowLink(delay: number, registrarTimeout?: number) {
+    const own = cluster.clients[0] as ClusterAgent;
+    const proxy = await startSlowProxy(own.httpAddr);
+    later(() => proxy.close());
+    const fleet = await clusterFleet(cluster, later, {
+      platform: 'express',
+      ownAddress: proxy.httpAddr,
+      registrarTimeout,
+    });
+    const stop = await stopUnderFault(fleet, slowDown(proxy, delay));
+    console.log(figureOf(`slow-agent-${delay}ms express`, stop));
+    return stop;
+  }
+
   it(
     'the leader killed just before SIGTERM (back once the instance exited): the deregistration waits for a new ' +
       "leader and removes the instance from the catalog; it leaves the callers' view before its listener closes",
@@ -37,11 +68,7 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
       // the stop exited 0, and the callers dropped the instance only at the agent's next sync, 2 to over 60 s
       // later, after the listener closed (their requests to it refused, then sent again: 11 135 in 3 rounds).
       console.log(figureOf('leader-killed express', stop));
-      expect(deregisterPhase(stop)).toMatchObject({ ok: true });
-      expect(stop.droppedBeforeCloseMs).toBeGreaterThan(0);
-      expect(stop.failures).toEqual([]);
-      expect(stop.ok).toBeGreaterThan(0);
-      expect(stop.code).toBe(0);
+      expectLeftBeforeTheClose(stop);
     },
     120_000,
   );
@@ -67,22 +94,9 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
       "the catalog read through it) takes 4 s and succeeds; the instance leaves the callers' view before its " +
       'listener closes, 0 failed requests',
     async () => {
-      const own = cluster.clients[0] as ClusterAgent;
-      const proxy = await startSlowProxy(own.httpAddr);
-      later(() => proxy.close());
       // Two round trips of 2 s: more than the default registrarTimeout (3 s), which would fail the phase (exit 1).
-      const fleet = await clusterFleet(cluster, later, {
-        platform: 'express',
-        ownAddress: proxy.httpAddr,
-        registrarTimeout: 10_000,
-      });
-      const stop = await stopUnderFault(fleet, slowDown(proxy, 1_000));
-      console.log(figureOf('slow-agent-1000ms express', stop));
-      expect(deregisterPhase(stop)).toMatchObject({ ok: true });
-      expect(stop.droppedBeforeCloseMs).toBeGreaterThan(0);
-      expect(stop.failures).toEqual([]);
-      expect(stop.ok).toBeGreaterThan(0);
-      expect(stop.code).toBe(0);
+      const stop = await stopBehindSlowLink(1_000, 10_000);
+      expectLeftBeforeTheClose(stop);
     },
     120_000,
   );
@@ -91,12 +105,7 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
     'the link to its own agent slower than registrarTimeout + shutdownDelay (5 s each way): the deregistration ' +
       'times out (exit code 1), the listener closes before the agent gets it; 0 failed requests thanks to retries',
     async () => {
-      const own = cluster.clients[0] as ClusterAgent;
-      const proxy = await startSlowProxy(own.httpAddr);
-      later(() => proxy.close());
-      const fleet = await clusterFleet(cluster, later, { platform: 'express', ownAddress: proxy.httpAddr });
-      const stop = await stopUnderFault(fleet, slowDown(proxy, 5_000));
-      console.log(figureOf('slow-agent-5000ms express', stop));
+      const stop = await stopBehindSlowLink(5_000);
       expect(deregisterPhase(stop)).toMatchObject({ ok: false, error: 'timed out after 3000 ms' });
       expect(stop.report.failure).toBe('phase-failed');
       expect(stop.code).toBe(1);
