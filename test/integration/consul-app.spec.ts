@@ -214,9 +214,10 @@ describe('GracefulModule.forRoot({ consul }) against a real Consul agent', () =>
         const { code, at } = await app.exited;
         const stopMs = Math.round(at - signalledAt);
         console.log(`FIGURE stop-with-frozen-consul-ms=${stopMs}`);
-        expect(stopMs).toBeGreaterThanOrEqual(registrarTimeout - 50);
-        expect(code).toBe(1);
         const output = app.output();
+        // Once (CI, load) this stop took 59 ms: the app's own lines say which call ended early, and how.
+        expect(stopMs, output).toBeGreaterThanOrEqual(registrarTimeout - 50);
+        expect(code).toBe(1);
         expect(output).toMatch(new RegExp(`deregister failed after \\d+ ms: timed out after ${registrarTimeout} ms`));
         const deregister = reportOf(output).phases.find((p) => p.phase === 'deregister')!;
         expect(deregister).toMatchObject({ ok: false });
