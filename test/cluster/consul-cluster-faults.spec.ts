@@ -1,28 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterFleet } from '../support/cluster-fleet';
-import {
-  type FaultedStop,
-  figureOf,
-  killLeader,
-  restartAgent,
-  slowDown,
-  stopUnderFault,
-} from '../support/cluster-faults';
+import { figureOf, killLeader, restartAgent, slowDown, stopUnderFault } from '../support/cluster-faults';
 import { type ClusterAgent, type ConsulCluster, startConsulCluster } from '../support/consul-cluster';
 import { cleanupAfterEach } from '../support/consul-suite';
 import { startSlowProxy } from '../support/slow-proxy';
 
 const deregisterPhase = (stop: { report: { phases: readonly { phase: string }[] } }) =>
   stop.report.phases.find((p) => p.phase === 'deregister');
-
-/** Deregistered (ok), gone from the callers' view before the listener closed, 0 failed, exit 0. */
-function expectLeftBeforeTheClose(stop: FaultedStop): void {
-  expect(deregisterPhase(stop)).toMatchObject({ ok: true });
-  expect(stop.droppedBeforeCloseMs).toBeGreaterThan(0);
-  expect(stop.failures).toEqual([]);
-  expect(stop.ok).toBeGreaterThan(0);
-  expect(stop.code).toBe(0);
-}
 
 /**
  * Issue 18's faults during a rolling restart, in a real cluster (3 servers, a client agent per
@@ -58,17 +42,23 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
 
   it(
     'the leader killed just before SIGTERM (back once the instance exited): the deregistration waits for a new ' +
-      "leader and removes the instance from the catalog; it leaves the callers' view before its listener closes",
+      'leader and removes the instance from the catalog before the stop goes on; 0 failed requests',
     async () => {
       // registrarTimeout above the election: the catalog changes only once a new leader exists (measured here
-      // 2.5 to 3 s after SIGTERM with raft_multiplier 1, so the default 3 s bound is too short for this test).
+      // 2.5 to 3.3 s after SIGTERM with raft_multiplier 1, so the default 3 s bound is too short for this test).
       const fleet = await clusterFleet(cluster, later, { platform: 'express', registrarTimeout: 20_000 });
       const stop = await stopUnderFault(fleet, killLeader(cluster));
       // Before the catalog step: the agent answered 200 to a deregistration it could not sync to the dead leader,
-      // the stop exited 0, and the callers dropped the instance only at the agent's next sync, 2 to over 60 s
-      // later, after the listener closed (their requests to it refused, then sent again: 11 135 in 3 rounds).
+      // the stop exited 0 with the catalog still listing the instance (until the agent's next sync, 2 to over 60 s
+      // later), and callers met the closed listener. Now the report's ok means the catalog no longer lists it. When
+      // the callers see that depends on their own agent: one whose server was the killed leader showed it 4.5 s
+      // after the catalog had it once (CI), after the close: so the figure is printed, not asserted.
       console.log(figureOf('leader-killed express', stop));
-      expectLeftBeforeTheClose(stop);
+      expect(deregisterPhase(stop)).toMatchObject({ ok: true });
+      expect(stop.listedAtExit).toBe(false);
+      expect(stop.failures).toEqual([]);
+      expect(stop.ok).toBeGreaterThan(0);
+      expect(stop.code).toBe(0);
     },
     120_000,
   );
@@ -96,7 +86,11 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
     async () => {
       // Two round trips of 2 s: more than the default registrarTimeout (3 s), which would fail the phase (exit 1).
       const stop = await stopBehindSlowLink(1_000, 10_000);
-      expectLeftBeforeTheClose(stop);
+      expect(deregisterPhase(stop)).toMatchObject({ ok: true });
+      expect(stop.droppedBeforeCloseMs).toBeGreaterThan(0);
+      expect(stop.failures).toEqual([]);
+      expect(stop.ok).toBeGreaterThan(0);
+      expect(stop.code).toBe(0);
     },
     120_000,
   );

@@ -22,6 +22,11 @@ export interface FaultedStop {
   /** SIGTERM to exit. */
   stopMs: number;
   code: number | null;
+  /**
+   * Whether the servers' catalog still listed the instance when it exited (a consistent read through
+   * the callers' agent); null when it could not be read then.
+   */
+  listedAtExit: boolean | null;
   report: StopReport;
   /** Requests answered 200 / failed (status or error) / answered only after the client sent them again. */
   ok: number;
@@ -96,8 +101,9 @@ export async function stopUnderFault(fleet: ClusterFleet, fault: ClusterFault): 
   try {
     const sigterm = performance.now();
     stopping.kill('SIGTERM');
+    const exited = stopping.exited.then(async (exit) => ({ ...exit, listedAtExit: await listedInCatalog(fleet) }));
     const dropped = await logger.waitFor(new RegExp(`removed ${name}-1 `), 60_000);
-    const { code, at: exitedAt } = await stopping.exited;
+    const { code, at: exitedAt, listedAtExit } = await exited;
     const refusedAt = await closed;
     await load.stop();
     return {
@@ -105,6 +111,7 @@ export async function stopUnderFault(fleet: ClusterFleet, fault: ClusterFault): 
       droppedBeforeCloseMs: Math.round(refusedAt - dropped.at),
       stopMs: Math.round(exitedAt - sigterm),
       code,
+      listedAtExit,
       report: stopReportOf(stopping.output()),
       ok: load.ok,
       failures: load.failures,
@@ -116,8 +123,19 @@ export async function stopUnderFault(fleet: ClusterFleet, fault: ClusterFault): 
   }
 }
 
+/** Whether the servers' catalog lists the stopping instance now: null if it cannot be read. */
+async function listedInCatalog({ callers, name }: ClusterFleet): Promise<boolean | null> {
+  try {
+    const entries = await callers.get<{ ServiceID: string }[]>(`/v1/catalog/service/${name}?consistent`);
+    return entries.some((entry) => entry.ServiceID === `${name}-1`);
+  } catch {
+    return null;
+  }
+}
+
 /** The FIGURE line of one stop. */
 export const figureOf = (label: string, s: FaultedStop): string =>
   `FIGURE cluster ${label} stop-ms=${s.stopMs} sigterm-to-dropped-ms=${s.sigtermToDroppedMs} ` +
   `dropped-before-close-ms=${s.droppedBeforeCloseMs} exit=${s.code} ok=${s.ok} failed=${s.failures.length} ` +
-  `retried=${s.retried} deregister=${JSON.stringify(s.report.phases.find((p) => p.phase === 'deregister'))}`;
+  `retried=${s.retried} listed-at-exit=${s.listedAtExit} ` +
+  `deregister=${JSON.stringify(s.report.phases.find((p) => p.phase === 'deregister'))}`;
