@@ -52,12 +52,13 @@ export class DrainService {
   attach(
     app: unknown,
     httpServer: Server | undefined,
-    found: Pick<DrainContext, 'instances' | 'stopTimeout'>,
+    found: Pick<DrainContext, 'instances' | 'stopTimeout' | 'teardownTimeout'>,
   ): string[] {
     if (this.context) return [];
     const { ledger, work, signals } = this;
     const microservices = transportServers(app);
-    this.context = { app, httpServer, microservices, ...found, ledger, work, signals };
+    const { instances, stopTimeout, teardownTimeout } = found;
+    this.context = { app, httpServer, microservices, instances, stopTimeout, teardownTimeout, ledger, work, signals };
     const { participants, problems } = detectTransports(this.context);
     this.participants = participants;
     return problems;

@@ -137,7 +137,7 @@ export class LifecycleService extends GracefulLifecycle implements OnApplication
     const overGrace = overGracePeriod(this.options);
     if (overGrace) this.logger.warn(overGrace);
     // Loud: a transport the drain cannot stop would lose its in-flight work at every stop.
-    const found = { instances: appInstances(this.modules), stopTimeout: this.options.stopTimeout };
+    const found = { ...this.options, instances: appInstances(this.modules) };
     for (const problem of this.drain.attach(this.app, server, found)) this.logger.warn(problem);
     if (!adapter || !server) return this.startSequence.run(undefined);
     drainBeforeClose(adapter, () => this.sequence.drain('app.close()'));

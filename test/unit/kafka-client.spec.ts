@@ -31,13 +31,14 @@ function kafkaClient() {
   return { client, acks, replies };
 }
 
-function attach(instances: unknown[]) {
+function attach(instances: unknown[], teardownTimeout = 5_000) {
   const ledger = new DrainLedger();
   const context = {
     app: undefined,
     microservices: [],
     instances,
     stopTimeout: 10_000,
+    teardownTimeout,
     ledger,
     work: new WorkTracker(ledger),
     signals: new StopSignals(),
@@ -120,5 +121,23 @@ describe('Kafka clients (ClientKafka)', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^Kafka client \(ClientKafka\) cannot be tracked: .*no emitBatch, send on it/),
     ]);
+  });
+
+  it('a client with a consumer whose close may outlast the teardown is named at start-up, with the fixes', () => {
+    const withConsumer = (consumer: { maxWaitTimeInMs?: number } = {}) =>
+      new ClientKafka({ client: { brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'orders', ...consumer } });
+    const { participants, problems } = attach([withConsumer()]);
+    expect(participants).toHaveLength(1);
+    expect(problems).toEqual([
+      "Kafka client (ClientKafka) has a consumer (for send()'s replies): Nest's teardown closes it and waits for " +
+        "its fetch at the broker, up to maxWaitTimeInMs (kafkajs' default 5000 ms) + 1000 ms, more than " +
+        'teardownTimeout (5000 ms): every stop waits for it and one can end in exit 1 with nothing lost. Give the ' +
+        'client `consumer: { maxWaitTimeInMs: 1000 }`, `producerOnlyMode: true` if the app never calls send(), or ' +
+        'a teardownTimeout of at least 6000 ms.',
+    ]);
+    // Not for a short fetch wait, a teardown long enough, or a producer-only client (kafkaClient() above).
+    expect(attach([withConsumer({ maxWaitTimeInMs: 1_000 })]).problems).toEqual([]);
+    expect(attach([withConsumer()], 6_000).problems).toEqual([]);
+    expect(attach([kafkaClient().client]).problems).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ function context(
     microservices: microservices as TransportServerLike[],
     instances: more.instances ?? [],
     stopTimeout: more.stopTimeout ?? 10_000,
+    teardownTimeout: 5_000,
     ledger,
     work: new WorkTracker(ledger),
     signals: new StopSignals(),

@@ -15,6 +15,8 @@ export interface DrainContext {
   readonly instances: readonly unknown[];
   /** The app's `stopTimeout`, in ms: what a participant warns about when its own waits may outlast it. */
   readonly stopTimeout: number;
+  /** The app's `teardownTimeout`, in ms: the bound of Nest's teardown, where the app's clients are closed. */
+  readonly teardownTimeout: number;
   readonly ledger: DrainLedger;
   readonly work: WorkTracker;
   readonly signals: StopSignals;

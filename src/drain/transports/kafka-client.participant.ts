@@ -3,6 +3,7 @@ import type { DrainLedger } from '../drain-ledger.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkHandle } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
+import { KAFKAJS_MAX_WAIT_MS, LEAVE_MARGIN_MS } from './kafka-timing.js';
 import { patchMethods } from './method-patch.js';
 
 type Produce = (pattern: unknown, data: unknown) => Observable<unknown>;
@@ -119,13 +120,42 @@ const untracked = (missing: string[]) =>
   '(renamed by an upgrade?). A produce in flight when the stop begins is not waited for: Nest closes the client in ' +
   'its teardown, or the process exits, under it.';
 
+/** What is read of a ClientKafka's settings (fields of Nest 11 and 12's ClientKafka). */
+interface KafkaClientSettings {
+  producerOnlyMode?: unknown;
+  options?: { consumer?: { maxWaitTimeInMs?: number } };
+}
+
+/**
+ * The start-up warning for a client whose close may outlast Nest's teardown: unless in
+ * `producerOnlyMode`, a ClientKafka has a consumer for `send()`'s replies, and closing it waits
+ * for the fetch it has at the broker (measured: an idle one's close took 3 s of a 5 s teardown).
+ */
+function slowClose(client: KafkaClientSettings, teardownTimeout: number): string[] {
+  if (client.producerOnlyMode !== false) return [];
+  const maxWait = client.options?.consumer?.maxWaitTimeInMs;
+  const wait = maxWait ?? KAFKAJS_MAX_WAIT_MS;
+  if (teardownTimeout >= wait + LEAVE_MARGIN_MS) return [];
+  const setting = maxWait === undefined ? `kafkajs' default ${wait} ms` : `${wait} ms`;
+  return [
+    `Kafka client (ClientKafka) has a consumer (for send()'s replies): Nest's teardown closes it and waits for its ` +
+      `fetch at the broker, up to maxWaitTimeInMs (${setting}) + ${LEAVE_MARGIN_MS} ms, more than teardownTimeout ` +
+      `(${teardownTimeout} ms): every stop waits for it and one can end in exit 1 with nothing lost. Give the client ` +
+      `\`consumer: { maxWaitTimeInMs: 1000 }\`, \`producerOnlyMode: true\` if the app never calls send(), or a ` +
+      `teardownTimeout of at least ${wait + LEAVE_MARGIN_MS} ms.`,
+  ];
+}
+
 /** @internal Every ClientKafka the app holds at bootstrap: its produces are units of the drain. */
 export const kafkaClientDrain: TransportDrain = {
   transport: 'Kafka client',
-  detect: ({ instances, work, ledger }: DrainContext) =>
-    kafkaClients(instances).map((client) => {
+  detect: ({ instances, work, ledger, teardownTimeout }: DrainContext) =>
+    kafkaClients(instances).flatMap((client) => {
       const missing = PRODUCING.filter((method) => typeof (client as Partial<KafkaClientLike>)[method] !== 'function');
-      if (missing.length > 0) return untracked(missing);
-      return new KafkaClientParticipant(client as KafkaClientLike, work, ledger);
+      if (missing.length > 0) return [untracked(missing)];
+      return [
+        new KafkaClientParticipant(client as KafkaClientLike, work, ledger),
+        ...slowClose(client as KafkaClientSettings, teardownTimeout),
+      ];
     }),
 };

@@ -3,13 +3,9 @@ import { asTransportUnit } from '../transport-units.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkKind } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
+import { KAFKAJS_MAX_WAIT_MS, LEAVE_MARGIN_MS } from './kafka-timing.js';
 import { patchMethods } from './method-patch.js';
 import { describeTransport, microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
-
-/** kafkajs' default `maxWaitTimeInMs`: how long the broker may hold a fetch that finds nothing. */
-const KAFKAJS_MAX_WAIT_MS = 5_000;
-/** Beyond the fetch: the stop's commit and LeaveGroup, a round trip each, on a loaded host. */
-const LEAVE_MARGIN_MS = 1_000;
 
 /** kafkajs' Consumer and Producer: their public API. */
 interface KafkaConsumerLike {
