@@ -1,7 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { EMPTY, Observable, finalize, takeUntil } from 'rxjs';
 import { HandlerCall } from './handler-call.js';
-import { inTransportUnit } from './transport-units.js';
 import { beginWebSocketHandler, refusesMessages } from './websocket-close.js';
 import { WorkTracker } from './work-tracker.service.js';
 import type { WorkKind } from './work-unit.interface.js';
@@ -25,10 +24,11 @@ export class GracefulInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = context.getType<string>();
-    // HTTP is tracked at the server; a Kafka message or gRPC call by its transport's participant.
-    if (type === 'http' || (type === 'rpc' && inTransportUnit())) return next.handle();
-    // Applied twice to one handler (a gateway and its subclass both decorated: Nest appends): the outer one counts.
-    if (HandlerCall.tracking(context.getHandler() as (...args: unknown[]) => unknown)) return next.handle();
+    // HTTP is tracked at the server; a Kafka message or gRPC call by its transport's participant; a handler this
+    // interceptor is applied to twice (a gateway and its subclass both decorated: Nest appends) by the outer one.
+    if (type === 'http' || HandlerCall.tracked(context.getHandler() as (...args: unknown[]) => unknown)) {
+      return next.handle();
+    }
     const client = type === 'ws' ? context.switchToWs().getClient<object>() : undefined;
     // Its reply could not be sent: never run, never counted.
     if (client && refusesMessages(client)) return EMPTY;

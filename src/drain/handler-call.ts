@@ -3,8 +3,23 @@ import { isObservable } from 'rxjs';
 
 type Handler = (...args: unknown[]) => unknown;
 
-/** The call whose handler runs in the current async context (see {@link HandlerCall.run}). */
-const calls = new AsyncLocalStorage<HandlerCall>();
+/** Marks work a drain participant tracks at its transport (a Kafka message, a gRPC call): {@link asTransportUnit}. */
+const TRANSPORT_UNIT = Symbol('transport unit');
+
+/**
+ * The call whose handler runs in the current async context (see {@link HandlerCall.run}), or a
+ * transport's unit. One store for both: every async resource the process creates copies each
+ * store that is in use.
+ */
+const calls = new AsyncLocalStorage<HandlerCall | typeof TRANSPORT_UNIT>();
+
+/**
+ * @internal Runs `body`, and every handler it leads to, as part of a unit a drain participant
+ * already tracks (a Kafka message, a gRPC call), so that GracefulInterceptor does not count it twice.
+ */
+export function asTransportUnit<T>(body: () => T): T {
+  return calls.run(TRANSPORT_UNIT, body);
+}
 
 /** Handlers whose `apply` reports their result to the call running them. */
 const watched = new WeakSet<Handler>();
@@ -24,7 +39,7 @@ function watch(handler: Handler): void {
     value: (thisArg: unknown, args?: ArrayLike<unknown>): unknown => {
       const result = Reflect.apply(handler, thisArg, args ?? []);
       const call = calls.getStore();
-      if (call?.handler === handler) call.returned(result);
+      if (call !== TRANSPORT_UNIT && call?.handler === handler) call.returned(result);
       return result;
     },
   });
@@ -46,9 +61,13 @@ export class HandlerCall {
     watch(handler);
   }
 
-  /** Whether a call of `handler` is already tracked in the current async context (an outer interceptor's). */
-  static tracking(handler: Handler): boolean {
-    return calls.getStore()?.handler === handler;
+  /**
+   * Whether a call of `handler` is already tracked in the current async context: by its
+   * transport's participant, or by an outer interceptor (applied twice: a gateway and its subclass).
+   */
+  static tracked(handler: Handler): boolean {
+    const call = calls.getStore();
+    return call === TRANSPORT_UNIT || call?.handler === handler;
   }
 
   /** Runs `body`, and the handler call it leads to, in this call's async context. */

@@ -3,7 +3,7 @@ import { Observable, Subject, from, isObservable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DrainLedger } from '../../src/drain/drain-ledger';
 import { GracefulInterceptor } from '../../src/drain/graceful.interceptor';
-import { asTransportUnit } from '../../src/drain/transport-units';
+import { asTransportUnit } from '../../src/drain/handler-call';
 import { closeWebSocket } from '../../src/drain/websocket-close';
 import { WorkTracker } from '../../src/drain/work-tracker.service';
 

@@ -1,4 +1,4 @@
-import { asTransportUnit } from '../transport-units.js';
+import { asTransportUnit } from '../handler-call.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import { HEALTH_CHECK_PATH } from './grpc-health-codec.js';
 import type { GrpcServerLike } from './grpc-server-like.js';

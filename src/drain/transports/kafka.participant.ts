@@ -1,5 +1,5 @@
 import { DrainUnit, type DrainLedger } from '../drain-ledger.js';
-import { asTransportUnit } from '../transport-units.js';
+import { asTransportUnit } from '../handler-call.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkKind } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
