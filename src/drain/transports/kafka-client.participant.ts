@@ -3,7 +3,7 @@ import type { DrainLedger } from '../drain-ledger.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkHandle } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
-import { KAFKAJS_MAX_WAIT_MS, LEAVE_MARGIN_MS } from './kafka-timing.js';
+import { consumerWaitOver, LEAVE_MARGIN_MS } from './kafka-timing.js';
 import { patchMethods } from './method-patch.js';
 
 type Produce = (pattern: unknown, data: unknown) => Observable<unknown>;
@@ -133,16 +133,14 @@ interface KafkaClientSettings {
  */
 function slowClose(client: KafkaClientSettings, teardownTimeout: number): string[] {
   if (client.producerOnlyMode !== false) return [];
-  const maxWait = client.options?.consumer?.maxWaitTimeInMs;
-  const wait = maxWait ?? KAFKAJS_MAX_WAIT_MS;
-  if (teardownTimeout >= wait + LEAVE_MARGIN_MS) return [];
-  const setting = maxWait === undefined ? `kafkajs' default ${wait} ms` : `${wait} ms`;
+  const over = consumerWaitOver(client.options?.consumer?.maxWaitTimeInMs, teardownTimeout);
+  if (!over) return [];
   return [
     `Kafka client (ClientKafka) has a consumer (for send()'s replies): Nest's teardown closes it and waits for its ` +
-      `fetch at the broker, up to maxWaitTimeInMs (${setting}) + ${LEAVE_MARGIN_MS} ms, more than teardownTimeout ` +
-      `(${teardownTimeout} ms): every stop waits for it and one can end in exit 1 with nothing lost. Give the client ` +
-      `\`consumer: { maxWaitTimeInMs: 1000 }\`, \`producerOnlyMode: true\` if the app never calls send(), or a ` +
-      `teardownTimeout of at least ${wait + LEAVE_MARGIN_MS} ms.`,
+      `fetch at the broker, up to maxWaitTimeInMs (${over.setting}) + ${LEAVE_MARGIN_MS} ms, more than ` +
+      `teardownTimeout (${teardownTimeout} ms): every stop waits for it and one can end in exit 1 with nothing ` +
+      `lost. Give the client \`consumer: { maxWaitTimeInMs: 1000 }\`, \`producerOnlyMode: true\` if the app never ` +
+      `calls send(), or a teardownTimeout of at least ${over.needed} ms.`,
   ];
 }
 

@@ -3,7 +3,7 @@ import { asTransportUnit } from '../handler-call.js';
 import type { WorkTracker } from '../work-tracker.service.js';
 import type { WorkKind } from '../work-unit.interface.js';
 import type { DrainContext, DrainParticipant, TransportDrain } from './drain-participant.interface.js';
-import { KAFKAJS_MAX_WAIT_MS, LEAVE_MARGIN_MS } from './kafka-timing.js';
+import { consumerWaitOver, LEAVE_MARGIN_MS } from './kafka-timing.js';
 import { patchMethods } from './method-patch.js';
 import { describeTransport, microserviceDrain, TRANSPORT, type TransportServerLike } from './nest-transports.js';
 
@@ -119,18 +119,16 @@ const serverDrain = microserviceDrain<KafkaTransportLike>(
  * leaves; cut at `stopTimeout`, the drain fails (exit 1) though nothing was lost.
  */
 function slowLeave(kafka: KafkaTransportLike, stopTimeout: number): string[] {
-  const maxWait = kafka.options?.consumer?.maxWaitTimeInMs;
-  const wait = maxWait ?? KAFKAJS_MAX_WAIT_MS;
-  if (stopTimeout >= wait + LEAVE_MARGIN_MS) return [];
-  const setting = maxWait === undefined ? `kafkajs' default ${wait} ms` : `${wait} ms`;
+  const over = consumerWaitOver(kafka.options?.consumer?.maxWaitTimeInMs, stopTimeout);
+  if (!over) return [];
   // A shorter wait only costs an idle consumer more fetches: one a second at 1000 ms.
   const shorter = Math.min(1_000, stopTimeout - LEAVE_MARGIN_MS);
   const fix = shorter >= 100 ? `\`consumer: { maxWaitTimeInMs: ${shorter} }\` in the transport's options, or ` : '';
   return [
     `${describeTransport(kafka)}: stopTimeout (${stopTimeout} ms) is shorter than its consumer's maxWaitTimeInMs ` +
-      `(${setting}) + ${LEAVE_MARGIN_MS} ms: an idle consumer's stop waits for its fetch at the broker, up to ` +
+      `(${over.setting}) + ${LEAVE_MARGIN_MS} ms: an idle consumer's stop waits for its fetch at the broker, up to ` +
       `maxWaitTimeInMs, so a stop can end in exit 1 with nothing lost. Give ${fix}a stopTimeout of at least ` +
-      `${wait + LEAVE_MARGIN_MS} ms.`,
+      `${over.needed} ms.`,
   ];
 }
 
