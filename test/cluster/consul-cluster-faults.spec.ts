@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clusterFleet } from '../support/cluster-fleet';
 import { figureOf, killLeader, restartAgent, slowDown, stopUnderFault } from '../support/cluster-faults';
-import { type ClusterAgent, type ConsulCluster, startConsulCluster } from '../support/consul-cluster';
-import { cleanupAfterEach } from '../support/consul-suite';
+import type { ClusterAgent } from '../support/consul-cluster';
+import { cleanupAfterEach, clusterForSuite } from '../support/consul-suite';
 import { startSlowProxy } from '../support/slow-proxy';
 
 const deregisterPhase = (stop: { report: { phases: readonly { phase: string }[] } }) =>
@@ -15,22 +15,15 @@ const deregisterPhase = (stop: { report: { phases: readonly { phase: string }[] 
  * shutdownDelay 1 s and the default registrarTimeout (3 s).
  */
 describe('a nestjs-graceful instance stopping in a Consul cluster while something fails', () => {
-  let cluster: ConsulCluster;
+  const suite = clusterForSuite();
   const later = cleanupAfterEach();
-
-  beforeAll(async () => {
-    cluster = await startConsulCluster({ nodes: 3 });
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
 
   /** SIGTERM to an instance that reaches its agent through a link turned slow (`delay` each way) just before. */
   async function stopBehindSlowLink(delay: number, registrarTimeout?: number) {
-    const own = cluster.clients[0] as ClusterAgent;
+    const own = suite.cluster.clients[0] as ClusterAgent;
     const proxy = await startSlowProxy(own.httpAddr);
     later(() => proxy.close());
-    const fleet = await clusterFleet(cluster, later, {
+    const fleet = await clusterFleet(suite.cluster, later, {
       platform: 'express',
       ownAddress: proxy.httpAddr,
       registrarTimeout,
@@ -46,8 +39,8 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
     async () => {
       // registrarTimeout above the election: the catalog changes only once a new leader exists (measured here
       // 2.5 to 3.3 s after SIGTERM with raft_multiplier 1, so the default 3 s bound is too short for this test).
-      const fleet = await clusterFleet(cluster, later, { platform: 'express', registrarTimeout: 20_000 });
-      const stop = await stopUnderFault(fleet, killLeader(cluster));
+      const fleet = await clusterFleet(suite.cluster, later, { platform: 'express', registrarTimeout: 20_000 });
+      const stop = await stopUnderFault(fleet, killLeader(suite.cluster));
       // Before the catalog step: the agent answered 200 to a deregistration it could not sync to the dead leader,
       // the stop exited 0 with the catalog still listing the instance (until the agent's next sync, 2 to over 60 s
       // later), and callers met the closed listener. Now the report's ok means the catalog no longer lists it. When
@@ -67,8 +60,8 @@ describe('a nestjs-graceful instance stopping in a Consul cluster while somethin
     "the callers' agent stopped and starting again at SIGTERM: the callers keep their last list meanwhile, then " +
       'drop the instance; 0 failed requests',
     async () => {
-      const fleet = await clusterFleet(cluster, later, { platform: 'express' });
-      const stop = await stopUnderFault(fleet, restartAgent(cluster, fleet.callers));
+      const fleet = await clusterFleet(suite.cluster, later, { platform: 'express' });
+      const stop = await stopUnderFault(fleet, restartAgent(suite.cluster, fleet.callers));
       console.log(figureOf('callers-agent-restarted express', stop));
       expect(fleet.logger.lines.some((l) => /"cluster-\w+" \(2 instances\) is stale for/.test(l.message))).toBe(true);
       expect(fleet.logger.lines.some((l) => /removed .*-2 /.test(l.message))).toBe(false);

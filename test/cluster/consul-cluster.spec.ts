@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterAgent, type ConsulCluster, startConsulCluster } from '../support/consul-cluster';
+import { describe, expect, it } from 'vitest';
+import type { ClusterAgent } from '../support/consul-cluster';
 import { callersLoop } from '../support/callers-loop';
 import { figureOf, killAgent, stopUnderFault } from '../support/cluster-faults';
 import { clusterFleet } from '../support/cluster-fleet';
-import { cleanupAfterEach } from '../support/consul-suite';
+import { cleanupAfterEach, clusterForSuite } from '../support/consul-suite';
 import { healthEntries, waitForPassing, whenRefused } from '../support/consul-watch';
 import { stopReportOf } from '../support/stop-report';
 
@@ -13,21 +13,14 @@ import { stopReportOf } from '../support/stop-report';
  * so what they see is what the servers committed after that agent synced it.
  */
 describe('a nestjs-graceful instance in a Consul cluster (3 servers, a client agent per node)', () => {
-  let cluster: ConsulCluster;
+  const suite = clusterForSuite();
   const later = cleanupAfterEach();
-
-  beforeAll(async () => {
-    cluster = await startConsulCluster({ nodes: 3 });
-  }, 120_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
 
   it.each(['express', 'fastify'] as const)(
     '%s: registered with its own node agent, seen passing through another node; after SIGTERM it leaves the ' +
       "callers' view before its listener closes, 0 failed requests",
     async (platform) => {
-      const { name, own, callers, stopping, logger, client } = await clusterFleet(cluster, later, { platform });
+      const { name, own, callers, stopping, logger, client } = await clusterFleet(suite.cluster, later, { platform });
       const seen = await waitForPassing(callers, name, `${name}-1`);
       const entry = (await healthEntries(callers, name)).find((e) => e.Service.ID === `${name}-1`) as unknown as {
         Node: { Node: string };
@@ -64,8 +57,8 @@ describe('a nestjs-graceful instance in a Consul cluster (3 servers, a client ag
     "%s: its own node's agent killed just before SIGTERM: the stop stays bounded and reports the failed " +
       "deregistration (exit code 1); the instance leaves the callers' view when the servers find the node failed",
     async (platform) => {
-      const fleet = await clusterFleet(cluster, later, { platform });
-      const stop = await stopUnderFault(fleet, killAgent(cluster, fleet.own));
+      const fleet = await clusterFleet(suite.cluster, later, { platform });
+      const stop = await stopUnderFault(fleet, killAgent(suite.cluster, fleet.own));
       // The callers drop it 4.5-7 s after SIGTERM, after its listener closed: 0 failed thanks to retries (retried=).
       console.log(figureOf(`own-agent-killed ${platform}`, stop));
       expect(stop.report.phases.find((p) => p.phase === 'deregister')).toMatchObject({ ok: false });
@@ -77,17 +70,19 @@ describe('a nestjs-graceful instance in a Consul cluster (3 servers, a client ag
   );
 
   it('the fixture: every agent is a member; the leader killed, another is elected; restarted, it rejoins', async () => {
-    const [probe] = cluster.clients as [ClusterAgent];
+    const [probe] = suite.cluster.clients as [ClusterAgent];
     const members = await probe.get<{ Name: string; Status: number }[]>('/v1/agent/members');
-    expect(members.map((m) => `${m.Name} ${m.Status}`).sort()).toEqual(cluster.agents.map((a) => `${a.node} 1`).sort());
-    const leader = await cluster.leader();
+    expect(members.map((m) => `${m.Name} ${m.Status}`).sort()).toEqual(
+      suite.cluster.agents.map((a) => `${a.node} 1`).sort(),
+    );
+    const leader = await suite.cluster.leader();
     expect(leader.server).toBe(true);
     leader.kill('SIGKILL');
     later(async () => {
       await leader.restart();
-      await cluster.formed();
+      await suite.cluster.formed();
     });
-    const next = await cluster.newLeader(leader);
+    const next = await suite.cluster.newLeader(leader);
     expect(next.server).toBe(true);
     expect(next).not.toBe(leader);
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type ConsulAgent, startConsul, type StartConsulOptions } from './consul-agent';
+import { type ConsulCluster, startConsulCluster } from './consul-cluster';
 
 /**
  * A real agent for the describe block this is called in: started before its tests (60 s
@@ -12,6 +13,18 @@ export function consulForSuite(options: StartConsulOptions = {}): { readonly age
   }, 60_000);
   afterAll(async () => {
     await suite.agent?.stop();
+  });
+  return suite;
+}
+
+/** A real cluster (3 servers, a client agent per node) for the describe block, as {@link consulForSuite}. */
+export function clusterForSuite(nodes = 3): { readonly cluster: ConsulCluster } {
+  const suite = {} as { cluster: ConsulCluster };
+  beforeAll(async () => {
+    suite.cluster = await startConsulCluster({ nodes });
+  }, 120_000);
+  afterAll(async () => {
+    await suite.cluster?.stop();
   });
   return suite;
 }
